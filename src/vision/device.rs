@@ -1,0 +1,169 @@
+//! Which candle device runs the networks: `auto`, `cpu`, `cuda[:N]` or `metal`.
+//!
+//! GPU back-ends exist only when Kith is built with the `cuda` or `metal` feature; asking for one that
+//! is not built in says which feature to build with, rather than quietly falling back to the CPU.
+
+use std::fmt;
+use std::str::FromStr;
+
+use candle_core::Device;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceChoice {
+    /// The best device this build and machine offer.
+    #[default]
+    Auto,
+    Cpu,
+    Cuda(usize),
+    Metal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("unknown device {0:?}: use auto, cpu, cuda, cuda:N or metal")]
+    Unknown(String),
+    #[error("this Kith was built without {name} support; rebuild with `cargo build --release --features {feature}`")]
+    NotBuilt {
+        name: &'static str,
+        feature: &'static str,
+    },
+    #[error("{name} device could not be opened: {source}")]
+    Unavailable {
+        name: String,
+        source: candle_core::Error,
+    },
+}
+
+impl FromStr for DeviceChoice {
+    type Err = DeviceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "cpu" => Ok(Self::Cpu),
+            "cuda" | "gpu" => Ok(Self::Cuda(0)),
+            "metal" => Ok(Self::Metal),
+            other => other
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse().ok())
+                .map(Self::Cuda)
+                .ok_or_else(|| DeviceError::Unknown(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Auto => write!(f, "auto"),
+            Self::Cpu => write!(f, "cpu"),
+            Self::Cuda(n) => write!(f, "cuda:{n}"),
+            Self::Metal => write!(f, "metal"),
+        }
+    }
+}
+
+/// The back-ends compiled into this binary, for `--version` and the settings view.
+pub fn compiled_backends() -> Vec<&'static str> {
+    let mut backends = vec!["cpu"];
+    if cfg!(feature = "cuda") {
+        backends.push("cuda");
+    }
+    if cfg!(feature = "metal") {
+        backends.push("metal");
+    }
+    backends
+}
+
+/// Opens the device for `choice`.
+pub fn open(choice: DeviceChoice) -> Result<Device, DeviceError> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Device::Cpu),
+        DeviceChoice::Cuda(ordinal) => open_cuda(ordinal),
+        DeviceChoice::Metal => open_metal(),
+        DeviceChoice::Auto => {
+            if cfg!(feature = "cuda") {
+                if let Ok(device) = open_cuda(0) {
+                    return Ok(device);
+                }
+            }
+            if cfg!(feature = "metal") {
+                if let Ok(device) = open_metal() {
+                    return Ok(device);
+                }
+            }
+            Ok(Device::Cpu)
+        }
+    }
+}
+
+/// A short name for logs and the UI.
+pub fn describe(device: &Device) -> String {
+    match device {
+        Device::Cpu => "cpu".to_string(),
+        Device::Cuda(_) => "cuda".to_string(),
+        Device::Metal(_) => "metal".to_string(),
+    }
+}
+
+fn open_cuda(ordinal: usize) -> Result<Device, DeviceError> {
+    if !cfg!(feature = "cuda") {
+        return Err(DeviceError::NotBuilt {
+            name: "CUDA",
+            feature: "cuda",
+        });
+    }
+    Device::new_cuda(ordinal).map_err(|source| DeviceError::Unavailable {
+        name: format!("cuda:{ordinal}"),
+        source,
+    })
+}
+
+fn open_metal() -> Result<Device, DeviceError> {
+    if !cfg!(feature = "metal") {
+        return Err(DeviceError::NotBuilt {
+            name: "Metal",
+            feature: "metal",
+        });
+    }
+    Device::new_metal(0).map_err(|source| DeviceError::Unavailable {
+        name: "metal".to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_spelling() {
+        assert_eq!(
+            "auto".parse::<DeviceChoice>().ok(),
+            Some(DeviceChoice::Auto)
+        );
+        assert_eq!("CPU".parse::<DeviceChoice>().ok(), Some(DeviceChoice::Cpu));
+        assert_eq!(
+            "cuda".parse::<DeviceChoice>().ok(),
+            Some(DeviceChoice::Cuda(0))
+        );
+        assert_eq!(
+            "cuda:2".parse::<DeviceChoice>().ok(),
+            Some(DeviceChoice::Cuda(2))
+        );
+        assert!("cuda:x".parse::<DeviceChoice>().is_err());
+        assert!("tpu".parse::<DeviceChoice>().is_err());
+    }
+
+    #[test]
+    fn auto_always_gives_a_device() {
+        assert!(open(DeviceChoice::Auto).is_ok());
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn cuda_without_the_feature_names_the_feature() {
+        let err = open(DeviceChoice::Cuda(0)).expect_err("not built in");
+        assert!(err.to_string().contains("--features cuda"), "{err}");
+    }
+}
