@@ -1,0 +1,129 @@
+//! The catalog: one SQLite file holding what Kith knows about a library: the photos it has seen,
+//! the faces found in them with their embeddings, and why some files could not be read.
+//!
+//! Every photo's results are committed in one transaction, so a scan killed at any moment leaves
+//! whole photos or nothing, and the next scan resumes where it stopped. The catalog knows nothing
+//! of neural networks: it stores numbers and bytes.
+
+mod faces;
+mod paths;
+mod photos;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use faces::{FaceRow, NewFace};
+pub use paths::{path_from_key, path_key};
+pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoStatus, ScanErrorRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("cannot create the catalog's folder {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("this catalog was written by a newer Kith (schema {found}; this one knows up to {supported})")]
+    TooNew { found: i64, supported: i64 },
+    #[error("stored data is malformed: {0}")]
+    Malformed(String),
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+pub struct Catalog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Opens (creating if needed) the catalog at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| CatalogError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        // WAL lets readers (the GUI) see committed photos while a scan writes; NORMAL sync keeps
+        // every commit atomic and durable against a killed process, if not against power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrate(&mut conn)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Remembers `folder` as one of the library's roots.
+    pub fn add_folder(&self, folder: &Path) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO folders (path, added_at) VALUES (?1, ?2)",
+            rusqlite::params![path_key(folder), unix_now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn folders(&self) -> Result<Vec<PathBuf>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path FROM folders ORDER BY path")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| Ok(path_from_key(&r?))).collect()
+    }
+
+    /// Counts for summaries: photos by status and faces.
+    pub fn counts(&self) -> Result<CatalogCounts> {
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        Ok(CatalogCounts {
+            photos: count("SELECT COUNT(*) FROM photos WHERE status = 'ok'")?,
+            photos_with_faces: count(
+                "SELECT COUNT(DISTINCT photo_id) FROM faces JOIN photos ON photos.id = photo_id
+                 WHERE status = 'ok'",
+            )?,
+            faces: count(
+                "SELECT COUNT(*) FROM faces JOIN photos ON photos.id = photo_id WHERE status = 'ok'",
+            )?,
+            errors: count("SELECT COUNT(*) FROM photos WHERE status = 'error'")?,
+            missing: count("SELECT COUNT(*) FROM photos WHERE status = 'missing'")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogCounts {
+    pub photos: u64,
+    pub photos_with_faces: u64,
+    pub faces: u64,
+    pub errors: u64,
+    pub missing: u64,
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

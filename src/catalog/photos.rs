@@ -1,0 +1,242 @@
+//! Photos in the catalog: what was seen on disk, what came of reading it, and incremental re-scans.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, OptionalExtension};
+
+use super::faces::{insert_faces, NewFace};
+use super::paths::{key_is_under, path_from_key, path_key};
+use super::{unix_now, Catalog, CatalogError, Result};
+
+/// Size and modification time: a file whose stamp is unchanged is not read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+impl FileStamp {
+    pub fn of(meta: &std::fs::Metadata) -> Self {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        Self {
+            size: meta.len(),
+            mtime_ns,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoStatus {
+    Ok,
+    Error,
+    Missing,
+}
+
+impl PhotoStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            PhotoStatus::Ok => "ok",
+            PhotoStatus::Error => "error",
+            PhotoStatus::Missing => "missing",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "ok" => Ok(PhotoStatus::Ok),
+            "error" => Ok(PhotoStatus::Error),
+            "missing" => Ok(PhotoStatus::Missing),
+            other => Err(CatalogError::Malformed(format!("photo status {other:?}"))),
+        }
+    }
+}
+
+/// What the catalog remembers of a file, to decide whether a re-scan must read it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPhoto {
+    pub id: i64,
+    pub stamp: FileStamp,
+    pub hash: Option<String>,
+    pub status: PhotoStatus,
+}
+
+/// A photo that was read successfully.
+#[derive(Debug, Clone)]
+pub struct PhotoRecord<'a> {
+    pub path: &'a Path,
+    pub stamp: FileStamp,
+    pub hash: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub taken_at: Option<&'a str>,
+}
+
+/// A file that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanErrorRow {
+    pub path: PathBuf,
+    pub display: String,
+    pub kind: String,
+    pub message: String,
+}
+
+impl Catalog {
+    /// Every photo the catalog knows under `root`, keyed by path bytes.
+    pub fn known_photos(&self, root: &Path) -> Result<HashMap<Vec<u8>, KnownPhoto>> {
+        let root_key = path_key(root);
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, path, size, mtime_ns, hash, status FROM photos")?;
+        let mut rows = stmt.query([])?;
+        let mut known = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let key: Vec<u8> = row.get(1)?;
+            if !key_is_under(&key, &root_key) {
+                continue;
+            }
+            let status: String = row.get(5)?;
+            known.insert(
+                key,
+                KnownPhoto {
+                    id: row.get(0)?,
+                    stamp: FileStamp {
+                        size: row.get::<_, i64>(2)? as u64,
+                        mtime_ns: row.get(3)?,
+                    },
+                    hash: row.get(4)?,
+                    status: PhotoStatus::parse(&status)?,
+                },
+            );
+        }
+        Ok(known)
+    }
+
+    /// Stores a successfully read photo and its faces in one transaction, replacing whatever was
+    /// known of that path before. Returns the photo's id.
+    pub fn record_photo(&mut self, photo: &PhotoRecord<'_>, faces: &[NewFace]) -> Result<i64> {
+        let tx = self.conn_mut().transaction()?;
+        let id = upsert_photo(
+            &tx,
+            photo.path,
+            photo.stamp,
+            Some(photo.hash),
+            PhotoStatus::Ok,
+        )?;
+        tx.execute(
+            "UPDATE photos SET width = ?2, height = ?3, taken_at = ?4 WHERE id = ?1",
+            params![id, photo.width, photo.height, photo.taken_at],
+        )?;
+        tx.execute("DELETE FROM faces WHERE photo_id = ?1", [id])?;
+        tx.execute("DELETE FROM scan_errors WHERE photo_id = ?1", [id])?;
+        insert_faces(&tx, id, faces)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// A file changed on disk but its content did not (copied back, touched): only the stamp moves,
+    /// so its faces, and whatever the user decided about them, stay as they are.
+    pub fn refresh_stamp(&self, id: i64, stamp: FileStamp) -> Result<()> {
+        self.conn().execute(
+            "UPDATE photos SET size = ?2, mtime_ns = ?3, status = 'ok', scanned_at = ?4 WHERE id = ?1",
+            params![id, stamp.size as i64, stamp.mtime_ns, unix_now()],
+        )?;
+        Ok(())
+    }
+
+    /// Records that `path` could not be read, with a short `kind` and a message for people.
+    pub fn record_error(
+        &mut self,
+        path: &Path,
+        stamp: FileStamp,
+        kind: &str,
+        message: &str,
+    ) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        let id = upsert_photo(&tx, path, stamp, None, PhotoStatus::Error)?;
+        tx.execute("DELETE FROM faces WHERE photo_id = ?1", [id])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO scan_errors (photo_id, kind, message) VALUES (?1, ?2, ?3)",
+            params![id, kind, message],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks photos that were not found on disk any more. Their faces are kept: a drive that is
+    /// unplugged for one scan must not cost the user their names.
+    pub fn mark_missing(&mut self, ids: &[i64]) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        {
+            let mut stmt = tx.prepare("UPDATE photos SET status = 'missing' WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Files that could not be read, with their reasons.
+    pub fn scan_errors(&self) -> Result<Vec<ScanErrorRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT photos.path, photos.display, kind, message FROM scan_errors
+             JOIN photos ON photos.id = photo_id ORDER BY photos.display",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScanErrorRow {
+                path: path_from_key(&r.get::<_, Vec<u8>>(0)?),
+                display: r.get(1)?,
+                kind: r.get(2)?,
+                message: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The id and status of the photo at `path`, if known.
+    pub fn photo_status(&self, path: &Path) -> Result<Option<(i64, PhotoStatus)>> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT id, status FROM photos WHERE path = ?1",
+                [path_key(path)],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?;
+        row.map(|(id, s)| Ok((id, PhotoStatus::parse(&s)?)))
+            .transpose()
+    }
+}
+
+fn upsert_photo(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    stamp: FileStamp,
+    hash: Option<&str>,
+    status: PhotoStatus,
+) -> Result<i64> {
+    let id = tx.query_row(
+        "INSERT INTO photos (path, display, size, mtime_ns, hash, status, scanned_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+             hash = excluded.hash, status = excluded.status, scanned_at = excluded.scanned_at
+         RETURNING id",
+        params![
+            path_key(path),
+            path.to_string_lossy(),
+            stamp.size as i64,
+            stamp.mtime_ns,
+            hash,
+            status.as_str(),
+            unix_now()
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(id)
+}

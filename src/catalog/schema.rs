@@ -1,0 +1,61 @@
+//! The catalog's schema and its migrations, applied in order and recorded in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Each entry upgrades the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: photos, their faces and why some files could not be read.
+    "CREATE TABLE folders (
+        path        BLOB PRIMARY KEY,
+        added_at    INTEGER NOT NULL
+    );
+    CREATE TABLE photos (
+        id          INTEGER PRIMARY KEY,
+        path        BLOB NOT NULL UNIQUE,   -- the OS's bytes: names need not be UTF-8
+        display     TEXT NOT NULL,          -- the path for people to read
+        size        INTEGER NOT NULL,
+        mtime_ns    INTEGER NOT NULL,
+        hash        TEXT,                   -- BLAKE3 of the content
+        width       INTEGER,
+        height      INTEGER,
+        taken_at    TEXT,                   -- EXIF capture time, ISO 8601 without zone
+        status      TEXT NOT NULL CHECK (status IN ('ok', 'error', 'missing')),
+        scanned_at  INTEGER NOT NULL
+    );
+    CREATE TABLE faces (
+        id          INTEGER PRIMARY KEY,
+        photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
+        score       REAL NOT NULL,
+        landmarks   BLOB NOT NULL,          -- 5 x (x, y) as little-endian f32, original pixels
+        embedding   BLOB NOT NULL,          -- 128 little-endian f32
+        thumbnail   BLOB                    -- small JPEG of the face
+    );
+    CREATE INDEX faces_by_photo ON faces(photo_id);
+    CREATE TABLE scan_errors (
+        photo_id    INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        message     TEXT NOT NULL
+    );",
+];
+
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings `conn` to the newest schema. A catalog from a newer Kith is refused, not damaged.
+pub fn migrate(conn: &mut Connection) -> Result<(), super::CatalogError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(super::CatalogError::TooNew {
+            found: current,
+            supported: VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = index + 1, "catalog schema migrated");
+    }
+    Ok(())
+}
