@@ -1,0 +1,161 @@
+//! Scan benchmarks: preparing a folder of photos at a chosen size, and the report `kith bench` prints.
+
+use std::fmt;
+use std::path::Path;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use serde::Serialize;
+
+use crate::scan::decode::decode;
+use crate::scan::walk::walk;
+use crate::scan::ScanSummary;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("cannot write the benchmark photos to {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no decodable photos in {0}")]
+    Empty(std::path::PathBuf),
+}
+
+/// What was prepared for the benchmark.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Prepared {
+    pub photos: usize,
+    pub mean_megapixels: f64,
+}
+
+/// Copies the photos under `source` into `target` `copies` times; with `megapixels`, each is
+/// resized to about that many megapixels and re-encoded as a JPEG (quality 90), as a camera would.
+pub fn prepare_folder(
+    source: &Path,
+    target: &Path,
+    megapixels: Option<f32>,
+    copies: usize,
+) -> Result<Prepared, BenchError> {
+    let write_err = |path: &Path, source| BenchError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(target).map_err(|e| write_err(target, e))?;
+    let (files, _) = walk(source);
+    let mut photos = 0usize;
+    let mut pixels = 0f64;
+    for (index, file) in files.iter().enumerate() {
+        let Ok(bytes) = std::fs::read(&file.path) else {
+            continue;
+        };
+        let (data, ext, mp) = match megapixels {
+            Some(mp) => {
+                let Ok(photo) = decode(&bytes, None) else {
+                    continue;
+                };
+                let (w, h) = photo.pixels.dimensions();
+                let k = ((mp as f64 * 1e6) / (w as f64 * h as f64)).sqrt();
+                let (nw, nh) = ((w as f64 * k).round() as u32, (h as f64 * k).round() as u32);
+                let resized = image::imageops::resize(&photo.pixels, nw, nh, FilterType::Triangle);
+                let mut out = Vec::new();
+                if JpegEncoder::new_with_quality(&mut out, 90)
+                    .encode_image(&resized)
+                    .is_err()
+                {
+                    continue;
+                }
+                (out, "jpg".to_string(), nw as f64 * nh as f64 / 1e6)
+            }
+            None => {
+                let Ok(photo) = decode(&bytes, Some(64)) else {
+                    continue;
+                };
+                let ext = file
+                    .path
+                    .extension()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "jpg".into());
+                let (w, h) = photo.full_size;
+                (bytes, ext, w as f64 * h as f64 / 1e6)
+            }
+        };
+        for copy in 0..copies {
+            let path = target.join(format!("{index:05}-{copy:03}.{ext}"));
+            std::fs::write(&path, &data).map_err(|e| write_err(&path, e))?;
+            photos += 1;
+            pixels += mp;
+        }
+    }
+    if photos == 0 {
+        return Err(BenchError::Empty(source.to_path_buf()));
+    }
+    Ok(Prepared {
+        photos,
+        mean_megapixels: pixels / photos as f64,
+    })
+}
+
+/// Throughput and per-stage cost of one benchmark scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub device: String,
+    pub photos: usize,
+    pub mean_megapixels: f64,
+    pub faces: usize,
+    pub errors: usize,
+    pub seconds: f64,
+    pub photos_per_second: f64,
+    pub faces_per_second: f64,
+    /// Milliseconds per photo in each stage (decode is spread over the decoding threads).
+    pub read_ms: f64,
+    pub decode_ms: f64,
+    pub detect_align_ms: f64,
+    pub embed_ms: f64,
+    pub store_ms: f64,
+}
+
+impl Report {
+    pub fn new(summary: &ScanSummary, prepared: Prepared, device: String) -> Self {
+        let n = summary.photos.max(1) as f64;
+        let s = summary.stages;
+        Self {
+            device,
+            photos: summary.photos,
+            mean_megapixels: prepared.mean_megapixels,
+            faces: summary.faces,
+            errors: summary.errors,
+            seconds: summary.seconds,
+            photos_per_second: summary.photos as f64 / summary.seconds.max(1e-9),
+            faces_per_second: summary.faces as f64 / summary.seconds.max(1e-9),
+            read_ms: s.read_ms / n,
+            decode_ms: s.decode_ms / n,
+            detect_align_ms: s.detect_ms / n,
+            embed_ms: s.embed_ms / n,
+            store_ms: s.store_ms / n,
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "| measure | value |")?;
+        writeln!(f, "|---|---|")?;
+        writeln!(f, "| device | {} |", self.device)?;
+        writeln!(
+            f,
+            "| photos | {} ({:.1} MP mean) |",
+            self.photos, self.mean_megapixels
+        )?;
+        writeln!(f, "| faces | {} |", self.faces)?;
+        writeln!(f, "| errors | {} |", self.errors)?;
+        writeln!(f, "| wall time | {:.2} s |", self.seconds)?;
+        writeln!(f, "| photos/s | {:.2} |", self.photos_per_second)?;
+        writeln!(f, "| faces/s | {:.2} |", self.faces_per_second)?;
+        writeln!(f, "| read ms/photo | {:.1} |", self.read_ms)?;
+        writeln!(f, "| decode ms/photo (parallel) | {:.1} |", self.decode_ms)?;
+        writeln!(f, "| detect+align ms/photo | {:.1} |", self.detect_align_ms)?;
+        writeln!(f, "| embed ms/photo | {:.1} |", self.embed_ms)?;
+        writeln!(f, "| store ms/photo | {:.1} |", self.store_ms)
+    }
+}

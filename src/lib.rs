@@ -1,0 +1,12 @@
+//! Kith: finds the people in a photo library.
+//!
+//! The data flows one way: folder -> scan -> vision -> catalog -> people. The CLI (`src/main.rs`)
+//! and the GUI are thin shells over this library.
+
+pub mod bench;
+pub mod build_info;
+pub mod catalog;
+pub mod models;
+pub mod paths;
+pub mod scan;
+pub mod vision;

@@ -1,0 +1,448 @@
+//! Scanning a folder into the catalog: walk, skip what is unchanged, decode on all cores, detect,
+//! align and embed, and commit each photo atomically.
+//!
+//! Decoding runs on its own thread pool and feeds a bounded queue, so memory stays bounded however
+//! large the library; the networks run on the calling thread in batches. Every problem with a file
+//! becomes a recorded reason and the scan goes on. A cancel flag stops the scan between photos.
+
+pub mod decode;
+mod thumbnail;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
+use crate::vision::{FaceAnalyzer, LocatedFace};
+use decode::DecodedPhoto;
+pub use thumbnail::face_thumbnail;
+
+/// Files larger than this are refused unread (no photo format needs a gigabyte).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// JPEGs are decoded at reduced scale as long as the long side stays at least this; faces are
+    /// aligned from these pixels, so they keep enough resolution for the 150 px chips.
+    pub decode_long_side: u32,
+    /// Threads decoding photos.
+    pub decode_threads: usize,
+    /// Faces embedded per network call.
+    pub embed_batch: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            decode_long_side: 1600,
+            decode_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            embed_batch: 16,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{path} is not a folder that can be read: {source}")]
+    Root {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("cannot start the decoding threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// What happened, as it happens, for progress bars.
+#[derive(Debug, Clone)]
+pub enum ScanEvent {
+    /// The walk is done: `to_analyse` files will be read, `unchanged` are skipped.
+    Planned { to_analyse: usize, unchanged: usize },
+    /// A photo was analysed and committed.
+    Analysed { path: PathBuf, faces: usize },
+    /// A file was recorded as unreadable.
+    Failed {
+        path: PathBuf,
+        kind: &'static str,
+        message: String,
+    },
+}
+
+/// Wall time spent in each stage, summed over photos (decoding runs in parallel, so its sum can
+/// exceed the scan's duration).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct StageTimes {
+    pub read_ms: f64,
+    pub decode_ms: f64,
+    pub detect_ms: f64,
+    pub embed_ms: f64,
+    pub store_ms: f64,
+}
+
+/// The outcome of one scan, for people and for `--json`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanSummary {
+    /// Photos read and analysed in this scan.
+    pub photos: usize,
+    pub photos_with_faces: usize,
+    pub faces: usize,
+    /// Unchanged photos not read again.
+    pub skipped: usize,
+    /// Files that could not be read in this scan (reasons in `failures` and the catalog).
+    pub errors: usize,
+    /// Photos known from before that are no longer on disk.
+    pub missing: usize,
+    pub seconds: f64,
+    pub cancelled: bool,
+    #[serde(skip)]
+    pub stages: StageTimes,
+    #[serde(skip)]
+    pub failures: Vec<(PathBuf, &'static str, String)>,
+}
+
+/// A file's fate after reading and decoding, before the networks see it.
+enum Prepared {
+    Decoded {
+        path: PathBuf,
+        stamp: FileStamp,
+        hash: String,
+        photo: DecodedPhoto,
+        read: Duration,
+        decode: Duration,
+    },
+    /// Same content as catalogued (touched or copied back): only the stamp changes.
+    SameContent { id: i64, stamp: FileStamp },
+    Failed {
+        path: PathBuf,
+        stamp: FileStamp,
+        kind: &'static str,
+        message: String,
+    },
+}
+
+/// A photo whose faces are located and waiting for the embedder.
+struct Pending {
+    path: PathBuf,
+    stamp: FileStamp,
+    hash: String,
+    full_size: (u32, u32),
+    taken_at: Option<String>,
+    /// Faces in original-photo pixels, with their thumbnails.
+    faces: Vec<(LocatedFace, Vec<u8>)>,
+}
+
+/// Scans `root` into `catalog`.
+pub fn scan_folder(
+    catalog: &mut Catalog,
+    analyzer: &FaceAnalyzer,
+    root: &Path,
+    options: &ScanOptions,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Result<ScanSummary, ScanError> {
+    let started = Instant::now();
+    let root = root.canonicalize().map_err(|source| ScanError::Root {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if !root.is_dir() {
+        return Err(ScanError::Root {
+            path: root.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+        });
+    }
+    catalog.add_folder(&root)?;
+    let mut summary = ScanSummary::default();
+
+    let (files, problems) = walk::walk(&root);
+    let mut known = catalog.known_photos(&root)?;
+    for problem in problems {
+        known.remove(&crate::catalog::path_key(&problem.path));
+        record_failure(
+            catalog,
+            &mut summary,
+            on_event,
+            problem.path,
+            FileStamp {
+                size: 0,
+                mtime_ns: 0,
+            },
+            problem.kind,
+            problem.message,
+        )?;
+    }
+    let mut work = Vec::new();
+    for file in files {
+        match known.remove(&crate::catalog::path_key(&file.path)) {
+            Some(k)
+                if k.stamp == file.stamp && k.status != crate::catalog::PhotoStatus::Missing =>
+            {
+                summary.skipped += 1;
+            }
+            previous => work.push((file, previous)),
+        }
+    }
+    let missing: Vec<i64> = known
+        .values()
+        .filter(|k| k.status != crate::catalog::PhotoStatus::Missing)
+        .map(|k| k.id)
+        .collect();
+    summary.missing = missing.len();
+    catalog.mark_missing(&missing)?;
+    on_event(ScanEvent::Planned {
+        to_analyse: work.len(),
+        unchanged: summary.skipped,
+    });
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.decode_threads.max(1))
+        .thread_name(|i| format!("kith-decode-{i}"))
+        .build()?;
+    // A few photos per thread in flight: enough to keep the networks fed, little memory.
+    let (sender, receiver) = mpsc::sync_channel::<Prepared>(options.decode_threads.max(1) * 2);
+    let decode_long_side = options.decode_long_side;
+    std::thread::scope(|scope| -> Result<(), ScanError> {
+        scope.spawn(move || {
+            pool.install(|| {
+                work.par_iter()
+                    .for_each_with(sender, |sender, (file, previous)| {
+                        if cancel.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let prepared =
+                            prepare(&file.path, file.stamp, previous.as_ref(), decode_long_side);
+                        // The receiver only hangs up when the scan stops early; nothing to do then.
+                        let _ = sender.send(prepared);
+                    });
+            });
+        });
+        let mut pending: Vec<Pending> = Vec::new();
+        for prepared in receiver.iter() {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            match prepared {
+                Prepared::SameContent { id, stamp } => {
+                    catalog.refresh_stamp(id, stamp)?;
+                    summary.skipped += 1;
+                }
+                Prepared::Failed {
+                    path,
+                    stamp,
+                    kind,
+                    message,
+                } => record_failure(catalog, &mut summary, on_event, path, stamp, kind, message)?,
+                Prepared::Decoded {
+                    path,
+                    stamp,
+                    hash,
+                    photo,
+                    read,
+                    decode,
+                } => {
+                    summary.stages.read_ms += ms(read);
+                    summary.stages.decode_ms += ms(decode);
+                    let t = Instant::now();
+                    match analyzer.locate(&photo.pixels) {
+                        Ok(faces) => {
+                            summary.stages.detect_ms += ms(t.elapsed());
+                            let k = photo.scale();
+                            let faces = faces
+                                .into_iter()
+                                .map(|f| {
+                                    let thumb = face_thumbnail(&photo.pixels, f.bbox);
+                                    (f.scaled(k), thumb)
+                                })
+                                .collect();
+                            pending.push(Pending {
+                                path,
+                                stamp,
+                                hash,
+                                full_size: photo.full_size,
+                                taken_at: photo.taken_at,
+                                faces,
+                            });
+                        }
+                        Err(err) => record_failure(
+                            catalog,
+                            &mut summary,
+                            on_event,
+                            path,
+                            stamp,
+                            "analysis",
+                            err.to_string(),
+                        )?,
+                    }
+                    let queued: usize = pending.iter().map(|p| p.faces.len()).sum();
+                    if queued >= options.embed_batch || pending.len() >= options.embed_batch {
+                        flush(catalog, analyzer, &mut pending, &mut summary, on_event)?;
+                    }
+                }
+            }
+        }
+        flush(catalog, analyzer, &mut pending, &mut summary, on_event)?;
+        Ok(())
+    })?;
+    summary.cancelled = cancel.load(Ordering::Relaxed);
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Embeds the faces of the pending photos in one batch and commits each photo.
+fn flush(
+    catalog: &mut Catalog,
+    analyzer: &FaceAnalyzer,
+    pending: &mut Vec<Pending>,
+    summary: &mut ScanSummary,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Result<(), ScanError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let chips: Vec<_> = pending
+        .iter()
+        .flat_map(|p| p.faces.iter().map(|(f, _)| f.chip.clone()))
+        .collect();
+    let t = Instant::now();
+    let embedded = analyzer.embed(&chips);
+    summary.stages.embed_ms += ms(t.elapsed());
+    let mut embeddings = match embedded {
+        Ok(e) => e.into_iter(),
+        Err(err) => {
+            for p in pending.drain(..) {
+                record_failure(
+                    catalog,
+                    summary,
+                    on_event,
+                    p.path,
+                    p.stamp,
+                    "analysis",
+                    err.to_string(),
+                )?;
+            }
+            return Ok(());
+        }
+    };
+    let t = Instant::now();
+    for p in pending.drain(..) {
+        let mut faces = Vec::with_capacity(p.faces.len());
+        for (face, thumbnail) in p.faces {
+            let Some(embedding) = embeddings.next() else {
+                break;
+            };
+            faces.push(NewFace {
+                bbox: face.bbox,
+                score: face.score,
+                landmarks: face.landmarks,
+                embedding,
+                thumbnail,
+            });
+        }
+        let record = PhotoRecord {
+            path: &p.path,
+            stamp: p.stamp,
+            hash: &p.hash,
+            width: p.full_size.0,
+            height: p.full_size.1,
+            taken_at: p.taken_at.as_deref(),
+        };
+        catalog.record_photo(&record, &faces)?;
+        summary.photos += 1;
+        summary.faces += faces.len();
+        if !faces.is_empty() {
+            summary.photos_with_faces += 1;
+        }
+        on_event(ScanEvent::Analysed {
+            path: p.path,
+            faces: faces.len(),
+        });
+    }
+    summary.stages.store_ms += ms(t.elapsed());
+    Ok(())
+}
+
+fn record_failure(
+    catalog: &mut Catalog,
+    summary: &mut ScanSummary,
+    on_event: &mut dyn FnMut(ScanEvent),
+    path: PathBuf,
+    stamp: FileStamp,
+    kind: &'static str,
+    message: String,
+) -> Result<(), ScanError> {
+    tracing::warn!(path = %path.display(), kind, %message, "photo not read");
+    catalog.record_error(&path, stamp, kind, &message)?;
+    summary.errors += 1;
+    summary.failures.push((path.clone(), kind, message.clone()));
+    on_event(ScanEvent::Failed {
+        path,
+        kind,
+        message,
+    });
+    Ok(())
+}
+
+/// Reads and decodes one file (runs on a decoding thread). Files are only ever opened for reading.
+fn prepare(
+    path: &Path,
+    stamp: FileStamp,
+    previous: Option<&KnownPhoto>,
+    decode_long_side: u32,
+) -> Prepared {
+    let failed = |kind: &'static str, message: String| Prepared::Failed {
+        path: path.to_path_buf(),
+        stamp,
+        kind,
+        message,
+    };
+    if stamp.size > MAX_FILE_BYTES {
+        return failed(
+            "too-large",
+            format!("the file is {} bytes, over the 1 GiB limit", stamp.size),
+        );
+    }
+    let t = Instant::now();
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let kind = match err.kind() {
+                std::io::ErrorKind::NotFound => "vanished",
+                std::io::ErrorKind::PermissionDenied => "unreadable",
+                _ => "io",
+            };
+            return failed(kind, err.to_string());
+        }
+    };
+    let read = t.elapsed();
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    if let Some(known) = previous {
+        if known.status == crate::catalog::PhotoStatus::Ok && known.hash.as_deref() == Some(&hash) {
+            return Prepared::SameContent {
+                id: known.id,
+                stamp,
+            };
+        }
+    }
+    let t = Instant::now();
+    match decode::decode(&bytes, Some(decode_long_side)) {
+        Ok(photo) => Prepared::Decoded {
+            path: path.to_path_buf(),
+            stamp,
+            hash,
+            photo,
+            read,
+            decode: t.elapsed(),
+        },
+        Err(err) => failed(err.kind(), err.to_string()),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

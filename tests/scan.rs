@@ -1,0 +1,323 @@
+//! The scan pipeline on real and malformed files: every file gets faces or a recorded reason,
+//! re-scans are incremental, a killed scan resumes, and the photos themselves are never changed.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use common::{analyzer, copy_into, scan, testdata};
+use kith::catalog::{Catalog, PhotoStatus};
+use kith::scan::{ScanEvent, ScanOptions};
+
+fn faces_per_file(catalog: &Catalog) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for face in catalog.faces().expect("faces") {
+        let name = face
+            .photo_path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        *counts.entry(name).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn error_kinds(catalog: &Catalog) -> HashMap<String, String> {
+    catalog
+        .scan_errors()
+        .expect("errors")
+        .into_iter()
+        .map(|e| {
+            let name = e
+                .path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, e.kind)
+        })
+        .collect()
+}
+
+#[test]
+fn odd_files_get_faces_or_a_recorded_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let summary = scan(&mut catalog, &testdata("odd"));
+    let faces = faces_per_file(&catalog);
+    let errors = error_kinds(&catalog);
+
+    // Every variant of the five-face photo must be decoded upright and give its five faces.
+    for name in [
+        "exif-orientation-6.jpg",
+        "exif-orientation-3.jpg",
+        "gray16.png",
+        "rgba.png",
+        "progressive.jpg",
+        "photo.webp",
+        "photo.gif",
+        "photo.tiff",
+        "photo.bmp",
+        "png-named.jpg",
+        "cmyk.jpg",
+    ] {
+        assert_eq!(
+            faces.get(name),
+            Some(&5),
+            "{name}: faces {faces:?} errors {errors:?}"
+        );
+    }
+    assert_eq!(errors.get("empty.jpg").map(String::as_str), Some("empty"));
+    assert_eq!(
+        errors.get("not-an-image.jpg").map(String::as_str),
+        Some("not-an-image")
+    );
+    assert_eq!(
+        errors.get("bomb-30000x30000.png").map(String::as_str),
+        Some("too-large")
+    );
+    assert_eq!(
+        errors.get("unsupported.heic").map(String::as_str),
+        Some("unsupported")
+    );
+    // Damaged JPEGs: either an error on record or a (partly) decoded photo; never a crash or a
+    // file that is simply not there.
+    for name in ["truncated.jpg", "corrupt-middle.jpg"] {
+        let path = testdata("odd").join(name).canonicalize().expect("exists");
+        let status = catalog.photo_status(&path).expect("query");
+        assert!(
+            matches!(status, Some((_, PhotoStatus::Ok | PhotoStatus::Error))),
+            "{name}"
+        );
+    }
+    let tiny = testdata("odd/tiny-8x8.png").canonicalize().expect("exists");
+    assert!(matches!(
+        catalog.photo_status(&tiny).expect("query"),
+        Some((_, PhotoStatus::Ok))
+    ));
+    assert!(!faces.contains_key("tiny-8x8.png"));
+    assert_eq!(summary.photos + summary.errors, 18, "{summary:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_odd_names_unreadable_and_vanishing_files_are_recorded_and_the_scan_goes_on() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(photos.join("loop")).expect("mkdir");
+    std::os::unix::fs::symlink(&photos, photos.join("loop/back")).expect("symlink loop");
+    let good = copy_into(&photos, &["faces/ian_thorpe/1.jpg"]).remove(0);
+    let odd_name = photos.join(std::ffi::OsStr::from_bytes(b"caf\xe9-\xff.jpg"));
+    std::fs::copy(&good, &odd_name).expect("non-UTF-8 name");
+    let locked = photos.join("locked.jpg");
+    std::fs::copy(&good, &locked).expect("copy");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let doomed = photos.join("doomed.jpg");
+    std::fs::copy(&good, &doomed).expect("copy");
+    // Root reads files whatever their mode: then the locked file must simply be read.
+    let privileged = std::fs::read(&locked).is_ok();
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let summary = kith::scan::scan_folder(
+        &mut catalog,
+        analyzer(),
+        &photos,
+        &ScanOptions::default(),
+        &AtomicBool::new(false),
+        &mut |event| {
+            // The walk has listed `doomed.jpg`; it disappears before it is read.
+            if let ScanEvent::Planned { .. } = event {
+                std::fs::remove_file(&doomed).expect("delete mid-scan");
+            }
+        },
+    )
+    .expect("scan");
+
+    let errors = error_kinds(&catalog);
+    assert_eq!(
+        errors.get("doomed.jpg").map(String::as_str),
+        Some("vanished"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors.get("back").map(String::as_str),
+        Some("symlink-loop"),
+        "{errors:?}"
+    );
+    if privileged {
+        assert!(!errors.contains_key("locked.jpg"));
+    } else {
+        assert_eq!(
+            errors.get("locked.jpg").map(String::as_str),
+            Some("unreadable")
+        );
+    }
+    let odd = odd_name.canonicalize().expect("exists");
+    assert!(matches!(
+        catalog.photo_status(&odd).expect("query"),
+        Some((_, PhotoStatus::Ok))
+    ));
+    let faces = catalog.faces().expect("faces");
+    assert!(
+        faces.iter().any(|f| f.photo_path == odd),
+        "the oddly named photo has its face"
+    );
+    assert!(summary.photos >= 2, "{summary:?}");
+}
+
+#[test]
+fn rescans_skip_unchanged_files_keep_touched_ones_and_redo_changed_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let files = copy_into(
+        &photos,
+        &[
+            "faces/al_sharpton/1.jpg",
+            "faces/john_mccain/2.jpg",
+            "group/sample2.jpg",
+        ],
+    );
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let first = scan(&mut catalog, &photos);
+    assert_eq!(
+        (first.photos, first.skipped, first.errors),
+        (3, 0, 0),
+        "{first:?}"
+    );
+    let face_ids: Vec<i64> = catalog
+        .faces()
+        .expect("faces")
+        .iter()
+        .map(|f| f.id)
+        .collect();
+
+    let again = scan(&mut catalog, &photos);
+    assert_eq!((again.photos, again.skipped), (0, 3), "{again:?}");
+
+    // Same bytes, new mtime: the faces (and so the user's decisions about them) are kept.
+    let bytes = std::fs::read(&files[0]).expect("read");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&files[0], &bytes).expect("rewrite");
+    // New content: that photo is analysed again.
+    std::fs::copy(testdata("faces/mike_martz/1.jpg"), &files[1]).expect("replace");
+    // Gone: marked missing, not forgotten.
+    std::fs::remove_file(&files[2]).expect("remove");
+    let third = scan(&mut catalog, &photos);
+    assert_eq!(
+        (third.photos, third.skipped, third.missing),
+        (1, 1, 1),
+        "{third:?}"
+    );
+    let kept = catalog.faces().expect("faces");
+    assert!(
+        kept.iter().any(|f| f.id == face_ids[0]),
+        "touched photo keeps its face ids"
+    );
+    let missing = files[2].canonicalize().unwrap_or(files[2].clone());
+    let status = catalog.photo_status(&missing).expect("query");
+    assert!(
+        matches!(status, Some((_, PhotoStatus::Missing))),
+        "{status:?}"
+    );
+}
+
+fn hash_tree(root: &Path) -> Vec<(PathBuf, blake3::Hash, std::time::SystemTime)> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).expect("read");
+            let mtime = e.metadata().expect("meta").modified().expect("mtime");
+            (e.path().to_path_buf(), blake3::hash(&bytes), mtime)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn originals_are_byte_identical_after_a_scan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let group = testdata("group");
+    let before = hash_tree(&group);
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let summary = scan(&mut catalog, &group);
+    assert!(summary.faces > 0);
+    assert_eq!(hash_tree(&group), before);
+}
+
+#[test]
+fn a_killed_scan_resumes_and_loses_nothing_it_committed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let mut all = Vec::new();
+    for person in ["abdullah_gul", "ian_thorpe", "mark_philippoussis"] {
+        for i in 1..=10 {
+            all.push(format!("faces/{person}/{i}.jpg"));
+        }
+    }
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    copy_into(&photos, &refs);
+    let library = dir.path().join("c.sqlite");
+    let kith = env!("CARGO_BIN_EXE_kith");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+
+    let mut child = std::process::Command::new(kith)
+        .arg("scan")
+        .arg(&photos)
+        .arg("--library")
+        .arg(&library)
+        .arg("--models")
+        .arg(&models)
+        .arg("--device")
+        .arg("cpu")
+        .arg("--threads")
+        .arg("1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start kith");
+    // Kill it (SIGKILL: no chance to clean up) once some, but not all, photos are committed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let committed = loop {
+        let count = Catalog::open(&library)
+            .and_then(|c| c.counts())
+            .map(|c| c.photos)
+            .unwrap_or(0);
+        if count >= 1 || std::time::Instant::now() > deadline {
+            break count;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    assert!(committed >= 1, "the scan committed nothing in time");
+
+    let mut catalog = Catalog::open(&library).expect("catalog survives the kill");
+    let after_kill = catalog.counts().expect("counts");
+    let resumed = scan(&mut catalog, &photos);
+    assert_eq!(
+        resumed.skipped as u64, after_kill.photos,
+        "committed photos are not redone"
+    );
+    assert_eq!(resumed.skipped + resumed.photos, 30, "{resumed:?}");
+    let counts = catalog.counts().expect("counts");
+    assert_eq!(counts.photos, 30);
+    // One face row per face: nothing was duplicated by the interrupted transaction.
+    let faces = catalog.faces().expect("faces");
+    let mut per_photo: HashMap<i64, usize> = HashMap::new();
+    for f in &faces {
+        *per_photo.entry(f.photo_id).or_default() += 1;
+    }
+    assert_eq!(per_photo.len() as u64, counts.photos_with_faces);
+    assert!(per_photo.values().all(|&n| n <= 3), "{per_photo:?}");
+}
