@@ -30,6 +30,96 @@ pub struct FaceRow {
     pub score: f32,
     pub landmarks: [[f32; 2]; 5],
     pub embedding: [f32; EMBEDDING_DIM],
+    pub person: Option<i64>,
+    /// The person was decided by the user.
+    pub pinned: bool,
+    pub ignored: bool,
+}
+
+/// What the user decided about a face, carried over when its photo is analysed again.
+#[derive(Debug, Clone)]
+pub(super) struct FaceDecision {
+    bbox: [f32; 4],
+    person: Option<i64>,
+    pinned: bool,
+    ignored: bool,
+    not_persons: Vec<i64>,
+}
+
+/// The decisions about the current faces of `photo_id`.
+pub(super) fn decisions_of_photo(
+    tx: &rusqlite::Transaction<'_>,
+    photo_id: i64,
+) -> Result<Vec<FaceDecision>> {
+    let mut stmt = tx.prepare(
+        "SELECT id, x, y, w, h, person_id, pinned, ignored FROM faces WHERE photo_id = ?1",
+    )?;
+    let mut facts = tx.prepare("SELECT person_id FROM not_person WHERE face_id = ?1")?;
+    let mut rows = stmt.query([photo_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let not_persons = facts
+            .query_map([id], |f| f.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        out.push(FaceDecision {
+            bbox: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+            person: r.get(5)?,
+            pinned: r.get(6)?,
+            ignored: r.get(7)?,
+            not_persons,
+        });
+    }
+    Ok(out)
+}
+
+/// Gives each new face of `photo_id` the decisions of the old face it overlaps most (IoU > 0.5),
+/// so that re-analysing an edited photo keeps names, moves and "not this person" answers.
+pub(super) fn carry_over(
+    tx: &rusqlite::Transaction<'_>,
+    photo_id: i64,
+    old: &[FaceDecision],
+) -> Result<()> {
+    if old.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = tx.prepare("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?1")?;
+    let new: Vec<(i64, [f32; 4])> = stmt
+        .query_map([photo_id], |r| {
+            Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, bbox) in new {
+        let best = old
+            .iter()
+            .map(|d| (iou(bbox, d.bbox), d))
+            .filter(|(overlap, _)| *overlap > 0.5)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, d)) = best {
+            tx.execute(
+                "UPDATE faces SET person_id = ?2, pinned = ?3, ignored = ?4 WHERE id = ?1",
+                params![id, d.person, d.pinned, d.ignored],
+            )?;
+            for p in &d.not_persons {
+                tx.execute(
+                    "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
+                    params![id, p],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Intersection over union of two x, y, w, h boxes.
+fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    if ix <= 0.0 || iy <= 0.0 {
+        return 0.0;
+    }
+    let inter = ix * iy;
+    inter / (a[2] * a[3] + b[2] * b[3] - inter)
 }
 
 pub(super) fn insert_faces(
@@ -69,6 +159,19 @@ impl Catalog {
         self.query_faces("WHERE faces.photo_id = ?1", [photo_id])
     }
 
+    /// The faces of a person in readable photos.
+    pub fn faces_of_person(&self, person: i64) -> Result<Vec<FaceRow>> {
+        self.query_faces(
+            "WHERE faces.person_id = ?1 AND faces.ignored = 0 AND photos.status = 'ok'",
+            [person],
+        )
+    }
+
+    /// One face by id.
+    pub fn face(&self, face_id: i64) -> Result<Option<FaceRow>> {
+        Ok(self.query_faces("WHERE faces.id = ?1", [face_id])?.pop())
+    }
+
     /// The stored thumbnail (JPEG bytes) of a face.
     pub fn face_thumbnail(&self, face_id: i64) -> Result<Option<Vec<u8>>> {
         Ok(self.conn().query_row(
@@ -80,7 +183,8 @@ impl Catalog {
 
     fn query_faces<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<FaceRow>> {
         let sql = format!(
-            "SELECT faces.id, photo_id, photos.path, x, y, w, h, score, landmarks, embedding
+            "SELECT faces.id, photo_id, photos.path, x, y, w, h, score, landmarks, embedding,
+                    person_id, pinned, ignored
              FROM faces JOIN photos ON photos.id = faces.photo_id {filter} ORDER BY faces.id"
         );
         let mut stmt = self.conn().prepare(&sql)?;
@@ -98,6 +202,9 @@ impl Catalog {
                 landmarks: bytes_to_array::<10>(&landmarks)
                     .map(|flat| std::array::from_fn(|i| [flat[2 * i], flat[2 * i + 1]]))?,
                 embedding: bytes_to_array::<EMBEDDING_DIM>(&embedding)?,
+                person: r.get(10)?,
+                pinned: r.get(11)?,
+                ignored: r.get(12)?,
             });
         }
         Ok(faces)
@@ -126,6 +233,14 @@ fn bytes_to_array<const N: usize>(bytes: &[u8]) -> Result<[f32; N]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iou_of_boxes() {
+        assert_eq!(iou([0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 10.0]), 1.0);
+        assert_eq!(iou([0.0, 0.0, 10.0, 10.0], [20.0, 0.0, 10.0, 10.0]), 0.0);
+        // Overlap 5x10 = 50; union 100 + 100 - 50 = 150.
+        assert!((iou([0.0, 0.0, 10.0, 10.0], [5.0, 0.0, 10.0, 10.0]) - 1.0 / 3.0).abs() < 1e-6);
+    }
 
     #[test]
     fn floats_survive_the_round_trip() {

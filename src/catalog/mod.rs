@@ -1,12 +1,15 @@
 //! The catalog: one SQLite file holding what Kith knows about a library: the photos it has seen,
-//! the faces found in them with their embeddings, and why some files could not be read.
+//! the faces found in them with their embeddings, why some files could not be read, the persons,
+//! the user's decisions about them and the undo history.
 //!
 //! Every photo's results are committed in one transaction, so a scan killed at any moment leaves
 //! whole photos or nothing, and the next scan resumes where it stopped. The catalog knows nothing
 //! of neural networks: it stores numbers and bytes.
 
 mod faces;
+mod history;
 mod paths;
+mod people;
 mod photos;
 mod schema;
 
@@ -15,8 +18,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use faces::{FaceRow, NewFace};
+pub use history::HistoryEntry;
 pub use paths::{path_from_key, path_key};
-pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoStatus, ScanErrorRow};
+pub use people::PersonSummary;
+pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ScanErrorRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -31,6 +36,10 @@ pub enum CatalogError {
     TooNew { found: i64, supported: i64 },
     #[error("stored data is malformed: {0}")]
     Malformed(String),
+    #[error("{0} does not exist")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -75,6 +84,14 @@ impl Catalog {
         &mut self.conn
     }
 
+    /// Writes a consistent copy of the whole catalog to `path` (which must not exist), e.g. as a
+    /// backup before a risky change.
+    pub fn copy_to(&self, path: &Path) -> Result<()> {
+        self.conn
+            .execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+        Ok(())
+    }
+
     /// Remembers `folder` as one of the library's roots.
     pub fn add_folder(&self, folder: &Path) -> Result<()> {
         self.conn.execute(
@@ -90,6 +107,26 @@ impl Catalog {
             .prepare("SELECT path FROM folders ORDER BY path")?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
         rows.map(|r| Ok(path_from_key(&r?))).collect()
+    }
+
+    /// A library setting (e.g. the clustering algorithm), as saved by `set_setting`.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![key, value],
+        )?;
+        Ok(())
     }
 
     /// Counts for summaries: photos by status and faces.

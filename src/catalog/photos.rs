@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, OptionalExtension};
 
-use super::faces::{insert_faces, NewFace};
+use super::faces::{carry_over, decisions_of_photo, insert_faces, NewFace};
 use super::paths::{key_is_under, path_from_key, path_key};
 use super::{unix_now, Catalog, CatalogError, Result};
 
@@ -77,6 +77,17 @@ pub struct PhotoRecord<'a> {
     pub taken_at: Option<&'a str>,
 }
 
+/// A catalogued photo, for listings and export.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PhotoRow {
+    pub id: i64,
+    pub path: PathBuf,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub taken_at: Option<String>,
+    pub status: &'static str,
+}
+
 /// A file that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanErrorRow {
@@ -132,9 +143,11 @@ impl Catalog {
             "UPDATE photos SET width = ?2, height = ?3, taken_at = ?4 WHERE id = ?1",
             params![id, photo.width, photo.height, photo.taken_at],
         )?;
+        let decisions = decisions_of_photo(&tx, id)?;
         tx.execute("DELETE FROM faces WHERE photo_id = ?1", [id])?;
         tx.execute("DELETE FROM scan_errors WHERE photo_id = ?1", [id])?;
         insert_faces(&tx, id, faces)?;
+        carry_over(&tx, id, &decisions)?;
         tx.commit()?;
         Ok(id)
     }
@@ -197,6 +210,27 @@ impl Catalog {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every catalogued photo, by path.
+    pub fn photos(&self) -> Result<Vec<PhotoRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, path, width, height, taken_at, status FROM photos ORDER BY display",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let status: String = r.get(5)?;
+            out.push(PhotoRow {
+                id: r.get(0)?,
+                path: path_from_key(&r.get::<_, Vec<u8>>(1)?),
+                width: r.get(2)?,
+                height: r.get(3)?,
+                taken_at: r.get(4)?,
+                status: PhotoStatus::parse(&status)?.as_str(),
+            });
+        }
+        Ok(out)
     }
 
     /// The id and status of the photo at `path`, if known.

@@ -37,6 +37,35 @@ const MIGRATIONS: &[&str] = &[
         kind        TEXT NOT NULL,
         message     TEXT NOT NULL
     );",
+    // 2: people. A face's person is either the clustering's guess or pinned by the user; what the
+    // user said is never overwritten by clustering. `not_person` holds "this face is not X".
+    "CREATE TABLE persons (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT,
+        hidden      INTEGER NOT NULL DEFAULT 0,
+        cover_face  INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+        created_at  INTEGER NOT NULL
+    );
+    ALTER TABLE faces ADD COLUMN person_id INTEGER REFERENCES persons(id) ON DELETE SET NULL;
+    ALTER TABLE faces ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE faces ADD COLUMN ignored INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX faces_by_person ON faces(person_id);
+    CREATE TABLE not_person (
+        face_id     INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        person_id   INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        PRIMARY KEY (face_id, person_id)
+    );
+    CREATE TABLE settings (
+        key         TEXT PRIMARY KEY,
+        value       TEXT NOT NULL
+    );
+    CREATE TABLE history (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        action      TEXT NOT NULL,
+        changes     TEXT NOT NULL,          -- JSON: the touched rows before and after
+        undone      INTEGER NOT NULL DEFAULT 0
+    );",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

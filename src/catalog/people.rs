@@ -1,0 +1,396 @@
+//! Persons and the user's decisions about faces: naming, merging, splitting, moving, "not this
+//! person", hiding, ignoring and cover faces. Every decision is an undoable action (see `history`)
+//! and pins the faces it concerns, so that clustering never undoes it.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{unix_now, Catalog, CatalogError, Result};
+
+/// A person (a named or unnamed group of faces) with the numbers a list needs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonSummary {
+    pub id: i64,
+    pub name: Option<String>,
+    pub hidden: bool,
+    pub faces: usize,
+    pub photos: usize,
+    /// The face shown for the person: the chosen cover, else the most confident face.
+    pub cover_face: Option<i64>,
+}
+
+impl PersonSummary {
+    /// The name, or "Unnamed #id".
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("Unnamed #{}", self.id))
+    }
+}
+
+impl Catalog {
+    /// Persons, named ones first (alphabetically), then unnamed ones by size.
+    pub fn persons(&self, include_hidden: bool) -> Result<Vec<PersonSummary>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id),
+                    COALESCE(p.cover_face,
+                        (SELECT f2.id FROM faces f2 JOIN photos ph2 ON ph2.id = f2.photo_id
+                         WHERE f2.person_id = p.id AND ph2.status = 'ok'
+                         ORDER BY f2.score DESC, f2.id LIMIT 1))
+             FROM persons p
+             LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
+                 AND f.photo_id IN (SELECT id FROM photos WHERE status = 'ok')
+             WHERE ?1 OR p.hidden = 0
+             GROUP BY p.id",
+        )?;
+        let rows = stmt.query_map([include_hidden], |r| {
+            Ok(PersonSummary {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                hidden: r.get(2)?,
+                faces: r.get::<_, i64>(3)? as usize,
+                photos: r.get::<_, i64>(4)? as usize,
+                cover_face: r.get(5)?,
+            })
+        })?;
+        let mut persons: Vec<PersonSummary> = rows.collect::<rusqlite::Result<_>>()?;
+        persons.retain(|p| p.faces > 0 || p.name.is_some());
+        persons.sort_by(|a, b| match (&a.name, &b.name) {
+            (Some(x), Some(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => b.faces.cmp(&a.faces).then(a.id.cmp(&b.id)),
+        });
+        Ok(persons)
+    }
+
+    pub fn person(&self, id: i64) -> Result<Option<PersonSummary>> {
+        Ok(self.persons(true)?.into_iter().find(|p| p.id == id))
+    }
+
+    /// Named persons whose name equals `query` or, failing that, starts with it
+    /// (case-insensitive), as (id, name). Reads only the persons table, so it stays instant
+    /// however many faces there are.
+    pub fn find_persons(&self, query: &str) -> Result<Vec<(i64, String)>> {
+        let q = query.trim().to_lowercase();
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, name FROM persons WHERE name IS NOT NULL ORDER BY id")?;
+        let named = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let exact: Vec<_> = named
+            .iter()
+            .filter(|(_, n)| n.to_lowercase() == q)
+            .cloned()
+            .collect();
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        Ok(named
+            .into_iter()
+            .filter(|(_, n)| n.to_lowercase().starts_with(&q))
+            .collect())
+    }
+
+    /// "Face f is not person p" facts.
+    pub fn not_person_facts(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT face_id, person_id FROM not_person")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Writes clustering's guesses: `assign` maps unpinned faces to a person (`None`: unassigned);
+    /// `new_persons` groups of faces become new unnamed persons. Pinned faces are never touched;
+    /// unnamed persons left without faces are removed. Not an undoable action: it only re-derives
+    /// what follows from the faces and the user's decisions.
+    pub fn apply_clustering(
+        &mut self,
+        assign: &[(i64, Option<i64>)],
+        new_persons: &[Vec<i64>],
+    ) -> Result<Vec<i64>> {
+        let tx = self.conn_mut().transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE faces SET person_id = ?2 WHERE id = ?1 AND pinned = 0 AND ignored = 0",
+            )?;
+            for (face, person) in assign {
+                stmt.execute(params![face, person])?;
+            }
+        }
+        let mut created = Vec::with_capacity(new_persons.len());
+        for faces in new_persons {
+            let id = insert_person(&tx, None)?;
+            let mut stmt = tx.prepare(
+                "UPDATE faces SET person_id = ?2 WHERE id = ?1 AND pinned = 0 AND ignored = 0",
+            )?;
+            for face in faces {
+                stmt.execute(params![face, id])?;
+            }
+            created.push(id);
+        }
+        tx.execute(
+            "DELETE FROM persons WHERE name IS NULL
+             AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = persons.id)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(created)
+    }
+
+    /// Names (or renames) a person. Its current faces become the user's: clustering keeps them.
+    pub fn name_person(&mut self, person: i64, name: &str) -> Result<()> {
+        let name = clean_name(name)?;
+        self.require_person(person)?;
+        let faces = self.face_ids_of(person)?;
+        self.act(
+            &format!("name #{person} \"{name}\""),
+            &faces,
+            &[person],
+            |tx| {
+                tx.execute(
+                    "UPDATE persons SET name = ?2 WHERE id = ?1",
+                    params![person, name],
+                )?;
+                tx.execute("UPDATE faces SET pinned = 1 WHERE person_id = ?1", [person])?;
+                Ok(((), vec![]))
+            },
+        )
+    }
+
+    /// Merges `others` into `target`. The name kept is the target's, else the first other's name.
+    pub fn merge_persons(&mut self, target: i64, others: &[i64]) -> Result<()> {
+        self.require_person(target)?;
+        let others: Vec<i64> = others.iter().copied().filter(|&p| p != target).collect();
+        let mut faces = self.face_ids_of(target)?;
+        for &p in &others {
+            self.require_person(p)?;
+            faces.extend(self.face_ids_of(p)?);
+        }
+        let mut persons = vec![target];
+        persons.extend(&others);
+        let description = format!(
+            "merge {} into #{target}",
+            others
+                .iter()
+                .map(|p| format!("#{p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.act(&description, &faces, &persons, |tx| {
+            let target_name: Option<String> =
+                tx.query_row("SELECT name FROM persons WHERE id = ?1", [target], |r| {
+                    r.get(0)
+                })?;
+            if target_name.is_none() {
+                for &p in &others {
+                    let name: Option<String> =
+                        tx.query_row("SELECT name FROM persons WHERE id = ?1", [p], |r| r.get(0))?;
+                    if name.is_some() {
+                        tx.execute(
+                            "UPDATE persons SET name = ?2 WHERE id = ?1",
+                            params![target, name],
+                        )?;
+                        break;
+                    }
+                }
+            }
+            for &p in &others {
+                tx.execute(
+                    "UPDATE faces SET person_id = ?2, pinned = 1 WHERE person_id = ?1",
+                    params![p, target],
+                )?;
+                // "Not the merged person" now means "not the target".
+                tx.execute(
+                    "INSERT OR IGNORE INTO not_person (face_id, person_id)
+                     SELECT face_id, ?2 FROM not_person WHERE person_id = ?1",
+                    params![p, target],
+                )?;
+                tx.execute("DELETE FROM persons WHERE id = ?1", [p])?;
+            }
+            tx.execute("UPDATE faces SET pinned = 1 WHERE person_id = ?1", [target])?;
+            Ok(((), vec![]))
+        })
+    }
+
+    /// Moves `faces` into a new person (optionally named); returns its id. Each face is remembered
+    /// as not being the person it left.
+    pub fn split_faces(&mut self, faces: &[i64], name: Option<&str>) -> Result<i64> {
+        let name = name.map(clean_name).transpose()?;
+        let olds = self.persons_of_faces(faces)?;
+        let description = format!("split {} faces into a new person", faces.len());
+        self.act(
+            &description,
+            faces,
+            &olds.values().flatten().copied().collect::<Vec<_>>(),
+            |tx| {
+                let id = insert_person(tx, name.as_deref())?;
+                for &face in faces {
+                    pin_face(tx, face, Some(id), olds.get(&face).copied().flatten())?;
+                }
+                Ok((id, vec![id]))
+            },
+        )
+    }
+
+    /// Moves one face to `person` and remembers it is not the person it left.
+    pub fn move_face(&mut self, face: i64, person: i64) -> Result<()> {
+        self.require_person(person)?;
+        let old = self.persons_of_faces(&[face])?.remove(&face).flatten();
+        let mut persons = vec![person];
+        persons.extend(old);
+        self.act(
+            &format!("move face {face} to #{person}"),
+            &[face],
+            &persons,
+            |tx| {
+                pin_face(tx, face, Some(person), old)?;
+                Ok(((), vec![]))
+            },
+        )
+    }
+
+    /// "This face is not its person": remembered as a cannot-link; the face becomes unassigned
+    /// and clustering may place it with someone else, never with that person.
+    pub fn not_this_person(&mut self, face: i64) -> Result<()> {
+        let Some(old) = self.persons_of_faces(&[face])?.remove(&face).flatten() else {
+            return Err(CatalogError::Invalid(format!("face {face} has no person")));
+        };
+        self.act(
+            &format!("face {face} is not #{old}"),
+            &[face],
+            &[old],
+            |tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
+                    params![face, old],
+                )?;
+                tx.execute(
+                    "UPDATE faces SET person_id = NULL, pinned = 0 WHERE id = ?1",
+                    [face],
+                )?;
+                Ok(((), vec![]))
+            },
+        )
+    }
+
+    /// Hides or shows a person in lists.
+    pub fn hide_person(&mut self, person: i64, hidden: bool) -> Result<()> {
+        self.require_person(person)?;
+        let verb = if hidden { "hide" } else { "show" };
+        self.act(&format!("{verb} #{person}"), &[], &[person], |tx| {
+            tx.execute(
+                "UPDATE persons SET hidden = ?2 WHERE id = ?1",
+                params![person, hidden],
+            )?;
+            Ok(((), vec![]))
+        })
+    }
+
+    /// Ignores a face (a stranger, a poster) or takes it back; ignored faces join no person.
+    pub fn ignore_face(&mut self, face: i64, ignored: bool) -> Result<()> {
+        let old: Vec<i64> = self
+            .persons_of_faces(&[face])?
+            .into_values()
+            .flatten()
+            .collect();
+        let verb = if ignored { "ignore" } else { "unignore" };
+        self.act(&format!("{verb} face {face}"), &[face], &old, |tx| {
+            tx.execute(
+                "UPDATE faces SET ignored = ?2, person_id = NULL, pinned = 0 WHERE id = ?1",
+                params![face, ignored],
+            )?;
+            Ok(((), vec![]))
+        })
+    }
+
+    /// Chooses the face shown for a person.
+    pub fn set_cover(&mut self, person: i64, face: i64) -> Result<()> {
+        self.require_person(person)?;
+        self.act(&format!("cover of #{person}"), &[], &[person], |tx| {
+            tx.execute(
+                "UPDATE persons SET cover_face = ?2 WHERE id = ?1",
+                params![person, face],
+            )?;
+            Ok(((), vec![]))
+        })
+    }
+
+    /// Ids of the faces of a person.
+    pub fn face_ids_of(&self, person: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM faces WHERE person_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([person], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn persons_of_faces(&self, faces: &[i64]) -> Result<HashMap<i64, Option<i64>>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT person_id FROM faces WHERE id = ?1")?;
+        let mut out = HashMap::new();
+        for &face in faces {
+            let person: Option<Option<i64>> = stmt.query_row([face], |r| r.get(0)).optional()?;
+            match person {
+                Some(p) => {
+                    out.insert(face, p);
+                }
+                None => return Err(CatalogError::NotFound(format!("face {face}"))),
+            }
+        }
+        Ok(out)
+    }
+
+    fn require_person(&self, person: i64) -> Result<()> {
+        let exists: Option<i64> = self
+            .conn()
+            .query_row("SELECT id FROM persons WHERE id = ?1", [person], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        exists
+            .map(|_| ())
+            .ok_or_else(|| CatalogError::NotFound(format!("person #{person}")))
+    }
+}
+
+fn insert_person(tx: &Transaction<'_>, name: Option<&str>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO persons (name, created_at) VALUES (?1, ?2)",
+        params![name, unix_now()],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Pins `face` to `person`, remembering it is not `old` (when it leaves one).
+fn pin_face(tx: &Transaction<'_>, face: i64, person: Option<i64>, old: Option<i64>) -> Result<()> {
+    tx.execute(
+        "UPDATE faces SET person_id = ?2, pinned = 1, ignored = 0 WHERE id = ?1",
+        params![face, person],
+    )?;
+    if let Some(old) = old.filter(|&o| Some(o) != person) {
+        tx.execute(
+            "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
+            params![face, old],
+        )?;
+    }
+    if let Some(p) = person {
+        tx.execute(
+            "DELETE FROM not_person WHERE face_id = ?1 AND person_id = ?2",
+            params![face, p],
+        )?;
+    }
+    Ok(())
+}
+
+fn clean_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CatalogError::Invalid("a name cannot be empty".into()));
+    }
+    Ok(name.to_string())
+}
