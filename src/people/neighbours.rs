@@ -1,0 +1,971 @@
+//! The exact neighbour index over face embeddings: range (`within`) and k-nearest queries.
+//!
+//! Points are partitioned into small cells (about [`CELL_SIZE`] points) by k-means on a sample,
+//! after which cells much wider than the median are split by 2-means, since a cell spanning
+//! several persons defeats pruning. Each cell keeps its centroid, its radius (largest
+//! member-centroid distance) and its members sorted by distance to the centroid. Three bounds then
+//! skip work without losing anything:
+//! - triangle: a cell can only hold a point within `r` of `q` if `d(q, c) - radius <= r`;
+//! - ring: a member `p` only if `|d(q, c) - d(p, c)| <= r`, a binary search in the sorted members;
+//! - hyperplane: the distance along the line between the query's home centroid and the cell's
+//!   (see [`hyperplane_bound`]), using the smallest member distance to every other centroid,
+//!   precomputed per cell pair. In 128 dimensions persons sit "side by side": typical distances
+//!   (0.8-1.0) are barely above radius + eps, so the triangle bound alone prunes little, while
+//!   the hyperplane bound separates most cells of different persons.
+//!
+//! Cost per query: one centroid distance per cell (so cells ~ n/48: this is the dominant term at
+//! 100k points) plus the members of the cells no bound excludes.
+//!
+//! Exactness is bit-for-bit, not approximate. Members are stored "structure of arrays" in blocks
+//! of [`LANES`] points, and the kernel gives each point its own SIMD lane, summing `(q_i - p_i)²`
+//! over dimensions 0..128 in order. That is the very sum [`crate::vision::distance`] and linfa's
+//! L2 distance compute, so "within `r`" (`squared distance <= r * r`, as linfa decides) agrees with
+//! a brute-force scan on every pair, ties included. Only the pruning bounds use rounded distances,
+//! and they carry a slack far above the rounding error.
+
+use std::collections::BinaryHeap;
+use std::ops::ControlFlow;
+
+use rayon::prelude::*;
+
+use super::synthetic::SplitMix64;
+use crate::vision::{Embedding, EMBEDDING_DIM};
+
+/// Points per block: one SIMD lane each. 16 gives the CPU enough independent sums to hide the
+/// latency of the additions (each lane's sum is a strict chain, to stay bit-exact).
+pub const LANES: usize = 16;
+const BLOCK: usize = EMBEDDING_DIM * LANES;
+/// The kernel checks every this many dimensions whether all lanes already exceed the limit
+/// (partial sums of squares only grow, also in floating point).
+const EXIT_STRIDE: usize = 32;
+/// Slot id of padding lanes.
+const PAD: u32 = u32::MAX;
+/// Cells wider than this many times the median cell radius are split in two ...
+const SPLIT_WIDTH: f32 = 1.25;
+/// ... up to this many times.
+const SPLIT_ROUNDS: usize = 3;
+const TWO_MEANS_ROUNDS: usize = 4;
+/// Target points per cell.
+const CELL_SIZE: usize = 48;
+/// Rounds of k-means on the sample.
+const KMEANS_ROUNDS: usize = 2;
+/// Sample size for k-means, per cell.
+const SAMPLE_PER_CELL: usize = 4;
+const SEED: u64 = 0x6b69_7468; // "kith"
+
+/// Largest number of cells for which the cell x cell matrices are kept (2 x 64 MiB).
+const MAX_MATRIX_CELLS: usize = 4096;
+/// Relative slack on pruning bounds. Distances computed in f32 are within ~1e-5 (relative) of the
+/// true ones; a bound that is off by less than this never wrongly discards a point.
+const PRUNE_SLACK: f32 = 1e-4;
+
+/// The exact sum of squares the index, [`crate::vision::distance`] and linfa all compute:
+/// `(a_i - b_i)²` added in dimension order, starting from zero.
+pub fn squared_distance(a: &Embedding, b: &Embedding) -> f32 {
+    let mut sum = 0.0f32;
+    for (x, y) in a.iter().zip(b) {
+        let d = x - y;
+        sum += d * d;
+    }
+    sum
+}
+
+/// Points stored in blocks of [`LANES`], dimension-major inside a block, so that one kernel step
+/// loads dimension `i` of 16 points at once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Blocks {
+    data: Vec<f32>,
+}
+
+impl Blocks {
+    /// Blocks holding `points` in order; the last block is padded with infinitely far points.
+    pub(crate) fn from_points<'a>(points: impl IntoIterator<Item = &'a Embedding>) -> Self {
+        let mut blocks = Self::default();
+        let mut lane = 0;
+        for point in points {
+            if lane == 0 {
+                blocks.push_padding_block();
+            }
+            blocks.set(blocks.len() - 1, lane, point);
+            lane = (lane + 1) % LANES;
+        }
+        blocks
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.data.len() / BLOCK
+    }
+
+    fn push_padding_block(&mut self) {
+        self.data.extend(std::iter::repeat_n(f32::INFINITY, BLOCK));
+    }
+
+    fn set(&mut self, block: usize, lane: usize, point: &Embedding) {
+        let start = block * BLOCK;
+        for (i, &x) in point.iter().enumerate() {
+            self.data[start + i * LANES + lane] = x;
+        }
+    }
+
+    fn get(&self, block: usize, lane: usize) -> Embedding {
+        let start = block * BLOCK;
+        std::array::from_fn(|i| self.data[start + i * LANES + lane])
+    }
+
+    fn block(&self, block: usize) -> &[f32] {
+        &self.data[block * BLOCK..(block + 1) * BLOCK]
+    }
+
+    /// Squared distances from `query` to the 16 points of `block`, bit-exact; returns false, with
+    /// partial sums in `out`, as soon as every lane exceeds `limit`.
+    pub(crate) fn squared_distances(
+        &self,
+        query: &Embedding,
+        block: usize,
+        limit: f32,
+        out: &mut [f32; LANES],
+    ) -> bool {
+        block_kernel(query, self.block(block), limit, out)
+    }
+}
+
+/// Dispatches to the widest vector unit the CPU has; the arithmetic is the same in both.
+fn block_kernel(query: &Embedding, block: &[f32], limit: f32, out: &mut [f32; LANES]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { block_kernel_avx2(query, block, limit, out) };
+    }
+    block_kernel_portable(query, block, limit, out)
+}
+
+/// AVX2 build of the kernel. Only additions, subtractions and multiplications: Rust never fuses
+/// them into FMAs, so the results are bit-identical to the portable build.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn block_kernel_avx2(query: &Embedding, block: &[f32], limit: f32, out: &mut [f32; LANES]) -> bool {
+    block_kernel_portable(query, block, limit, out)
+}
+
+#[inline(always)]
+fn block_kernel_portable(
+    query: &Embedding,
+    block: &[f32],
+    limit: f32,
+    out: &mut [f32; LANES],
+) -> bool {
+    let mut acc = [0.0f32; LANES];
+    for (q_stride, b_stride) in query
+        .chunks_exact(EXIT_STRIDE)
+        .zip(block.chunks_exact(EXIT_STRIDE * LANES))
+    {
+        for (&q, row) in q_stride.iter().zip(b_stride.chunks_exact(LANES)) {
+            for (a, &p) in acc.iter_mut().zip(row) {
+                let d = q - p;
+                *a += d * d;
+            }
+        }
+        if acc.iter().all(|&a| a > limit) {
+            *out = acc;
+            return false;
+        }
+    }
+    *out = acc;
+    true
+}
+
+/// One cell of the partition: members occupy slots `first..first + len` (first is a multiple of
+/// [`LANES`]), sorted by distance to the centroid.
+#[derive(Debug, Clone)]
+struct Cell {
+    first: usize,
+    len: usize,
+    /// Largest member-centroid distance.
+    radius: f32,
+}
+
+/// Exact range and k-NN index; see the module documentation.
+#[derive(Debug, Clone, Default)]
+pub struct NeighbourIndex {
+    cells: Vec<Cell>,
+    centroids: Blocks,
+    members: Blocks,
+    /// Point index per slot, [`PAD`] for padding.
+    slot_point: Vec<u32>,
+    /// Member-centroid distance per slot (+inf for padding), ascending inside each cell.
+    slot_centre_distance: Vec<f32>,
+    /// Slot of each point.
+    point_slot: Vec<u32>,
+    /// Cell of each point.
+    point_cell: Vec<u32>,
+    /// Centroid-centroid distances, row-major, cells x cells (empty above [`MAX_MATRIX_CELLS`]).
+    centre_gaps: Vec<f32>,
+    /// `floors[a * cells + b]`: smallest distance from a member of cell b to centroid a, empty
+    /// above [`MAX_MATRIX_CELLS`]. Row a is what a query whose home is a reads, so it is contiguous.
+    floors: Vec<f32>,
+}
+
+impl NeighbourIndex {
+    pub fn build(points: &[Embedding]) -> Self {
+        Self::build_with_cells(points, cell_count(points.len()))
+    }
+
+    /// build() with about `cells` cells (a tuning knob; results never depend on it).
+    pub fn build_with_cells(points: &[Embedding], cells: usize) -> Self {
+        if points.is_empty() {
+            return Self::default();
+        }
+        let mut centroids = kmeans_centroids(points, cells.clamp(1, points.len()));
+        let mut assignment = assign(points, &Blocks::from_points(&centroids), centroids.len());
+        for _ in 0..SPLIT_ROUNDS {
+            split_wide_cells(points, &mut centroids, &mut assignment);
+        }
+        Self::from_assignment(points, &centroids, &assignment)
+    }
+
+    pub fn len(&self) -> usize {
+        self.point_slot.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.point_slot.is_empty()
+    }
+
+    /// Number of cells of the partition (for diagnostics).
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The indexed point `index` (panics if out of range, like slice indexing).
+    pub fn point(&self, index: usize) -> Embedding {
+        let slot = self.point_slot[index] as usize;
+        self.members.get(slot / LANES, slot % LANES)
+    }
+
+    /// All points within `radius` of `query` (inclusive), as (index, distance), sorted by distance.
+    pub fn within(&self, query: &Embedding, radius: f32) -> Vec<(usize, f32)> {
+        let mut found = Vec::new();
+        self.visit_within(query, radius, None, |point, squared| {
+            found.push((point, squared));
+            ControlFlow::Continue(())
+        });
+        sorted_with_distances(found)
+    }
+
+    /// The k nearest points, sorted by distance (exclude nothing; callers skip the query itself).
+    /// Equal distances are ordered by index.
+    pub fn nearest(&self, query: &Embedding, k: usize) -> Vec<(usize, f32)> {
+        if k == 0 || self.is_empty() {
+            return Vec::new();
+        }
+        let centre_distances = self.centre_distances(query);
+        let home = nearest_of(&centre_distances);
+        let to_home = centre_distances[home];
+        let mut order: Vec<(f32, usize)> = self
+            .cells
+            .iter()
+            .zip(&centre_distances)
+            .enumerate()
+            .map(|(c, (cell, &d))| {
+                let plane = self.plane_bound(c, d, home, to_home);
+                ((d - cell.radius).max(plane).max(0.0), c)
+            })
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+
+        // Max-heap of the best k so far, keyed by (distance bits, index): for non-negative floats
+        // the bit pattern orders like the value, which gives a total order with ties by index.
+        // Keyed by the distance, not its square, since two squares can round to one distance.
+        let mut best: BinaryHeap<(u32, u32)> = BinaryHeap::with_capacity(k + 1);
+        for (lower_bound, c) in order {
+            let bound = worst_distance(&best, k);
+            if lower_bound > bound + slack(centre_distances[c], bound) {
+                break;
+            }
+            // Every square whose root rounds to `bound` or less is below this.
+            let limit = bound * bound * (1.0 + 1e-5);
+            // The visitor never breaks, so the scan always runs to the end of the cell.
+            let _ = self.scan_cell(
+                query,
+                c,
+                centre_distances[c],
+                bound,
+                limit,
+                |point, squared| {
+                    let key = (squared.sqrt().to_bits(), point as u32);
+                    if best.len() < k {
+                        best.push(key);
+                    } else if best.peek().is_some_and(|&top| key < top) {
+                        best.pop();
+                        best.push(key);
+                    }
+                    ControlFlow::Continue(())
+                },
+            );
+        }
+        let mut result: Vec<(u32, u32)> = best.into_vec();
+        result.sort_unstable();
+        result
+            .into_iter()
+            .map(|(bits, point)| (point as usize, f32::from_bits(bits)))
+            .collect()
+    }
+
+    /// within() for every indexed point, in parallel.
+    pub fn all_within(&self, radius: f32) -> Vec<Vec<(usize, f32)>> {
+        (0..self.len())
+            .into_par_iter()
+            .map(|i| self.within(&self.point(i), radius))
+            .collect()
+    }
+
+    /// Number of points within `radius` of point `index` (itself included), counting stops at `cap`.
+    pub(crate) fn count_within(&self, index: usize, radius: f32, cap: usize) -> usize {
+        let mut count = 0;
+        self.visit_within(
+            &self.point(index),
+            radius,
+            Some(self.first_cell(index)),
+            |_, _| {
+                count += 1;
+                if count >= cap {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        );
+        count
+    }
+
+    /// Calls `visit(index, squared distance)` for every point within `radius` of point `index`
+    /// (itself included), in no particular order.
+    pub(crate) fn for_each_within_point(
+        &self,
+        index: usize,
+        radius: f32,
+        mut visit: impl FnMut(usize, f32),
+    ) {
+        self.visit_within(
+            &self.point(index),
+            radius,
+            Some(self.first_cell(index)),
+            |point, squared| {
+                visit(point, squared);
+                ControlFlow::Continue(())
+            },
+        );
+    }
+
+    /// Visits every point within `radius` of `query` until `visit` breaks; `first_cell` is
+    /// scanned first (the query's own cell, where early exits are likeliest).
+    fn visit_within(
+        &self,
+        query: &Embedding,
+        radius: f32,
+        first_cell: Option<FirstCell>,
+        mut visit: impl FnMut(usize, f32) -> ControlFlow<()>,
+    ) {
+        if self.is_empty() || radius.is_nan() || radius < 0.0 {
+            return;
+        }
+        let limit = radius * radius;
+        // The own cell goes first, before the centroid distances are even computed: with a
+        // `visit` that stops early (counting to min_points) they are often never needed.
+        if let Some(first) = first_cell {
+            let d = first.centre_distance;
+            if self
+                .scan_cell(query, first.cell, d, radius, limit, &mut visit)
+                .is_break()
+            {
+                return;
+            }
+        }
+        let centre_distances = self.centre_distances(query);
+        let home = first_cell.map_or_else(|| nearest_of(&centre_distances), |f| f.cell);
+        let to_home = centre_distances[home];
+        for (c, (cell, &d)) in self.cells.iter().zip(&centre_distances).enumerate() {
+            if first_cell.is_some_and(|first| first.cell == c)
+                || cannot_reach(cell, d, radius)
+                || self.plane_bound(c, d, home, to_home) > radius
+            {
+                continue;
+            }
+            if self
+                .scan_cell(query, c, d, radius, limit, &mut visit)
+                .is_break()
+            {
+                return;
+            }
+        }
+    }
+
+    /// [`hyperplane_bound`] between cell `c` and the query's home cell (0 without the matrices).
+    fn plane_bound(&self, c: usize, to_c: f32, home: usize, to_home: f32) -> f32 {
+        let k = self.cells.len();
+        if c == home || self.floors.is_empty() {
+            return 0.0;
+        }
+        let gap = self.centre_gaps[home * k + c];
+        let floor = self.floors[home * k + c];
+        hyperplane_bound(&self.cells[c], to_c, to_home, gap, floor)
+    }
+
+    /// The cell of indexed point `index`, to scan first.
+    fn first_cell(&self, index: usize) -> FirstCell {
+        FirstCell {
+            cell: self.point_cell[index] as usize,
+            centre_distance: self.slot_centre_distance[self.point_slot[index] as usize],
+        }
+    }
+
+    /// Distances from `query` to every centroid (rounded; only used for bounds).
+    fn centre_distances(&self, query: &Embedding) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.centroids.len() * LANES);
+        let mut lanes = [0.0f32; LANES];
+        for b in 0..self.centroids.len() {
+            self.centroids
+                .squared_distances(query, b, f32::INFINITY, &mut lanes);
+            out.extend(lanes.iter().map(|s| s.sqrt()));
+        }
+        out.truncate(self.cells.len());
+        out
+    }
+
+    /// Checks the members of cell `c` that the ring bound for `radius` leaves, calling `visit` on
+    /// those whose exact squared distance is at most `limit` (radius², kept exact by the caller).
+    fn scan_cell(
+        &self,
+        query: &Embedding,
+        c: usize,
+        centre_distance: f32,
+        radius: f32,
+        limit: f32,
+        mut visit: impl FnMut(usize, f32) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let cell = &self.cells[c];
+        let members = &self.slot_centre_distance[cell.first..cell.first + cell.len];
+        let margin = radius + slack(centre_distance, radius);
+        let low = members.partition_point(|&d| d < centre_distance - margin);
+        let high = members.partition_point(|&d| d <= centre_distance + margin);
+        if low >= high {
+            return ControlFlow::Continue(());
+        }
+        let (start, end) = (cell.first + low, cell.first + high);
+        let mut lanes = [0.0f32; LANES];
+        for b in start / LANES..end.div_ceil(LANES) {
+            if !self.members.squared_distances(query, b, limit, &mut lanes) {
+                continue;
+            }
+            for (lane, &squared) in lanes.iter().enumerate() {
+                let slot = b * LANES + lane;
+                if slot < start || slot >= end || squared > limit {
+                    continue;
+                }
+                visit(self.slot_point[slot] as usize, squared)?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn from_assignment(
+        points: &[Embedding],
+        centroids: &[Embedding],
+        assignment: &[Assigned],
+    ) -> Self {
+        let mut by_cell: Vec<Vec<(f32, u32)>> = vec![Vec::new(); centroids.len()];
+        for (i, a) in assignment.iter().enumerate() {
+            by_cell[a.cell as usize].push((a.distance, i as u32));
+        }
+        let mut index = Self {
+            point_slot: vec![0; points.len()],
+            point_cell: vec![0; points.len()],
+            ..Self::default()
+        };
+        let mut kept_centroids = Vec::new();
+        let mut kept_members = Vec::new();
+        for (mut members, centroid) in by_cell.into_iter().zip(centroids) {
+            if members.is_empty() {
+                continue;
+            }
+            members.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            index.push_cell(points, &members);
+            kept_centroids.push(*centroid);
+            kept_members.push(members);
+        }
+        index.centroids = Blocks::from_points(&kept_centroids);
+        if kept_centroids.len() <= MAX_MATRIX_CELLS {
+            index.centre_gaps = centre_gaps(&kept_centroids, &index.centroids);
+            index.floors = floors(points, &kept_members, &index.centroids);
+        }
+        index
+    }
+
+    /// Appends a cell, its slots padded to whole blocks.
+    fn push_cell(&mut self, points: &[Embedding], members: &[(f32, u32)]) {
+        let first = self.slot_point.len();
+        let c = self.cells.len() as u32;
+        for (k, &(distance, point)) in members.iter().enumerate() {
+            let slot = first + k;
+            if slot.is_multiple_of(LANES) {
+                self.members.push_padding_block();
+            }
+            self.members
+                .set(slot / LANES, slot % LANES, &points[point as usize]);
+            self.slot_point.push(point);
+            self.slot_centre_distance.push(distance);
+            self.point_slot[point as usize] = slot as u32;
+            self.point_cell[point as usize] = c;
+        }
+        let padded = self.slot_point.len().div_ceil(LANES) * LANES;
+        self.slot_point.resize(padded, PAD);
+        self.slot_centre_distance.resize(padded, f32::INFINITY);
+        self.cells.push(Cell {
+            first,
+            len: members.len(),
+            radius: members.last().map_or(0.0, |m| m.0),
+        });
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FirstCell {
+    cell: usize,
+    centre_distance: f32,
+}
+
+/// Triangle bound: every member of `cell` is farther than `radius` from a query at `centre_distance`.
+fn cannot_reach(cell: &Cell, centre_distance: f32, radius: f32) -> bool {
+    centre_distance - cell.radius > radius + slack(centre_distance, radius)
+}
+
+/// Hyperplane bound. For centroids `a` (the query's home) and `b` (this cell's) at distance `gap`,
+/// `h(x) = (d(x, b)² - d(x, a)²) / (2 gap)` is x's coordinate along the unit vector from b to a, so
+/// `d(q, p) >= h(q) - h(p)`. Every member p of cell b has `d(p, b) <= radius_b` and
+/// `d(p, a) >= floor_ba`, so `h(p) <= (radius_b² - floor_ba²) / (2 gap)`. In high dimensions this
+/// is much tighter than the triangle bound: persons sit "side by side", not behind each other.
+/// Returns the bound on `d(q, p)` less a rounding allowance (0 when the centroids coincide).
+fn hyperplane_bound(cell: &Cell, to_b: f32, to_a: f32, gap: f32, floor: f32) -> f32 {
+    if gap <= 0.0 {
+        return 0.0;
+    }
+    let (qb, qa) = (to_b * to_b, to_a * to_a);
+    let (pb, pa) = (cell.radius * cell.radius, floor * floor);
+    let separation = ((qb - qa) - (pb - pa)) / (2.0 * gap);
+    let rounding = PRUNE_SLACK * (qb + qa + pb + pa) / (2.0 * gap) + 1e-6;
+    separation - rounding
+}
+
+/// Per centroid a and cell b, the smallest member-to-a distance (see [`NeighbourIndex::floors`]).
+fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &Blocks) -> Vec<f32> {
+    let k = members.len();
+    let rows: Vec<Vec<f32>> = members
+        .par_iter()
+        .map(|cell| {
+            let mut row = vec![f32::INFINITY; centroids.len() * LANES];
+            let mut lanes = [0.0f32; LANES];
+            for &(_, p) in cell {
+                for b in 0..centroids.len() {
+                    centroids.squared_distances(&points[p as usize], b, f32::INFINITY, &mut lanes);
+                    for (m, &s) in row[b * LANES..(b + 1) * LANES].iter_mut().zip(&lanes) {
+                        *m = m.min(s);
+                    }
+                }
+            }
+            row.truncate(k);
+            row.iter().map(|s| s.sqrt()).collect()
+        })
+        .collect();
+    // rows[b][a] -> floors[a * k + b]
+    (0..k * k).map(|i| rows[i % k][i / k]).collect()
+}
+
+/// Index of the smallest distance.
+fn nearest_of(distances: &[f32]) -> usize {
+    distances
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// Centroid-centroid distance matrix, or nothing when it would be too large.
+fn centre_gaps(centroids: &[Embedding], blocks: &Blocks) -> Vec<f32> {
+    let k = centroids.len();
+    if k > MAX_MATRIX_CELLS {
+        return Vec::new();
+    }
+    let rows: Vec<Vec<f32>> = centroids
+        .par_iter()
+        .map(|c| {
+            let mut row = Vec::with_capacity(blocks.len() * LANES);
+            let mut lanes = [0.0f32; LANES];
+            for b in 0..blocks.len() {
+                blocks.squared_distances(c, b, f32::INFINITY, &mut lanes);
+                row.extend(lanes.iter().map(|s| s.sqrt()));
+            }
+            row.truncate(k);
+            row
+        })
+        .collect();
+    rows.concat()
+}
+
+/// Allowance for rounding in a bound that involves distances up to `a + b`.
+fn slack(a: f32, b: f32) -> f32 {
+    PRUNE_SLACK * (a.abs() + b.abs()) + 1e-6
+}
+
+/// Distance of the k-th best so far, or infinity while fewer than k are known.
+fn worst_distance(best: &BinaryHeap<(u32, u32)>, k: usize) -> f32 {
+    match best.peek() {
+        Some(&(bits, _)) if best.len() >= k => f32::from_bits(bits),
+        _ => f32::INFINITY,
+    }
+}
+
+/// Takes square roots of (index, squared distance) and sorts by (distance, index).
+fn sorted_with_distances(found: Vec<(usize, f32)>) -> Vec<(usize, f32)> {
+    let mut found: Vec<(usize, f32)> = found.into_iter().map(|(i, s)| (i, s.sqrt())).collect();
+    found.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    found
+}
+
+/// About one cell per [`CELL_SIZE`] points. Pruning works when cells are about one person each
+/// (then the hyperplane bound separates cells of different persons), so cells are small; the
+/// price is one centroid distance per cell and query.
+fn cell_count(n: usize) -> usize {
+    (n / CELL_SIZE).clamp(1, MAX_MATRIX_CELLS * 3 / 4)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Assigned {
+    cell: u32,
+    /// Distance to the cell's centroid (bit-exact sum, rounded square root).
+    distance: f32,
+}
+
+/// Splits in two (2-means) every cell much wider than the median cell. Random-sample k-means
+/// leaves some cells spanning several persons, and those defeat pruning; after splitting, members
+/// need not sit in their nearest cell, which no bound relies on.
+fn split_wide_cells(
+    points: &[Embedding],
+    centroids: &mut Vec<Embedding>,
+    assignment: &mut [Assigned],
+) {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); centroids.len()];
+    let mut radii = vec![0.0f32; centroids.len()];
+    for (i, a) in assignment.iter().enumerate() {
+        members[a.cell as usize].push(i);
+        radii[a.cell as usize] = radii[a.cell as usize].max(a.distance);
+    }
+    let mut sorted: Vec<f32> = (0..radii.len())
+        .filter(|&c| !members[c].is_empty())
+        .map(|c| radii[c])
+        .collect();
+    sorted.sort_by(f32::total_cmp);
+    let Some(&median) = sorted.get(sorted.len() / 2) else {
+        return;
+    };
+    // Widest first, and never past the size of the cell x cell matrices.
+    let mut wide: Vec<usize> = (0..centroids.len())
+        .filter(|&c| radii[c] > SPLIT_WIDTH * median && members[c].len() >= 4)
+        .collect();
+    wide.sort_by(|&a, &b| radii[b].total_cmp(&radii[a]));
+    wide.truncate(MAX_MATRIX_CELLS.saturating_sub(centroids.len()));
+    let halves: Vec<Option<[Half; 2]>> = wide
+        .par_iter()
+        .map(|&c| two_means(points, &members[c], &centroids[c]))
+        .collect();
+    for (&c, halves) in wide.iter().zip(halves) {
+        let Some([(first, first_members), (second, second_members)]) = halves else {
+            continue;
+        };
+        centroids[c] = first;
+        centroids.push(second);
+        let new = (centroids.len() - 1) as u32;
+        for (cell, group, centre) in [
+            (c as u32, first_members, first),
+            (new, second_members, second),
+        ] {
+            for i in group {
+                assignment[i] = Assigned {
+                    cell,
+                    distance: squared_distance(&points[i], &centre).sqrt(),
+                };
+            }
+        }
+    }
+}
+
+/// One side of a split cell: its centroid and members.
+type Half = (Embedding, Vec<usize>);
+
+/// 2-means of `members`, seeded with the member farthest from `centre` and the one farthest from
+/// that; None if one side ends empty.
+fn two_means(points: &[Embedding], members: &[usize], centre: &Embedding) -> Option<[Half; 2]> {
+    let farthest = |from: &Embedding| {
+        members.iter().copied().max_by(|&a, &b| {
+            squared_distance(&points[a], from).total_cmp(&squared_distance(&points[b], from))
+        })
+    };
+    let a = farthest(centre)?;
+    let b = farthest(&points[a])?;
+    let mut centres = [points[a], points[b]];
+    let mut sides: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..TWO_MEANS_ROUNDS {
+        sides = [Vec::new(), Vec::new()];
+        for &i in members {
+            let side = usize::from(
+                squared_distance(&points[i], &centres[1])
+                    < squared_distance(&points[i], &centres[0]),
+            );
+            sides[side].push(i);
+        }
+        if sides.iter().any(Vec::is_empty) {
+            return None;
+        }
+        centres = [mean_of(points, &sides[0]), mean_of(points, &sides[1])];
+    }
+    let [s0, s1] = sides;
+    Some([(centres[0], s0), (centres[1], s1)])
+}
+
+fn mean_of(points: &[Embedding], members: &[usize]) -> Embedding {
+    let mut sum = [0.0f64; EMBEDDING_DIM];
+    for &i in members {
+        for (s, &x) in sum.iter_mut().zip(&points[i]) {
+            *s += f64::from(x);
+        }
+    }
+    std::array::from_fn(|d| (sum[d] / members.len().max(1) as f64) as f32)
+}
+
+/// Nearest centroid of each point, in parallel.
+fn assign(points: &[Embedding], centroids: &Blocks, count: usize) -> Vec<Assigned> {
+    points
+        .par_iter()
+        .map(|p| nearest_centroid(p, centroids, count))
+        .collect()
+}
+
+fn nearest_centroid(point: &Embedding, centroids: &Blocks, count: usize) -> Assigned {
+    let mut best = (f32::INFINITY, 0u32);
+    let mut lanes = [0.0f32; LANES];
+    for b in 0..centroids.len() {
+        // A block whose sums all pass the best so far cannot hold a nearer centroid.
+        if !centroids.squared_distances(point, b, best.0, &mut lanes) {
+            continue;
+        }
+        for (lane, &squared) in lanes.iter().enumerate().take(count - b * LANES) {
+            if squared < best.0 {
+                best = (squared, (b * LANES + lane) as u32);
+            }
+        }
+    }
+    Assigned {
+        cell: best.1,
+        distance: best.0.sqrt(),
+    }
+}
+
+/// A few rounds of Lloyd's k-means on a random sample ("k-means-lite"): the partition only has to
+/// be good enough to prune; correctness never depends on it.
+fn kmeans_centroids(points: &[Embedding], k: usize) -> Vec<Embedding> {
+    let sample = sample_points(points, (k * SAMPLE_PER_CELL).max(k));
+    let mut centroids: Vec<Embedding> = sample[..k].iter().map(|&i| points[i]).collect();
+    for _ in 0..KMEANS_ROUNDS {
+        let blocks = Blocks::from_points(&centroids);
+        let assigned: Vec<Assigned> = sample
+            .par_iter()
+            .map(|&i| nearest_centroid(&points[i], &blocks, k))
+            .collect();
+        update_means(points, &sample, &assigned, &mut centroids);
+    }
+    centroids
+}
+
+/// New centroids as member means (in f64); a cell that lost all members keeps its centroid.
+fn update_means(
+    points: &[Embedding],
+    sample: &[usize],
+    assigned: &[Assigned],
+    centroids: &mut [Embedding],
+) {
+    let mut sums = vec![[0.0f64; EMBEDDING_DIM]; centroids.len()];
+    let mut counts = vec![0usize; centroids.len()];
+    for (&i, a) in sample.iter().zip(assigned) {
+        let c = a.cell as usize;
+        counts[c] += 1;
+        for (s, &x) in sums[c].iter_mut().zip(&points[i]) {
+            *s += f64::from(x);
+        }
+    }
+    for ((centroid, sum), &count) in centroids.iter_mut().zip(&sums).zip(&counts) {
+        if count > 0 {
+            for (x, s) in centroid.iter_mut().zip(sum) {
+                *x = (s / count as f64) as f32;
+            }
+        }
+    }
+}
+
+/// `size` distinct point indices (all of them if fewer), in a seeded random order.
+fn sample_points(points: &[Embedding], size: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    let mut rng = SplitMix64::new(SEED);
+    let size = size.min(points.len());
+    // Partial Fisher-Yates: only the first `size` positions need shuffling.
+    for i in 0..size {
+        let j = i + rng.below(points.len() - i);
+        order.swap(i, j);
+    }
+    order.truncate(size);
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::people::synthetic::gaussian_people;
+    use crate::vision::distance;
+
+    fn brute_within(points: &[Embedding], q: &Embedding, r: f32) -> Vec<(usize, f32)> {
+        let mut found: Vec<(usize, f32)> = points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| squared_distance(q, p) <= r * r)
+            .map(|(i, p)| (i, distance(q, p)))
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        found
+    }
+
+    fn brute_nearest(points: &[Embedding], q: &Embedding, k: usize) -> Vec<(usize, f32)> {
+        let mut all: Vec<(usize, f32)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, distance(q, p)))
+            .collect();
+        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        all.truncate(k);
+        all
+    }
+
+    /// Equality with a short report (the lists are long).
+    fn assert_same(got: &[(usize, f32)], want: &[(usize, f32)], context: &str) {
+        if got == want {
+            return;
+        }
+        let first = got.iter().zip(want).position(|(a, b)| a != b);
+        panic!(
+            "{context}: {} found, {} expected, first difference at {first:?}: {:?} vs {:?}",
+            got.len(),
+            want.len(),
+            first.map(|i| got[i]),
+            first.map(|i| want[i]),
+        );
+    }
+
+    fn data() -> Vec<Embedding> {
+        gaussian_people(1500, 60, 0.42, 3).0
+    }
+
+    #[test]
+    fn squared_distance_matches_vision_distance() {
+        let points = data();
+        for p in &points[..50] {
+            assert_eq!(
+                squared_distance(&points[0], p).sqrt(),
+                distance(&points[0], p)
+            );
+        }
+    }
+
+    #[test]
+    fn within_equals_brute_force() {
+        let points = data();
+        let index = NeighbourIndex::build(&points);
+        assert_eq!(index.len(), points.len());
+        for r in [0.0, 0.3, 0.45, 0.5, 0.6, 0.9, 2.0] {
+            for q in points.iter().step_by(37) {
+                assert_same(
+                    &index.within(q, r),
+                    &brute_within(&points, q, r),
+                    &format!("r {r}"),
+                );
+            }
+            let all = index.all_within(r);
+            for i in (0..points.len()).step_by(101) {
+                assert_same(&all[i], &brute_within(&points, &points[i], r), "all_within");
+            }
+        }
+    }
+
+    #[test]
+    fn within_on_the_boundary_is_inclusive() {
+        let points = data();
+        let index = NeighbourIndex::build(&points);
+        // Radii whose square equals a pair's squared distance exactly (as f32): the pair is in.
+        for j in [1usize, 17, 400, 999] {
+            let squared = squared_distance(&points[0], &points[j]);
+            let mut r = squared.sqrt();
+            while r * r < squared {
+                r = r.next_up();
+            }
+            let found = index.within(&points[0], r);
+            assert!(found.iter().any(|&(i, _)| i == j));
+            assert_same(&found, &brute_within(&points, &points[0], r), "boundary");
+        }
+    }
+
+    #[test]
+    fn nearest_equals_brute_force() {
+        let points = data();
+        let index = NeighbourIndex::build(&points);
+        for k in [1, 2, 5, 30, 200, 1500, 2000] {
+            for q in points.iter().step_by(53) {
+                assert_same(
+                    &index.nearest(q, k),
+                    &brute_nearest(&points, q, k),
+                    &format!("k {k}"),
+                );
+            }
+        }
+        let outside = [0.5f32; EMBEDDING_DIM];
+        assert_eq!(
+            index.nearest(&outside, 7),
+            brute_nearest(&points, &outside, 7)
+        );
+        assert_eq!(
+            index.within(&outside, 5.5),
+            brute_within(&points, &outside, 5.5)
+        );
+    }
+
+    #[test]
+    fn empty_index() {
+        let index = NeighbourIndex::build(&[]);
+        assert_eq!(index.len(), 0);
+        let q = [0.0f32; EMBEDDING_DIM];
+        assert!(index.within(&q, 1.0).is_empty());
+        assert!(index.nearest(&q, 3).is_empty());
+        assert!(index.all_within(1.0).is_empty());
+    }
+
+    #[test]
+    fn duplicates_and_tiny_inputs() {
+        let (mut points, _) = gaussian_people(40, 3, 0.42, 5);
+        let copy = points[7];
+        points.extend(std::iter::repeat_n(copy, 50));
+        let index = NeighbourIndex::build(&points);
+        let found = index.within(&copy, 0.0);
+        assert_eq!(found.len(), 51);
+        assert_eq!(found, brute_within(&points, &copy, 0.0));
+        assert_eq!(index.nearest(&copy, 60), brute_nearest(&points, &copy, 60));
+
+        let one = NeighbourIndex::build(&points[..1]);
+        assert_eq!(one.within(&points[0], 0.0), vec![(0, 0.0)]);
+        assert_eq!(one.nearest(&points[3], 5).len(), 1);
+    }
+}
