@@ -1,7 +1,7 @@
 //! Scan benchmarks: preparing a folder of photos at a chosen size, and the report `kith bench` prints.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
@@ -158,4 +158,82 @@ impl fmt::Display for Report {
         writeln!(f, "| embed ms/photo | {:.1} |", self.embed_ms)?;
         writeln!(f, "| store ms/photo | {:.1} |", self.store_ms)
     }
+}
+
+/// Search latency on a synthetic catalog: one row per query.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchTiming {
+    pub query: String,
+    pub photos: usize,
+    pub mean_ms: f64,
+}
+
+/// Builds a catalog of `faces` synthetic faces (two per photo, about 50 per person, every person
+/// named `person-NNNNN`) at `path`, then times typical searches, `repeats` times each.
+pub fn search_latency(
+    path: &Path,
+    faces: usize,
+    repeats: usize,
+) -> Result<Vec<SearchTiming>, crate::people::search::SearchError> {
+    use crate::catalog::{Catalog, FileStamp, NewFace, PhotoRecord};
+    use crate::people::search::{search, Query};
+
+    let persons = (faces / 50).max(2);
+    let (points, truth) = crate::people::synthetic::gaussian_people(faces, persons, 0.07, 7);
+    let mut catalog = Catalog::open(path)?;
+    let mut face_ids_by_person: Vec<Vec<i64>> = vec![Vec::new(); persons];
+    for (photo, pair) in points.chunks(2).enumerate() {
+        let name = PathBuf::from(format!("/synthetic/{photo:07}.jpg"));
+        let record = PhotoRecord {
+            path: &name,
+            stamp: FileStamp {
+                size: 1,
+                mtime_ns: 0,
+            },
+            hash: "synthetic",
+            width: 100,
+            height: 100,
+            taken_at: None,
+        };
+        let new: Vec<NewFace> = pair
+            .iter()
+            .map(|e| NewFace {
+                bbox: [0.0, 0.0, 10.0, 10.0],
+                score: 1.0,
+                landmarks: [[0.0; 2]; 5],
+                embedding: *e,
+                thumbnail: Vec::new(),
+            })
+            .collect();
+        let id = catalog.record_photo(&record, &new)?;
+        let ids: Vec<i64> = catalog.faces_of_photo(id)?.iter().map(|f| f.id).collect();
+        for (k, face) in ids.into_iter().enumerate() {
+            face_ids_by_person[truth[photo * 2 + k]].push(face);
+        }
+    }
+    let created = catalog.apply_clustering(&[], &face_ids_by_person)?;
+    for (i, person) in created.iter().enumerate() {
+        catalog.name_person(*person, &format!("person-{i:05}"))?;
+    }
+    let queries = [
+        "person-00001",
+        "person-00001 & person-00002",
+        "person-00003 -person-00004",
+        "PERSON-0001",
+    ];
+    let mut out = Vec::new();
+    for text in queries {
+        let query = Query::parse(text)?;
+        let start = std::time::Instant::now();
+        let mut photos = 0;
+        for _ in 0..repeats.max(1) {
+            photos = search(&catalog, &query)?.len();
+        }
+        out.push(SearchTiming {
+            query: text.to_string(),
+            photos,
+            mean_ms: start.elapsed().as_secs_f64() * 1000.0 / repeats.max(1) as f64,
+        });
+    }
+    Ok(out)
 }

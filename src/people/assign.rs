@@ -1,0 +1,260 @@
+//! From clusters to persons, honouring what the user decided.
+//!
+//! Faces the user placed (named, merged, moved, split) are pinned and never move. Clustering only
+//! places the others:
+//! - a cluster holding pinned faces of one person joins that person; holding several persons'
+//!   pinned faces, each of its other faces joins the person of its nearest pinned face;
+//! - a cluster with no pinned face keeps the person most of its faces already had (so unnamed
+//!   people do not get new ids at every re-cluster), or becomes a new unnamed person;
+//! - a face never joins a person it was marked "not this person" for, nor a person who already
+//!   has a face in the same photo (one photo never shows someone twice).
+//!
+//! After a scan only new faces are placed (`update`): a new face joins the person that most of its
+//! already-placed neighbours within the clustering radius belong to, if it has at least
+//! `min_points - 1` of them (the DBSCAN density rule, counting the face itself); the faces left
+//! over are clustered among themselves and clusters become new persons.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::catalog::{Catalog, CatalogError, FaceRow};
+use crate::people::cluster::{cluster, Algorithm, Constraints};
+use crate::people::neighbours::NeighbourIndex;
+use crate::vision::distance;
+
+/// What a clustering pass changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AssignReport {
+    /// Faces that were considered (not pinned, not ignored).
+    pub faces: usize,
+    /// Of those, faces now with a person.
+    pub assigned: usize,
+    pub new_persons: usize,
+}
+
+/// Re-clusters every face that the user has not placed.
+pub fn recluster(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+) -> Result<AssignReport, CatalogError> {
+    let faces = placeable_faces(catalog)?;
+    let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
+    let points: Vec<_> = faces.iter().map(|f| f.embedding).collect();
+    let labels = cluster(&points, algorithm, &same_photo_constraints(&faces));
+
+    let mut photos_of = PersonPhotos::from_pinned(&faces);
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, label) in labels.iter().enumerate() {
+        if let Some(l) = label {
+            members.entry(*l).or_default().push(i);
+        }
+    }
+    let mut labels_by_size: Vec<_> = members.into_iter().collect();
+    labels_by_size.sort_by_key(|(l, m)| (std::cmp::Reverse(m.len()), *l));
+
+    let mut assign: Vec<(i64, Option<i64>)> = Vec::new();
+    let mut new_persons: Vec<Vec<i64>> = Vec::new();
+    let mut claimed: HashSet<i64> = HashSet::new();
+    let mut placed: HashSet<usize> = HashSet::new();
+    for (_, group) in &labels_by_size {
+        let pinned: Vec<usize> = group.iter().copied().filter(|&i| faces[i].pinned).collect();
+        let unpinned = group.iter().copied().filter(|&i| !faces[i].pinned);
+        if pinned.is_empty() {
+            let previous = most_common(group.iter().filter_map(|&i| faces[i].person))
+                .filter(|p| !claimed.contains(p));
+            let mut fresh = Vec::new();
+            for i in unpinned {
+                let f = &faces[i];
+                placed.insert(i);
+                match previous {
+                    Some(p) if photos_of.accepts(p, f, &not_person) => {
+                        photos_of.add(p, f.photo_id);
+                        assign.push((f.id, Some(p)));
+                    }
+                    Some(_) => assign.push((f.id, None)),
+                    None => fresh.push(f.id),
+                }
+            }
+            if let Some(p) = previous {
+                claimed.insert(p);
+            }
+            if fresh.len() >= 2 {
+                new_persons.push(fresh);
+            } else {
+                assign.extend(fresh.into_iter().map(|id| (id, None)));
+            }
+            continue;
+        }
+        for i in unpinned {
+            let f = &faces[i];
+            placed.insert(i);
+            // The person of the nearest pinned face in the cluster (the only one when there is one).
+            let target = pinned
+                .iter()
+                .map(|&j| (distance(&f.embedding, &faces[j].embedding), faces[j].person))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .and_then(|(_, p)| p);
+            match target {
+                Some(p) if photos_of.accepts(p, f, &not_person) => {
+                    photos_of.add(p, f.photo_id);
+                    claimed.insert(p);
+                    assign.push((f.id, Some(p)));
+                }
+                _ => assign.push((f.id, None)),
+            }
+        }
+    }
+    for (i, f) in faces.iter().enumerate() {
+        if !f.pinned && !placed.contains(&i) {
+            assign.push((f.id, None));
+        }
+    }
+    finish(catalog, &faces, assign, new_persons)
+}
+
+/// Places the faces that have no person yet (after a scan), leaving everything placed alone.
+pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
+    let faces = placeable_faces(catalog)?;
+    let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
+    let (placed, fresh): (Vec<usize>, Vec<usize>) =
+        (0..faces.len()).partition(|&i| faces[i].person.is_some());
+    let mut photos_of = PersonPhotos::default();
+    for &i in &placed {
+        if let Some(p) = faces[i].person {
+            photos_of.add(p, faces[i].photo_id);
+        }
+    }
+    let index = NeighbourIndex::build(
+        &placed
+            .iter()
+            .map(|&i| faces[i].embedding)
+            .collect::<Vec<_>>(),
+    );
+    let (radius, min_points) = density(algorithm);
+    let mut assign = Vec::new();
+    let mut leftover = Vec::new();
+    for &i in &fresh {
+        let f = &faces[i];
+        let mut votes: HashMap<i64, usize> = HashMap::new();
+        for (j, _) in index.within(&f.embedding, radius) {
+            if let Some(p) = faces[placed[j]].person {
+                *votes.entry(p).or_default() += 1;
+            }
+        }
+        let best = votes
+            .into_iter()
+            .filter(|&(p, n)| n + 1 >= min_points && photos_of.accepts(p, f, &not_person))
+            .max_by_key(|&(p, n)| (n, std::cmp::Reverse(p)));
+        match best {
+            Some((p, _)) => {
+                photos_of.add(p, f.photo_id);
+                assign.push((f.id, Some(p)));
+            }
+            None => leftover.push(i),
+        }
+    }
+    let rest: Vec<FaceRow> = leftover.iter().map(|&i| faces[i].clone()).collect();
+    let points: Vec<_> = rest.iter().map(|f| f.embedding).collect();
+    let labels = cluster(&points, algorithm, &same_photo_constraints(&rest));
+    let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
+    for (f, label) in rest.iter().zip(&labels) {
+        match label {
+            Some(l) => groups.entry(*l).or_default().push(f.id),
+            None => assign.push((f.id, None)),
+        }
+    }
+    // A lone face is nobody yet: agglomerative clustering gives singletons labels too.
+    let (mut new_persons, alone): (Vec<Vec<i64>>, Vec<Vec<i64>>) =
+        groups.into_values().partition(|g| g.len() >= 2);
+    assign.extend(alone.into_iter().flatten().map(|id| (id, None)));
+    new_persons.sort();
+    finish(catalog, &faces, assign, new_persons)
+}
+
+/// The clustering radius and the minimum group size the rules above use.
+fn density(algorithm: &Algorithm) -> (f32, usize) {
+    match algorithm {
+        Algorithm::Dbscan { eps, min_points } => (*eps, *min_points),
+        Algorithm::Agglomerative { cut, .. } => (*cut, 2),
+    }
+}
+
+fn finish(
+    catalog: &mut Catalog,
+    faces: &[FaceRow],
+    assign: Vec<(i64, Option<i64>)>,
+    new_persons: Vec<Vec<i64>>,
+) -> Result<AssignReport, CatalogError> {
+    let considered = faces.iter().filter(|f| !f.pinned).count();
+    let assigned = assign.iter().filter(|(_, p)| p.is_some()).count()
+        + new_persons.iter().map(Vec::len).sum::<usize>();
+    let created = catalog.apply_clustering(&assign, &new_persons)?;
+    Ok(AssignReport {
+        faces: considered,
+        assigned,
+        new_persons: created.len(),
+    })
+}
+
+fn placeable_faces(catalog: &Catalog) -> Result<Vec<FaceRow>, CatalogError> {
+    Ok(catalog
+        .faces()?
+        .into_iter()
+        .filter(|f| !f.ignored)
+        .collect())
+}
+
+/// Every pair of faces that share a photo: one photo never shows the same person twice.
+pub fn same_photo_constraints(faces: &[FaceRow]) -> Constraints {
+    let mut by_photo: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, f) in faces.iter().enumerate() {
+        by_photo.entry(f.photo_id).or_default().push(i);
+    }
+    let mut cannot_link = Vec::new();
+    for group in by_photo.values() {
+        for (a, &i) in group.iter().enumerate() {
+            for &j in &group[a + 1..] {
+                cannot_link.push((i, j));
+            }
+        }
+    }
+    Constraints { cannot_link }
+}
+
+fn most_common(persons: impl Iterator<Item = i64>) -> Option<i64> {
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for p in persons {
+        *counts.entry(p).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(p, n)| (n, std::cmp::Reverse(p)))
+        .map(|(p, _)| p)
+}
+
+/// The photos each person already appears in, to keep one person per photo at most once.
+#[derive(Default)]
+struct PersonPhotos(HashMap<i64, HashSet<i64>>);
+
+impl PersonPhotos {
+    fn from_pinned(faces: &[FaceRow]) -> Self {
+        let mut this = Self::default();
+        for f in faces.iter().filter(|f| f.pinned) {
+            if let Some(p) = f.person {
+                this.add(p, f.photo_id);
+            }
+        }
+        this
+    }
+
+    fn add(&mut self, person: i64, photo: i64) {
+        self.0.entry(person).or_default().insert(photo);
+    }
+
+    fn accepts(&self, person: i64, face: &FaceRow, not_person: &HashSet<(i64, i64)>) -> bool {
+        !not_person.contains(&(face.id, person))
+            && !self
+                .0
+                .get(&person)
+                .is_some_and(|photos| photos.contains(&face.photo_id))
+    }
+}

@@ -1,0 +1,242 @@
+//! The founding idea made visible: for any face, its nearest faces and their distances against the
+//! same-person threshold tau; for any person, the closest other people (merge suggestions) and its
+//! least typical faces ("check these"); for an unassigned face, "is this X?" with distances.
+
+use std::collections::HashMap;
+
+use crate::catalog::{Catalog, CatalogError, FaceRow, PersonSummary};
+use crate::people::neighbours::NeighbourIndex;
+use crate::vision::{distance, Embedding};
+
+/// A face near another, and what that distance means.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Neighbour {
+    pub face_id: i64,
+    pub distance: f32,
+    pub person: Option<i64>,
+    pub person_label: Option<String>,
+    /// `distance < tau`: the embedder would call them the same person.
+    pub within_threshold: bool,
+}
+
+/// "Is this X?": a person and how far the face is from their closest face.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonGuess {
+    pub person: i64,
+    pub label: String,
+    pub distance: f32,
+    pub within_threshold: bool,
+}
+
+/// Two people who may be one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MergeSuggestion {
+    pub a: i64,
+    pub b: i64,
+    pub a_label: String,
+    pub b_label: String,
+    /// The closest pair of faces between them.
+    pub min_distance: f32,
+    /// Mean over face pairs (up to 100 faces of each).
+    pub mean_distance: f32,
+}
+
+/// The catalog's faces, indexed for distance questions.
+pub struct FaceSpace {
+    faces: Vec<FaceRow>,
+    index: NeighbourIndex,
+    position: HashMap<i64, usize>,
+    persons: HashMap<i64, PersonSummary>,
+    tau: f32,
+}
+
+impl FaceSpace {
+    /// Indexes the catalog's faces (ignored ones left out); `tau` is the same-person threshold.
+    pub fn load(catalog: &Catalog, tau: f32) -> Result<Self, CatalogError> {
+        let faces: Vec<FaceRow> = catalog
+            .faces()?
+            .into_iter()
+            .filter(|f| !f.ignored)
+            .collect();
+        let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
+        let position = faces.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        let persons = catalog
+            .persons(true)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(Self {
+            faces,
+            index,
+            position,
+            persons,
+            tau,
+        })
+    }
+
+    pub fn tau(&self) -> f32 {
+        self.tau
+    }
+
+    pub fn face(&self, face_id: i64) -> Option<&FaceRow> {
+        self.position.get(&face_id).map(|&i| &self.faces[i])
+    }
+
+    fn label(&self, person: i64) -> String {
+        self.persons
+            .get(&person)
+            .map(PersonSummary::label)
+            .unwrap_or_else(|| format!("#{person}"))
+    }
+
+    /// The `k` faces nearest to `query`, leaving out `exclude`.
+    pub fn nearest_faces(
+        &self,
+        query: &Embedding,
+        k: usize,
+        exclude: Option<i64>,
+    ) -> Vec<Neighbour> {
+        self.index
+            .nearest(query, k + usize::from(exclude.is_some()))
+            .into_iter()
+            .map(|(i, d)| (&self.faces[i], d))
+            .filter(|(f, _)| Some(f.id) != exclude)
+            .take(k)
+            .map(|(f, d)| Neighbour {
+                face_id: f.id,
+                distance: d,
+                person: f.person,
+                person_label: f.person.map(|p| self.label(p)),
+                within_threshold: d < self.tau,
+            })
+            .collect()
+    }
+
+    /// The `k` nearest faces of a catalogued face.
+    pub fn neighbours(&self, face_id: i64, k: usize) -> Option<Vec<Neighbour>> {
+        let face = self.face(face_id)?;
+        Some(self.nearest_faces(&face.embedding, k, Some(face_id)))
+    }
+
+    /// People ranked by the distance from `query` to their closest face ("is this X?").
+    pub fn guesses(
+        &self,
+        query: &Embedding,
+        limit: usize,
+        exclude_face: Option<i64>,
+    ) -> Vec<PersonGuess> {
+        // Look at enough neighbours to see several people, nearest first.
+        let mut best: Vec<(i64, f32)> = Vec::new();
+        for n in self.nearest_faces(query, 64, exclude_face) {
+            if let Some(p) = n.person {
+                if !best.iter().any(|(q, _)| *q == p) {
+                    best.push((p, n.distance));
+                }
+            }
+            if best.len() >= limit {
+                break;
+            }
+        }
+        best.into_iter()
+            .map(|(person, d)| PersonGuess {
+                person,
+                label: self.label(person),
+                distance: d,
+                within_threshold: d < self.tau,
+            })
+            .collect()
+    }
+
+    /// The person `query` most likely is: the owner of the nearest face, if within tau.
+    pub fn identify(&self, query: &Embedding) -> Option<PersonGuess> {
+        self.guesses(query, 1, None)
+            .into_iter()
+            .find(|g| g.within_threshold)
+    }
+
+    /// A person's faces furthest from the person's mean descriptor, with that distance.
+    pub fn least_typical(&self, person: i64, k: usize) -> Vec<(i64, f32)> {
+        let members: Vec<&FaceRow> = self
+            .faces
+            .iter()
+            .filter(|f| f.person == Some(person))
+            .collect();
+        let Some(centre) = mean(members.iter().map(|f| &f.embedding)) else {
+            return Vec::new();
+        };
+        let mut far: Vec<(i64, f32)> = members
+            .iter()
+            .map(|f| (f.id, distance(&f.embedding, &centre)))
+            .collect();
+        far.sort_by(|a, b| b.1.total_cmp(&a.1));
+        far.truncate(k);
+        far
+    }
+
+    /// Pairs of people whose closest faces are within tau, closest (by mean distance) first; only
+    /// pairs involving `person` when given.
+    pub fn merge_suggestions(&self, person: Option<i64>, limit: usize) -> Vec<MergeSuggestion> {
+        let mut closest: HashMap<(i64, i64), f32> = HashMap::new();
+        for f in &self.faces {
+            let Some(p) = f.person else { continue };
+            if person.is_some_and(|only| only != p) {
+                continue;
+            }
+            for (j, d) in self.index.within(&f.embedding, self.tau) {
+                let Some(q) = self.faces[j].person else {
+                    continue;
+                };
+                if q == p {
+                    continue;
+                }
+                let key = (p.min(q), p.max(q));
+                let entry = closest.entry(key).or_insert(f32::INFINITY);
+                *entry = entry.min(d);
+            }
+        }
+        let mut out: Vec<MergeSuggestion> = closest
+            .into_iter()
+            .map(|((a, b), min_distance)| MergeSuggestion {
+                a,
+                b,
+                a_label: self.label(a),
+                b_label: self.label(b),
+                min_distance,
+                mean_distance: self.mean_distance(a, b),
+            })
+            .collect();
+        out.sort_by(|x, y| x.mean_distance.total_cmp(&y.mean_distance));
+        out.truncate(limit);
+        out
+    }
+
+    fn mean_distance(&self, a: i64, b: i64) -> f32 {
+        const SAMPLE: usize = 100;
+        let of = |p: i64| -> Vec<&Embedding> {
+            self.faces
+                .iter()
+                .filter(|f| f.person == Some(p))
+                .take(SAMPLE)
+                .map(|f| &f.embedding)
+                .collect()
+        };
+        let (xs, ys) = (of(a), of(b));
+        let n = (xs.len() * ys.len()).max(1) as f32;
+        xs.iter()
+            .flat_map(|x| ys.iter().map(move |y| distance(x, y)))
+            .sum::<f32>()
+            / n
+    }
+}
+
+fn mean<'a>(embeddings: impl Iterator<Item = &'a Embedding>) -> Option<Embedding> {
+    let mut sum = [0f32; crate::vision::EMBEDDING_DIM];
+    let mut n = 0usize;
+    for e in embeddings {
+        for (s, v) in sum.iter_mut().zip(e) {
+            *s += v;
+        }
+        n += 1;
+    }
+    (n > 0).then(|| sum.map(|s| s / n as f32))
+}

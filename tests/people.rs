@@ -1,0 +1,333 @@
+//! People from faces: clustering quality, the user's decisions surviving re-clustering and
+//! re-scans, the same-photo rule, search, and undo/redo, on the shared labelled photos.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{copy_into, scan, testdata};
+use kith::catalog::Catalog;
+use kith::people::cluster::Algorithm;
+use kith::people::search::{search, Query};
+use kith::people::{assign, settings};
+
+/// faces/ and scenes/ scanned and clustered once; each test works on its own copy.
+fn library(dir: &Path) -> Catalog {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, template) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.sqlite");
+        let mut catalog = Catalog::open(&path).expect("catalog");
+        scan(&mut catalog, &testdata("faces"));
+        scan(&mut catalog, &testdata("scenes"));
+        let algorithm = settings::load(&catalog).expect("settings");
+        assign::update(&mut catalog, &algorithm).expect("cluster");
+        (dir, path)
+    });
+    let copy = dir.join("library.sqlite");
+    Catalog::open(template)
+        .expect("template")
+        .copy_to(&copy)
+        .expect("copy");
+    Catalog::open(&copy).expect("copy opens")
+}
+
+/// The folder (person) a face's photo is in, for photos under faces/.
+fn truth_of(path: &Path) -> Option<String> {
+    let root = testdata("faces").canonicalize().ok()?;
+    let rel = path.strip_prefix(&root).ok()?;
+    Some(
+        rel.components()
+            .next()?
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// Names every person after the folder most of its faces come from, as a user would.
+fn name_everyone(catalog: &mut Catalog) -> HashMap<String, i64> {
+    let mut named = HashMap::new();
+    for person in catalog.persons(true).expect("persons") {
+        let mut votes: HashMap<String, usize> = HashMap::new();
+        for f in catalog.faces_of_person(person.id).expect("faces") {
+            if let Some(t) = truth_of(&f.photo_path) {
+                *votes.entry(t).or_default() += 1;
+            }
+        }
+        if let Some((name, _)) = votes.into_iter().max_by_key(|(n, c)| (*c, n.clone())) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = named.entry(name) {
+                catalog.name_person(person.id, slot.key()).expect("name");
+                slot.insert(person.id);
+            }
+        }
+    }
+    named
+}
+
+fn person_of(catalog: &Catalog, face: i64) -> Option<i64> {
+    catalog.face(face).expect("face").and_then(|f| f.person)
+}
+
+#[test]
+fn default_clustering_has_bcubed_f_of_at_least_0_9() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = library(dir.path());
+    let root = testdata("faces").canonicalize().expect("faces");
+    let report = kith::eval::folder::evaluate(
+        &catalog,
+        &root,
+        &settings::load(&catalog).expect("settings"),
+        0.6,
+    )
+    .expect("evaluate");
+    eprintln!(
+        "BCubed {:?}, pairwise {:?}, NMI {:.4}",
+        report.bcubed, report.pairwise, report.nmi
+    );
+    assert_eq!(report.persons, 15);
+    assert!(report.bcubed.f >= 0.90, "{:?}", report.bcubed);
+}
+
+#[test]
+fn decisions_survive_reclustering_and_rescans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    let named = name_everyone(&mut catalog);
+    let (sheldon, leonard, penny, amy) = (
+        named["sheldon"],
+        named["leonard"],
+        named["penny"],
+        named["amy"],
+    );
+
+    // Move one of Sheldon's faces to Leonard (the user knows better), say one of Penny's faces is
+    // not Penny, split two of Amy's faces off and merge them back under another name.
+    let moved = catalog.face_ids_of(sheldon).expect("faces")[0];
+    catalog.move_face(moved, leonard).expect("move");
+    let rejected = catalog.face_ids_of(penny).expect("faces")[0];
+    catalog.not_this_person(rejected).expect("not");
+    let amy_faces = catalog.face_ids_of(amy).expect("faces");
+    let split = catalog
+        .split_faces(&amy_faces[..2], Some("Amy at work"))
+        .expect("split");
+    catalog.merge_persons(split, &[amy]).expect("merge");
+    let expect = |catalog: &Catalog| {
+        assert_eq!(
+            person_of(catalog, moved),
+            Some(leonard),
+            "moved face stays moved"
+        );
+        assert_ne!(
+            person_of(catalog, rejected),
+            Some(penny),
+            "not-this-person holds"
+        );
+        for f in &amy_faces {
+            assert_eq!(
+                person_of(catalog, *f),
+                Some(split),
+                "merged faces stay together"
+            );
+        }
+        let merged = catalog.person(split).expect("query").expect("exists");
+        assert_eq!(
+            merged.name.as_deref(),
+            Some("Amy at work"),
+            "the target's name is kept"
+        );
+        assert!(
+            catalog.person(amy).expect("query").is_none(),
+            "merged person is gone"
+        );
+        for (name, id) in [("sheldon", sheldon), ("leonard", leonard), ("penny", penny)] {
+            let p = catalog.person(id).expect("query").expect("exists");
+            assert_eq!(p.name.as_deref(), Some(name));
+        }
+    };
+    expect(&catalog);
+
+    // A full re-cluster, with other settings, must not undo any of it.
+    for algorithm in [
+        Algorithm::Dbscan {
+            eps: 0.45,
+            min_points: 2,
+        },
+        settings::algorithm("agglomerative", Some(0.6), None).expect("algo"),
+    ] {
+        assign::recluster(&mut catalog, &algorithm).expect("recluster");
+        expect(&catalog);
+    }
+    // Nor a re-scan followed by the incremental update.
+    scan(&mut catalog, &testdata("faces"));
+    let saved = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &saved).expect("update");
+    expect(&catalog);
+}
+
+#[test]
+fn a_reanalysed_photo_keeps_the_decisions_about_its_faces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let files = copy_into(
+        &photos,
+        &["faces/ian_thorpe/1.jpg", "faces/ian_thorpe/2.jpg"],
+    );
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    scan(&mut catalog, &photos);
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("cluster");
+    let face = catalog.faces().expect("faces")[0].clone();
+    let person = catalog.split_faces(&[face.id], Some("Ian")).expect("split");
+
+    // Re-encode the photo: new bytes, same face, so it is analysed again.
+    let image = image::open(&face.photo_path).expect("decode");
+    image
+        .save_with_format(&face.photo_path, image::ImageFormat::Png)
+        .expect("re-encode");
+    let rescan = scan(&mut catalog, &photos);
+    assert_eq!(rescan.photos, 1, "{rescan:?} {files:?}");
+    let redone: Vec<_> = catalog
+        .faces()
+        .expect("faces")
+        .into_iter()
+        .filter(|f| f.photo_path == face.photo_path)
+        .collect();
+    assert_eq!(redone.len(), 1);
+    assert_ne!(redone[0].id, face.id, "the face was detected anew");
+    assert_eq!(redone[0].person, Some(person));
+    assert!(redone[0].pinned);
+}
+
+#[test]
+fn one_photo_never_shows_the_same_person_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    copy_into(
+        &photos,
+        &[
+            "faces/ian_thorpe/2.jpg",
+            "faces/ian_thorpe/3.jpg",
+            "faces/ian_thorpe/4.jpg",
+        ],
+    );
+    // The same portrait twice side by side: the closest possible pair of faces in one photo.
+    let face = image::open(testdata("faces/ian_thorpe/1.jpg"))
+        .expect("decode")
+        .to_rgb8();
+    let mut twice = image::RgbImage::new(face.width() * 2, face.height());
+    image::imageops::replace(&mut twice, &face, 0, 0);
+    image::imageops::replace(&mut twice, &face, face.width() as i64, 0);
+    let twin = photos.join("twice.png");
+    twice.save(&twin).expect("save");
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    scan(&mut catalog, &photos);
+    for algorithm in [
+        settings::load(&catalog).expect("settings"),
+        settings::algorithm("agglomerative", None, None).expect("algo"),
+    ] {
+        assign::recluster(&mut catalog, &algorithm).expect("cluster");
+        let faces = catalog.faces().expect("faces");
+        let twin = twin.canonicalize().expect("exists");
+        let pair: Vec<_> = faces.iter().filter(|f| f.photo_path == twin).collect();
+        assert_eq!(pair.len(), 2);
+        assert!(
+            pair[0].person.is_none() || pair[0].person != pair[1].person,
+            "both copies in one person: {pair:?}"
+        );
+        // One of the two still joins the other photos of the same man.
+        assert!(pair.iter().any(|f| f.person.is_some()));
+    }
+}
+
+#[test]
+fn search_finds_the_photos_of_named_people() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    name_everyone(&mut catalog);
+    let scenes = testdata("scenes").canonicalize().expect("scenes");
+    let in_scenes = |text: &str| -> HashSet<String> {
+        search(&catalog, &Query::parse(text).expect("query"))
+            .expect("search")
+            .into_iter()
+            .filter(|h| h.path.starts_with(&scenes))
+            .map(|h| {
+                h.path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    };
+    let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
+    assert_eq!(
+        in_scenes("sheldon"),
+        set(&["bbt1.jpg", "bbt2.jpg", "bbt3.jpg", "bbt4.jpg", "bbt5.jpg"])
+    );
+    assert_eq!(in_scenes("amy & sheldon"), set(&["bbt4.jpg"]));
+    assert_eq!(in_scenes("Howard -penny"), set(&["bbt1.jpg"]));
+    assert_eq!(in_scenes("stuart"), set(&[]));
+    // Prefixes and case do not matter.
+    assert_eq!(in_scenes("SHEL"), in_scenes("sheldon"));
+    assert!(search(&catalog, &Query::parse("nobody-like-this").expect("query")).is_err());
+}
+
+#[test]
+fn undo_and_redo_walk_the_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    let named = name_everyone(&mut catalog);
+    let (raj, howard) = (named["raj"], named["howard"]);
+    let raj_faces = catalog.face_ids_of(raj).expect("faces");
+    let howard_faces = catalog.face_ids_of(howard).expect("faces");
+
+    catalog.merge_persons(raj, &[howard]).expect("merge");
+    catalog.name_person(raj, "Raj and Howard").expect("rename");
+    catalog.hide_person(raj, true).expect("hide");
+    assert!(catalog.person(howard).expect("query").is_none());
+
+    assert!(catalog.undo().expect("undo").is_some()); // hide
+    assert!(!catalog.person(raj).expect("query").expect("exists").hidden);
+    assert!(catalog.undo().expect("undo").is_some()); // rename
+    assert_eq!(
+        catalog
+            .person(raj)
+            .expect("query")
+            .expect("exists")
+            .name
+            .as_deref(),
+        Some("raj")
+    );
+    assert!(catalog.undo().expect("undo").is_some()); // merge
+    let restored = catalog
+        .person(howard)
+        .expect("query")
+        .expect("howard is back");
+    assert_eq!(restored.name.as_deref(), Some("howard"));
+    assert_eq!(catalog.face_ids_of(howard).expect("faces"), howard_faces);
+    assert_eq!(catalog.face_ids_of(raj).expect("faces"), raj_faces);
+
+    assert!(catalog.redo().expect("redo").is_some()); // merge again
+    assert!(catalog.person(howard).expect("query").is_none());
+    let mut all = raj_faces.clone();
+    all.extend(&howard_faces);
+    all.sort_unstable();
+    assert_eq!(catalog.face_ids_of(raj).expect("faces"), all);
+    // A new decision drops what was undone and not redone.
+    catalog.hide_person(raj, true).expect("hide");
+    assert!(catalog.redo().expect("redo").is_none());
+    // The history survives closing the catalog.
+    let path = catalog.path().to_path_buf();
+    drop(catalog);
+    let mut reopened = Catalog::open(&path).expect("reopen");
+    assert_eq!(
+        reopened.undo().expect("undo").as_deref(),
+        Some("hide #".to_string() + &raj.to_string()).as_deref()
+    );
+}
