@@ -6,7 +6,10 @@
 pub mod bench;
 pub mod build_info;
 pub mod catalog;
+pub mod eval;
+pub mod gui;
 pub mod models;
 pub mod paths;
+pub mod people;
 pub mod scan;
 pub mod vision;

@@ -124,6 +124,20 @@ impl ModelDir {
         serde_json::from_str(&text).map_err(|source| ModelError::Card { path, source })
     }
 
+    /// The embedder's same-person distance threshold tau, read from its model card (no weights are
+    /// loaded, so people commands stay instant).
+    pub fn same_person_threshold(&self) -> Result<f32, ModelError> {
+        let path = self.root.join(format!("{EMBEDDER}.json"));
+        let card = self.card(EMBEDDER)?;
+        #[derive(Deserialize)]
+        struct Threshold {
+            threshold: f32,
+        }
+        let t: Threshold = serde_json::from_value(card.config)
+            .map_err(|source| ModelError::Card { path, source })?;
+        Ok(t.threshold)
+    }
+
     /// Reads the card of `name` and checks its weights against the recorded SHA-256; returns the card
     /// and the path of the weights.
     pub fn verified(&self, name: &str) -> Result<(ModelCard, PathBuf), ModelError> {

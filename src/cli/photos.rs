@@ -1,43 +1,22 @@
-//! The `kith` command line. Every command is a thin shell over the library.
+//! Commands about photos and faces: scan, faces, compare, errors, bench.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::Cli;
 use kith::catalog::Catalog;
-use kith::models::ModelDir;
 use kith::scan::{ScanEvent, ScanOptions, ScanSummary};
-use kith::vision::{self, DeviceChoice, FaceAnalyzer};
-
-#[derive(Parser)]
-#[command(name = "kith", version = kith::build_info::LONG_VERSION, about = "Finds the people in your photos, privately, on your own machine")]
-struct Cli {
-    /// The catalog file (default: library.kith.sqlite in the platform's data directory).
-    #[arg(long, global = true, value_name = "PATH")]
-    library: Option<PathBuf>,
-    /// Folder holding the converted models (default: searched; see README).
-    #[arg(long, global = true, value_name = "DIR")]
-    models: Option<PathBuf>,
-    /// Where the networks run: auto, cpu, cuda, cuda:N or metal.
-    #[arg(long, global = true, default_value = "auto")]
-    device: DeviceChoice,
-    /// Print results as JSON for scripts.
-    #[arg(long, global = true)]
-    json: bool,
-    /// More log output (-v info, -vv debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    #[command(subcommand)]
-    command: Command,
-}
+use kith::vision::{self, FaceAnalyzer};
 
 #[derive(Subcommand)]
-enum Command {
-    /// Find and describe every face in the photos under FOLDER (incremental).
+pub enum PhotoCommand {
+    /// Find and describe every face in the photos under FOLDER (incremental), then place new faces
+    /// with people.
     Scan {
         folder: PathBuf,
         /// Decoding threads (default: all cores).
@@ -50,9 +29,16 @@ enum Command {
     Compare { a: PathBuf, b: PathBuf },
     /// Files in the catalog that could not be read, with the reasons.
     Errors,
-    /// Measure scan speed on a folder: photos/s, faces/s and time per stage.
+    /// Measure speed: a folder's scan (photos/s, faces/s, time per stage), clustering at
+    /// 1k/10k/100k synthetic faces (--clustering), or search latency (--search N faces).
     Bench {
-        folder: PathBuf,
+        folder: Option<PathBuf>,
+        /// Time clustering on synthetic faces instead.
+        #[arg(long)]
+        clustering: bool,
+        /// Time searches on a synthetic catalog of this many faces instead.
+        #[arg(long, value_name = "FACES")]
+        search: Option<usize>,
         /// Re-encode every photo as a JPEG of about this many megapixels first.
         #[arg(long)]
         megapixels: Option<f32>,
@@ -62,65 +48,36 @@ enum Command {
     },
 }
 
-fn main() {
-    let cli = Cli::parse();
-    init_logging(cli.verbose);
-    if let Err(err) = run(cli) {
-        eprintln!("kith: {err:#}");
-        std::process::exit(1);
-    }
-}
-
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-fn run(cli: Cli) -> Result<()> {
-    match &cli.command {
-        Command::Scan { folder, threads } => {
+pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
+    match command {
+        PhotoCommand::Scan { folder, threads } => {
             let mut options = ScanOptions::default();
             if let Some(n) = threads {
                 options.decode_threads = *n;
             }
-            cmd_scan(&cli, folder, &options)
+            scan(cli, folder, &options)
         }
-        Command::Faces { photo } => cmd_faces(&cli, photo),
-        Command::Compare { a, b } => cmd_compare(&cli, a, b),
-        Command::Errors => cmd_errors(&cli),
-        Command::Bench {
-            folder,
+        PhotoCommand::Faces { photo } => faces(cli, photo),
+        PhotoCommand::Compare { a, b } => compare(cli, a, b),
+        PhotoCommand::Errors => errors(cli),
+        PhotoCommand::Bench {
+            clustering: true, ..
+        } => bench_clustering(cli),
+        PhotoCommand::Bench {
+            search: Some(faces),
+            ..
+        } => bench_search(cli, *faces),
+        PhotoCommand::Bench {
+            folder: Some(folder),
             megapixels,
             copies,
-        } => cmd_bench(&cli, folder, *megapixels, *copies),
+            ..
+        } => bench(cli, folder, *megapixels, *copies),
+        PhotoCommand::Bench { .. } => bail!("give a FOLDER, --clustering or --search N"),
     }
 }
 
-fn catalog_path(cli: &Cli) -> Result<PathBuf> {
-    match &cli.library {
-        Some(path) => Ok(path.clone()),
-        None => kith::paths::default_catalog()
-            .context("no data directory on this system: pass --library PATH"),
-    }
-}
-
-fn load_analyzer(cli: &Cli) -> Result<FaceAnalyzer> {
-    let models = ModelDir::locate(cli.models.as_deref())?;
-    let device = vision::device::open(cli.device)?;
-    tracing::info!(device = %vision::device::describe(&device), "networks on");
-    Ok(FaceAnalyzer::load(&models, &device)?)
-}
-
-/// Ctrl-C sets the flag; the scan then finishes the photo at hand, commits and stops.
+/// Ctrl-C sets the flag; the scan then commits what it has and stops.
 fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
@@ -168,34 +125,37 @@ fn scan_with_progress(
     Ok(summary)
 }
 
-fn cmd_scan(cli: &Cli, folder: &Path, options: &ScanOptions) -> Result<()> {
-    let analyzer = load_analyzer(cli)?;
-    let mut catalog = Catalog::open(&catalog_path(cli)?)?;
+fn scan(cli: &Cli, folder: &Path, options: &ScanOptions) -> Result<()> {
+    let analyzer = cli.analyzer()?;
+    let mut catalog = cli.catalog()?;
     let cancel = cancel_on_ctrl_c();
     let summary = scan_with_progress(&mut catalog, &analyzer, folder, options, &cancel, !cli.json)?;
-    if cli.json {
-        println!("{}", serde_json::to_string(&summary)?);
-        return Ok(());
-    }
-    println!(
-        "{} photos analysed ({} with faces), {} faces, {} unchanged skipped, {} errors, {} missing, in {:.1} s{}",
-        summary.photos,
-        summary.photos_with_faces,
-        summary.faces,
-        summary.skipped,
-        summary.errors,
-        summary.missing,
-        summary.seconds,
-        if summary.cancelled { " (stopped early; run again to resume)" } else { "" }
-    );
-    for (path, kind, message) in &summary.failures {
-        println!("  {kind:>13}  {}: {message}", path.display());
-    }
-    Ok(())
+    let algorithm = kith::people::settings::load(&catalog)?;
+    let placed = kith::people::assign::update(&mut catalog, &algorithm)?;
+    cli.emit(&summary, |s| {
+        println!(
+            "{} photos analysed ({} with faces), {} faces, {} unchanged skipped, {} errors, {} missing, in {:.1} s{}",
+            s.photos,
+            s.photos_with_faces,
+            s.faces,
+            s.skipped,
+            s.errors,
+            s.missing,
+            s.seconds,
+            if s.cancelled { " (stopped early; run again to resume)" } else { "" }
+        );
+        for (path, kind, message) in &s.failures {
+            println!("  {kind:>13}  {}: {message}", path.display());
+        }
+        println!(
+            "people: {} new faces placed, {} new people",
+            placed.assigned, placed.new_persons
+        );
+    })
 }
 
 /// Faces of one photo with their descriptors, in original-photo pixels.
-fn analyse_photo(
+pub fn analyse_photo(
     analyzer: &FaceAnalyzer,
     path: &Path,
 ) -> Result<Vec<(vision::LocatedFace, vision::Embedding)>> {
@@ -213,55 +173,48 @@ fn analyse_photo(
         .collect())
 }
 
-fn cmd_faces(cli: &Cli, photo: &Path) -> Result<()> {
-    let analyzer = load_analyzer(cli)?;
-    let faces = analyse_photo(&analyzer, photo)?;
-    if cli.json {
-        let faces: Vec<_> = faces
-            .iter()
-            .map(|(f, _)| {
-                serde_json::json!({"box": f.bbox, "score": f.score, "landmarks": f.landmarks})
-            })
-            .collect();
-        println!("{}", serde_json::json!({ "faces": faces }));
-        return Ok(());
-    }
-    println!("{} faces in {}", faces.len(), photo.display());
-    for (i, (f, _)) in faces.iter().enumerate() {
-        let [x, y, w, h] = f.bbox;
-        println!(
-            "  face {}: box x={x:.0} y={y:.0} w={w:.0} h={h:.0}  score {:.3}  eyes ({:.0},{:.0}) ({:.0},{:.0})",
-            i + 1,
-            f.score,
-            f.landmarks[0][0],
-            f.landmarks[0][1],
-            f.landmarks[1][0],
-            f.landmarks[1][1]
-        );
-    }
-    Ok(())
+/// The descriptor of the largest face in a photo.
+pub fn largest_face(analyzer: &FaceAnalyzer, path: &Path) -> Result<vision::Embedding> {
+    analyse_photo(analyzer, path)?
+        .into_iter()
+        .max_by(|(x, _), (y, _)| (x.bbox[2] * x.bbox[3]).total_cmp(&(y.bbox[2] * y.bbox[3])))
+        .map(|(_, e)| e)
+        .with_context(|| format!("no face found in {}", path.display()))
 }
 
-fn cmd_compare(cli: &Cli, a: &Path, b: &Path) -> Result<()> {
-    let analyzer = load_analyzer(cli)?;
-    let largest = |path: &Path| -> Result<vision::Embedding> {
-        let faces = analyse_photo(&analyzer, path)?;
-        faces
-            .into_iter()
-            .max_by(|(x, _), (y, _)| (x.bbox[2] * x.bbox[3]).total_cmp(&(y.bbox[2] * y.bbox[3])))
-            .map(|(_, e)| e)
-            .with_context(|| format!("no face found in {}", path.display()))
-    };
-    let (ea, eb) = (largest(a)?, largest(b)?);
-    let distance = vision::distance(&ea, &eb);
+fn faces(cli: &Cli, photo: &Path) -> Result<()> {
+    let analyzer = cli.analyzer()?;
+    let faces = analyse_photo(&analyzer, photo)?;
+    let json: Vec<_> = faces
+        .iter()
+        .map(
+            |(f, _)| serde_json::json!({"box": f.bbox, "score": f.score, "landmarks": f.landmarks}),
+        )
+        .collect();
+    cli.emit(&serde_json::json!({ "faces": json }), |_| {
+        println!("{} faces in {}", faces.len(), photo.display());
+        for (i, (f, _)) in faces.iter().enumerate() {
+            let [x, y, w, h] = f.bbox;
+            println!(
+                "  face {}: box x={x:.0} y={y:.0} w={w:.0} h={h:.0}  score {:.3}  eyes ({:.0},{:.0}) ({:.0},{:.0})",
+                i + 1,
+                f.score,
+                f.landmarks[0][0],
+                f.landmarks[0][1],
+                f.landmarks[1][0],
+                f.landmarks[1][1]
+            );
+        }
+    })
+}
+
+fn compare(cli: &Cli, a: &Path, b: &Path) -> Result<()> {
+    let analyzer = cli.analyzer()?;
+    let distance = vision::distance(&largest_face(&analyzer, a)?, &largest_face(&analyzer, b)?);
     let tau = analyzer.threshold();
     let same = distance < tau;
-    if cli.json {
-        println!(
-            "{}",
-            serde_json::json!({"distance": distance, "threshold": tau, "same_person": same})
-        );
-    } else {
+    let value = serde_json::json!({"distance": distance, "threshold": tau, "same_person": same});
+    cli.emit(&value, |_| {
         println!(
             "distance {distance:.3}: {} (same-person threshold {tau:.2})",
             if same {
@@ -270,35 +223,30 @@ fn cmd_compare(cli: &Cli, a: &Path, b: &Path) -> Result<()> {
                 "different people"
             }
         );
-    }
-    Ok(())
+    })
 }
 
-fn cmd_errors(cli: &Cli) -> Result<()> {
-    let catalog = Catalog::open(&catalog_path(cli)?)?;
-    let errors = catalog.scan_errors()?;
-    if cli.json {
-        let rows: Vec<_> = errors
-            .iter()
-            .map(|e| serde_json::json!({"path": e.display, "kind": e.kind, "message": e.message}))
-            .collect();
-        println!("{}", serde_json::Value::Array(rows));
-        return Ok(());
-    }
-    if errors.is_empty() {
-        println!("no unreadable files");
-    }
-    for e in errors {
-        println!("{:>13}  {}: {}", e.kind, e.display, e.message);
-    }
-    Ok(())
+fn errors(cli: &Cli) -> Result<()> {
+    let errors = cli.catalog()?.scan_errors()?;
+    let rows: Vec<_> = errors
+        .iter()
+        .map(|e| serde_json::json!({"path": e.display, "kind": e.kind, "message": e.message}))
+        .collect();
+    cli.emit(&rows, |_| {
+        if errors.is_empty() {
+            println!("no unreadable files");
+        }
+        for e in &errors {
+            println!("{:>13}  {}: {}", e.kind, e.display, e.message);
+        }
+    })
 }
 
-fn cmd_bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Result<()> {
+fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Result<()> {
     if copies == 0 {
         bail!("--copies must be at least 1");
     }
-    let analyzer = load_analyzer(cli)?;
+    let analyzer = cli.analyzer()?;
     let work = tempfile::tempdir().context("cannot create a scratch folder")?;
     let photos_dir = work.path().join("photos");
     let prepared = kith::bench::prepare_folder(folder, &photos_dir, megapixels, copies)?;
@@ -317,10 +265,38 @@ fn cmd_bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -
         prepared,
         vision::device::describe(analyzer.device()),
     );
-    if cli.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        print!("{report}");
-    }
-    Ok(())
+    cli.emit(&report, |r| print!("{r}"))
+}
+
+fn bench_clustering(cli: &Cli) -> Result<()> {
+    let rows = kith::people::cluster::benchmark(&[1_000, 10_000, 100_000]);
+    cli.emit(&rows, |rows| {
+        println!("| faces | index ms | DBSCAN ms | agglomerative ms | linfa DBSCAN ms | clusters | same as linfa |");
+        println!("|---|---|---|---|---|---|---|");
+        for r in rows {
+            println!(
+                "| {} | {:.0} | {:.0} | {:.0} | {} | {} | {} |",
+                r.n,
+                r.index_build_ms,
+                r.dbscan_ms,
+                r.agglomerative_ms,
+                r.linfa_ms.map_or("-".into(), |ms| format!("{ms:.0}")),
+                r.dbscan_clusters,
+                r.linfa_identical.map_or("-", |same| if same { "yes" } else { "NO" })
+            );
+        }
+    })
+}
+
+fn bench_search(cli: &Cli, faces: usize) -> Result<()> {
+    let work = tempfile::tempdir().context("cannot create a scratch folder")?;
+    let rows = kith::bench::search_latency(&work.path().join("search.sqlite"), faces, 20)?;
+    cli.emit(&rows, |rows| {
+        println!("search latency on {faces} synthetic faces");
+        println!("| query | photos | mean ms |");
+        println!("|---|---|---|");
+        for r in rows {
+            println!("| {} | {} | {:.2} |", r.query, r.photos, r.mean_ms);
+        }
+    })
 }

@@ -1,0 +1,113 @@
+//! Command-line parsing and dispatch. Each submodule holds the commands of one area; all of them
+//! only call the library and format its answers (`--json` for scripts).
+
+mod eval;
+mod people;
+mod photos;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use kith::catalog::Catalog;
+use kith::models::ModelDir;
+use kith::vision::{self, DeviceChoice, FaceAnalyzer};
+
+#[derive(Parser)]
+#[command(name = "kith", version = kith::build_info::LONG_VERSION, about = "Finds the people in your photos, privately, on your own machine")]
+pub struct Cli {
+    /// The catalog file (default: library.kith.sqlite in the platform's data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    library: Option<PathBuf>,
+    /// Folder holding the converted models (default: searched; see README).
+    #[arg(long, global = true, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Where the networks run: auto, cpu, cuda, cuda:N or metal.
+    #[arg(long, global = true, default_value = "auto")]
+    device: DeviceChoice,
+    /// Print results as JSON for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Without a command, the desktop window opens.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Photos(photos::PhotoCommand),
+    #[command(flatten)]
+    People(people::PeopleCommand),
+    #[command(flatten)]
+    Eval(eval::EvalCommand),
+}
+
+pub fn main() {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match &cli.command {
+        Some(Command::Photos(c)) => photos::run(&cli, c),
+        Some(Command::People(c)) => people::run(&cli, c),
+        Some(Command::Eval(c)) => eval::run(&cli, c),
+        None => cli
+            .catalog_path()
+            .and_then(|path| kith::gui::run(path, cli.models.clone(), cli.device)),
+    };
+    if let Err(err) = result {
+        eprintln!("kith: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+impl Cli {
+    fn catalog_path(&self) -> Result<PathBuf> {
+        match &self.library {
+            Some(path) => Ok(path.clone()),
+            None => kith::paths::default_catalog()
+                .context("no data directory on this system: pass --library PATH"),
+        }
+    }
+
+    fn catalog(&self) -> Result<Catalog> {
+        Ok(Catalog::open(&self.catalog_path()?)?)
+    }
+
+    fn model_dir(&self) -> Result<ModelDir> {
+        Ok(ModelDir::locate(self.models.as_deref())?)
+    }
+
+    fn analyzer(&self) -> Result<FaceAnalyzer> {
+        let device = vision::device::open(self.device)?;
+        tracing::info!(device = %vision::device::describe(&device), "networks on");
+        Ok(FaceAnalyzer::load(&self.model_dir()?, &device)?)
+    }
+
+    /// Prints `value` as JSON when `--json` was given, else runs `human`.
+    fn emit<T: serde::Serialize>(&self, value: &T, human: impl FnOnce(&T)) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string(value)?);
+        } else {
+            human(value);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,500 @@
+//! Commands about people: listing, the user's decisions, undo, distances, clustering, search,
+//! recognition and export.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+
+use super::photos::{analyse_photo, largest_face};
+use super::Cli;
+use kith::catalog::{Catalog, PersonSummary};
+use kith::people::search::{search, Query};
+use kith::people::suggest::FaceSpace;
+use kith::people::{assign, settings};
+
+#[derive(Subcommand)]
+pub enum PeopleCommand {
+    /// List people: named first, then unnamed groups by size.
+    People {
+        /// Include hidden people.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One person: faces, "check these" (least typical faces) and the closest other people.
+    Person { person: String },
+    /// Name or rename a person (PERSON is a name or #id).
+    Name { person: String, name: String },
+    /// Merge people into the first one; the first's name is kept, else the first other name.
+    Merge {
+        target: String,
+        #[arg(required = true)]
+        others: Vec<String>,
+    },
+    /// Move faces into a new person.
+    Split {
+        #[arg(required = true)]
+        faces: Vec<i64>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Move a face to a person.
+    Move { face: i64, person: String },
+    /// "This face is not its person": remembered, never undone by re-clustering.
+    Not { face: i64 },
+    /// Hide a person from lists (or show it again with --show).
+    Hide {
+        person: String,
+        #[arg(long)]
+        show: bool,
+    },
+    /// Ignore a face (a stranger, a poster), or take it back with --restore.
+    Ignore {
+        face: i64,
+        #[arg(long)]
+        restore: bool,
+    },
+    /// Choose the face shown for a person.
+    Cover { person: String, face: i64 },
+    /// Undo the last decision.
+    Undo,
+    /// Redo the last undone decision.
+    Redo,
+    /// The nearest faces of a face, with distances against the same-person threshold.
+    Neighbours {
+        face: i64,
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+    },
+    /// Pairs of people who may be one person, closest first.
+    Suggest {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Re-cluster all faces the user has not placed; saves the algorithm as the library's choice.
+    Cluster {
+        /// dbscan, agglomerative (average linkage) or complete (complete linkage).
+        #[arg(long)]
+        algo: Option<String>,
+        /// DBSCAN's eps or agglomerative's cut distance.
+        #[arg(long)]
+        eps: Option<f32>,
+        /// DBSCAN's min_points (the point itself included).
+        #[arg(long)]
+        min_points: Option<usize>,
+    },
+    /// Photos of people: "Anna", "Anna & Ben", "Anna -Ben"; or --like FACE_ID|PHOTO.
+    Search {
+        query: Option<String>,
+        /// Photos of whoever is in this face (a face id) or this photo (its largest face).
+        #[arg(long)]
+        like: Option<String>,
+        /// Only photos taken on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only photos taken on or before this date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Who is in this photo? Recognises its faces against the library's people.
+    Who { photo: PathBuf },
+    /// Export people, faces and photos as JSON (default) or CSV (one row per face).
+    Export {
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+}
+
+pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
+    let mut catalog = cli.catalog()?;
+    match command {
+        PeopleCommand::People { all } => {
+            let persons = catalog.persons(*all)?;
+            cli.emit(&persons, |ps| {
+                if ps.is_empty() {
+                    println!("no people yet: run `kith scan FOLDER`");
+                }
+                for p in ps {
+                    println!(
+                        "#{:<5} {:<28} {:>5} faces {:>5} photos{}",
+                        p.id,
+                        p.label(),
+                        p.faces,
+                        p.photos,
+                        if p.hidden { "  (hidden)" } else { "" }
+                    );
+                }
+            })
+        }
+        PeopleCommand::Person { person } => show_person(cli, &catalog, person),
+        PeopleCommand::Name { person, name } => {
+            let id = resolve(&catalog, person)?;
+            catalog.name_person(id, name)?;
+            done(cli, &format!("#{id} is now {name}"))
+        }
+        PeopleCommand::Merge { target, others } => {
+            let t = resolve(&catalog, target)?;
+            let o = others
+                .iter()
+                .map(|p| resolve(&catalog, p))
+                .collect::<Result<Vec<_>>>()?;
+            catalog.merge_persons(t, &o)?;
+            done(cli, &format!("merged into #{t}"))
+        }
+        PeopleCommand::Split { faces, name } => {
+            let id = catalog.split_faces(faces, name.as_deref())?;
+            done(cli, &format!("{} faces are now person #{id}", faces.len()))
+        }
+        PeopleCommand::Move { face, person } => {
+            let id = resolve(&catalog, person)?;
+            catalog.move_face(*face, id)?;
+            done(cli, &format!("face {face} moved to #{id}"))
+        }
+        PeopleCommand::Not { face } => {
+            catalog.not_this_person(*face)?;
+            done(
+                cli,
+                &format!("face {face} is no longer with that person, and never will be"),
+            )
+        }
+        PeopleCommand::Hide { person, show } => {
+            let id = resolve(&catalog, person)?;
+            catalog.hide_person(id, !show)?;
+            done(
+                cli,
+                &format!("#{id} {}", if *show { "shown" } else { "hidden" }),
+            )
+        }
+        PeopleCommand::Ignore { face, restore } => {
+            catalog.ignore_face(*face, !restore)?;
+            done(
+                cli,
+                &format!(
+                    "face {face} {}",
+                    if *restore { "restored" } else { "ignored" }
+                ),
+            )
+        }
+        PeopleCommand::Cover { person, face } => {
+            let id = resolve(&catalog, person)?;
+            catalog.set_cover(id, *face)?;
+            done(cli, &format!("face {face} is the cover of #{id}"))
+        }
+        PeopleCommand::Undo => match catalog.undo()? {
+            Some(action) => done(cli, &format!("undid: {action}")),
+            None => done(cli, "nothing to undo"),
+        },
+        PeopleCommand::Redo => match catalog.redo()? {
+            Some(action) => done(cli, &format!("redid: {action}")),
+            None => done(cli, "nothing to redo"),
+        },
+        PeopleCommand::Neighbours { face, k } => {
+            let space = face_space(cli, &catalog)?;
+            let neighbours = space
+                .neighbours(*face, *k)
+                .with_context(|| format!("no face {face} (or it is ignored)"))?;
+            let tau = space.tau();
+            cli.emit(&neighbours, |ns| {
+                println!("nearest faces to face {face} (same person below {tau:.2}):");
+                for n in ns {
+                    println!(
+                        "  face {:<7} {:.3} {} {}",
+                        n.face_id,
+                        n.distance,
+                        distance_bar(n.distance, tau),
+                        n.person_label.as_deref().unwrap_or("(nobody yet)")
+                    );
+                }
+            })
+        }
+        PeopleCommand::Suggest { limit } => {
+            let space = face_space(cli, &catalog)?;
+            let suggestions = space.merge_suggestions(None, *limit);
+            cli.emit(&suggestions, |ss| {
+                if ss.is_empty() {
+                    println!("no people close enough to be one person");
+                }
+                for s in ss {
+                    println!(
+                        "#{} {}  ~  #{} {}: closest faces {:.3}, mean {:.3}",
+                        s.a, s.a_label, s.b, s.b_label, s.min_distance, s.mean_distance
+                    );
+                }
+            })
+        }
+        PeopleCommand::Cluster {
+            algo,
+            eps,
+            min_points,
+        } => {
+            let saved = settings::load(&catalog)?;
+            let algorithm = match algo {
+                Some(name) => settings::algorithm(name, *eps, *min_points)?,
+                None if eps.is_some() || min_points.is_some() => {
+                    let name = settings::describe(&saved);
+                    let name = name
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("dbscan")
+                        .to_string();
+                    settings::algorithm(&name, *eps, *min_points)?
+                }
+                None => saved,
+            };
+            settings::save(&catalog, &algorithm)?;
+            let report = assign::recluster(&mut catalog, &algorithm)?;
+            cli.emit(&report, |r| {
+                println!(
+                    "{}: {} faces considered, {} with a person, {} new people",
+                    settings::describe(&algorithm),
+                    r.faces,
+                    r.assigned,
+                    r.new_persons
+                );
+            })
+        }
+        PeopleCommand::Search {
+            query,
+            like,
+            from,
+            to,
+        } => search_command(cli, &catalog, query.as_deref(), like.as_deref(), from, to),
+        PeopleCommand::Who { photo } => who(cli, &catalog, photo),
+        PeopleCommand::Export { format } => export(&catalog, format),
+    }
+}
+
+fn done(cli: &Cli, message: &str) -> Result<()> {
+    cli.emit(
+        &serde_json::json!({ "ok": true, "message": message }),
+        |_| {
+            println!("{message}");
+        },
+    )
+}
+
+fn face_space(cli: &Cli, catalog: &Catalog) -> Result<FaceSpace> {
+    let tau = cli.model_dir()?.same_person_threshold()?;
+    Ok(FaceSpace::load(catalog, tau)?)
+}
+
+/// A person given as `#12`, `12` or a name (whole, or a prefix that fits one person).
+fn resolve(catalog: &Catalog, reference: &str) -> Result<i64> {
+    let trimmed = reference.trim();
+    if let Ok(id) = trimmed.trim_start_matches('#').parse::<i64>() {
+        return Ok(id);
+    }
+    match catalog.find_persons(trimmed)?.as_slice() {
+        [(id, _)] => Ok(*id),
+        [] => bail!("nobody is called {trimmed:?}"),
+        many => bail!(
+            "{trimmed:?} fits several people: {}",
+            many.iter()
+                .map(|(id, name)| format!("#{id} {name}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `0.41 |=====·····|` with the threshold at the bar's end: full bars are far from tau.
+fn distance_bar(distance: f32, tau: f32) -> String {
+    let width = 20usize;
+    let filled = ((distance / (2.0 * tau)).clamp(0.0, 1.0) * width as f32).round() as usize;
+    let mut bar: Vec<char> = std::iter::repeat_n('=', filled)
+        .chain(std::iter::repeat_n(' ', width - filled))
+        .collect();
+    bar[width / 2] = '|';
+    format!("[{}]", bar.into_iter().collect::<String>())
+}
+
+fn show_person(cli: &Cli, catalog: &Catalog, reference: &str) -> Result<()> {
+    let id = resolve(catalog, reference)?;
+    let person: PersonSummary = catalog
+        .person(id)?
+        .with_context(|| format!("no person #{id}"))?;
+    let faces = catalog.faces_of_person(id)?;
+    let space = face_space(cli, catalog)?;
+    let check = space.least_typical(id, 3);
+    let closest = space.merge_suggestions(Some(id), 5);
+    let value = serde_json::json!({
+        "person": person,
+        "faces": faces.iter().map(|f| serde_json::json!({
+            "id": f.id, "photo": f.photo_path, "box": f.bbox, "pinned": f.pinned
+        })).collect::<Vec<_>>(),
+        "check_these": check,
+        "closest_people": closest,
+    });
+    cli.emit(&value, |_| {
+        println!(
+            "#{} {}: {} faces in {} photos",
+            person.id,
+            person.label(),
+            person.faces,
+            person.photos
+        );
+        for f in &faces {
+            println!(
+                "  face {:<7} {}{}",
+                f.id,
+                f.photo_path.display(),
+                if f.pinned { "  (confirmed)" } else { "" }
+            );
+        }
+        if !check.is_empty() {
+            println!("check these (furthest from the person's centre):");
+            for (face, d) in &check {
+                println!("  face {face:<7} {d:.3}");
+            }
+        }
+        for s in &closest {
+            let other = if s.a == id {
+                (s.b, &s.b_label)
+            } else {
+                (s.a, &s.a_label)
+            };
+            println!(
+                "close to #{} {}: closest faces {:.3}, mean {:.3}",
+                other.0, other.1, s.min_distance, s.mean_distance
+            );
+        }
+    })
+}
+
+fn search_command(
+    cli: &Cli,
+    catalog: &Catalog,
+    query: Option<&str>,
+    like: Option<&str>,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<()> {
+    let hits = match (query, like) {
+        (Some(text), None) => {
+            let mut q = Query::parse(text)?;
+            q.from = from.clone();
+            q.to = to.clone();
+            search(catalog, &q)?
+        }
+        (None, Some(example)) => {
+            let space = face_space(cli, catalog)?;
+            let person = match example.parse::<i64>() {
+                Ok(face_id) => {
+                    let face = space
+                        .face(face_id)
+                        .with_context(|| format!("no face {face_id}"))?;
+                    match face.person {
+                        Some(p) => p,
+                        None => identify(&space, &face.embedding)?,
+                    }
+                }
+                Err(_) => identify(&space, &largest_face(&cli.analyzer()?, Path::new(example))?)?,
+            };
+            catalog.photos_with_persons(&[vec![person]], &[], from.as_deref(), to.as_deref())?
+        }
+        _ => bail!("give either a query (\"Anna & Ben\") or --like FACE_ID|PHOTO"),
+    };
+    cli.emit(&hits, |hs| {
+        println!("{} photos", hs.len());
+        for h in hs {
+            println!(
+                "  {}  {}",
+                h.taken_at.as_deref().unwrap_or("          "),
+                h.path.display()
+            );
+        }
+    })
+}
+
+fn identify(space: &FaceSpace, embedding: &kith::vision::Embedding) -> Result<i64> {
+    space
+        .identify(embedding)
+        .map(|g| g.person)
+        .context("this face is not close enough to anyone in the library")
+}
+
+fn who(cli: &Cli, catalog: &Catalog, photo: &Path) -> Result<()> {
+    let analyzer = cli.analyzer()?;
+    let space = FaceSpace::load(catalog, analyzer.threshold())?;
+    let faces = analyse_photo(&analyzer, photo)?;
+    let found: Vec<_> = faces
+        .iter()
+        .map(|(f, e)| {
+            let guesses = space.guesses(e, 3, None);
+            serde_json::json!({
+                "box": f.bbox,
+                "person": guesses.first().filter(|g| g.within_threshold),
+                "candidates": guesses,
+            })
+        })
+        .collect();
+    cli.emit(&found, |_| {
+        println!("{} faces in {}", faces.len(), photo.display());
+        for (i, (f, e)) in faces.iter().enumerate() {
+            let [x, y, w, h] = f.bbox.map(|v| v.round() as i64);
+            match space.guesses(e, 1, None).first() {
+                Some(g) if g.within_threshold => {
+                    println!(
+                        "  face {} at ({x},{y} {w}x{h}): {} ({:.3})",
+                        i + 1,
+                        g.label,
+                        g.distance
+                    )
+                }
+                Some(g) => println!(
+                    "  face {} at ({x},{y} {w}x{h}): unknown (closest {} at {:.3})",
+                    i + 1,
+                    g.label,
+                    g.distance
+                ),
+                None => println!("  face {} at ({x},{y} {w}x{h}): unknown", i + 1),
+            }
+        }
+    })
+}
+
+fn export(catalog: &Catalog, format: &str) -> Result<()> {
+    let faces = catalog.faces()?;
+    let persons = catalog.persons(true)?;
+    let names: std::collections::HashMap<i64, &str> = persons
+        .iter()
+        .filter_map(|p| p.name.as_deref().map(|n| (p.id, n)))
+        .collect();
+    match format {
+        "json" => {
+            let value = serde_json::json!({
+                "people": persons,
+                "faces": faces.iter().map(|f| serde_json::json!({
+                    "id": f.id, "photo_id": f.photo_id, "box": f.bbox, "score": f.score,
+                    "landmarks": f.landmarks, "person": f.person, "confirmed": f.pinned,
+                })).collect::<Vec<_>>(),
+                "photos": catalog.photos()?,
+            });
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        "csv" => {
+            println!("face_id,photo,x,y,w,h,score,person_id,person_name");
+            for f in &faces {
+                let [x, y, w, h] = f.bbox;
+                println!(
+                    "{},{},{x:.1},{y:.1},{w:.1},{h:.1},{:.4},{},{}",
+                    f.id,
+                    csv_field(&f.photo_path.to_string_lossy()),
+                    f.score,
+                    f.person.map(|p| p.to_string()).unwrap_or_default(),
+                    csv_field(f.person.and_then(|p| names.get(&p).copied()).unwrap_or(""))
+                );
+            }
+        }
+        other => bail!("unknown export format {other:?}: use json or csv"),
+    }
+    Ok(())
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}

@@ -1,0 +1,142 @@
+//! The `kith` binary as scripts use it: JSON contracts of scan, faces, people, name, search, undo
+//! and eval, with a throw-away catalog.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::testdata;
+use serde_json::Value;
+
+fn kith(library: &Path, args: &[&str]) -> Value {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let out = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(args)
+        .arg("--json")
+        .arg("--library")
+        .arg(library)
+        .arg("--models")
+        .arg(&models)
+        .output()
+        .expect("run kith");
+    assert!(
+        out.status.success(),
+        "kith {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("kith {args:?}: {e}: {stdout}"))
+}
+
+#[test]
+fn scan_name_search_undo_through_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let scenes = testdata("scenes");
+    let sheldon = testdata("faces/sheldon");
+
+    let summary = kith(&library, &["scan", sheldon.to_str().expect("utf-8")]);
+    for key in [
+        "photos",
+        "photos_with_faces",
+        "faces",
+        "skipped",
+        "errors",
+        "seconds",
+    ] {
+        assert!(
+            summary.get(key).is_some(),
+            "scan summary lacks {key}: {summary}"
+        );
+    }
+    assert_eq!(summary["photos"], 5);
+    assert_eq!(summary["faces"], 5);
+    kith(&library, &["scan", scenes.to_str().expect("utf-8")]);
+
+    // The five crops of one man form one person; name him.
+    let people = kith(&library, &["people"]);
+    let first = &people.as_array().expect("list")[0];
+    assert!(first["faces"].as_u64().expect("count") >= 5, "{people}");
+    let id = format!("#{}", first["id"]);
+    kith(&library, &["name", &id, "Sheldon"]);
+    let hits = kith(&library, &["search", "sheldon"]);
+    let scene_hits = hits
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter(|h| h["path"].as_str().is_some_and(|p| p.contains("bbt")))
+        .count();
+    assert!(scene_hits >= 4, "{hits}");
+
+    kith(&library, &["undo"]);
+    let people = kith(&library, &["people"]);
+    assert!(
+        people
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|p| p["name"].is_null()),
+        "{people}"
+    );
+
+    let faces = kith(
+        &library,
+        &[
+            "faces",
+            testdata("group/sample3.jpg").to_str().expect("utf-8"),
+        ],
+    );
+    let list = faces["faces"].as_array().expect("faces");
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0]["box"].as_array().expect("box").len(), 4);
+    assert_eq!(list[0]["landmarks"].as_array().expect("landmarks").len(), 5);
+}
+
+#[test]
+fn eval_reports_every_measure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = kith(
+        &dir.path().join("unused.sqlite"),
+        &[
+            "eval",
+            "--truth",
+            testdata("faces").to_str().expect("utf-8"),
+        ],
+    );
+    for key in [
+        "photos",
+        "photos_with_faces",
+        "faces",
+        "persons",
+        "clusters",
+        "singletons",
+        "nmi",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key}: {report}");
+    }
+    for key in ["pairwise", "bcubed"] {
+        for part in ["precision", "recall", "f"] {
+            assert!(report[key][part].is_number(), "{key}.{part}: {report}");
+        }
+    }
+    for key in [
+        "accuracy_at_tau",
+        "tau",
+        "auc",
+        "best_threshold",
+        "best_accuracy",
+        "tar_at_far_1e-3",
+    ] {
+        assert!(
+            report["verification"][key].is_number(),
+            "verification.{key}: {report}"
+        );
+    }
+    assert_eq!(report["persons"], 15);
+    assert!(
+        report["bcubed"]["f"].as_f64().expect("f") >= 0.9,
+        "{report}"
+    );
+}
