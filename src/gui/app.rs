@@ -1,0 +1,370 @@
+//! `KithApp`: the window's state (catalog, current view, background jobs, status line) and the one
+//! place where the user's decisions are applied to the catalog. Drawing is in `views`.
+
+use std::path::PathBuf;
+
+use egui::{Key, Modifiers};
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll};
+use crate::gui::thumbs::Thumbnails;
+use crate::gui::views::people::PeopleView;
+use crate::gui::views::person::PersonView;
+use crate::gui::views::search::SearchView;
+use crate::gui::views::ViewCtx;
+use crate::vision::DeviceChoice;
+
+/// The screen shown in the central area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    People,
+    Person(i64),
+    Search,
+}
+
+/// Something the user asked for; views produce these, [`KithApp::apply`] carries them out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Show(View),
+    Rename { person: i64, name: String },
+    Merge { target: i64, others: Vec<i64> },
+    NotThisPerson(Vec<i64>),
+    MoveFaces { faces: Vec<i64>, to: i64 },
+    Split(Vec<i64>),
+    Ignore(Vec<i64>),
+    SetCover { person: i64, face: i64 },
+    Undo,
+    Redo,
+    StartScan(PathBuf),
+    CancelScan,
+}
+
+pub struct KithApp {
+    catalog: Catalog,
+    tau: f32,
+    models: Option<PathBuf>,
+    device: DeviceChoice,
+    view: View,
+    people: PeopleView,
+    person: PersonView,
+    search: SearchView,
+    thumbs: Thumbnails,
+    faces: FaceIndex,
+    scan: Option<ScanJob>,
+    /// Typed folder path: the fallback when no folder picker is available.
+    folder_input: String,
+    status: String,
+}
+
+impl KithApp {
+    /// An app on `catalog`; `tau` is the same-person threshold. Needs no window, for tests.
+    pub fn new(catalog: Catalog, tau: f32) -> Self {
+        let mut app = Self {
+            catalog,
+            tau,
+            models: None,
+            device: DeviceChoice::default(),
+            view: View::People,
+            people: PeopleView::default(),
+            person: PersonView::default(),
+            search: SearchView::default(),
+            thumbs: Thumbnails::default(),
+            faces: FaceIndex::Stale,
+            scan: None,
+            folder_input: String::new(),
+            status: String::new(),
+        };
+        app.reload();
+        app
+    }
+
+    /// Where scans find the models and on which device they run.
+    pub fn with_scanner(mut self, models: Option<PathBuf>, device: DeviceChoice) -> Self {
+        self.models = models;
+        self.device = device;
+        self
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    /// The status line: the outcome of the last action.
+    pub fn status(&self) -> &str {
+        &self.status
+    }
+
+    pub fn search_view(&self) -> &SearchView {
+        &self.search
+    }
+
+    pub fn is_scanning(&self) -> bool {
+        self.scan.is_some()
+    }
+
+    /// Draws the whole window into `ui` and applies what the user did.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.poll_jobs(ui.ctx());
+        let mut actions = Vec::new();
+        self.shortcuts(ui, &mut actions);
+
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut actions));
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            ui.label(if self.status.is_empty() {
+                " "
+            } else {
+                &self.status
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if matches!(self.view, View::Person(_)) && matches!(self.faces, FaceIndex::Stale) {
+                self.faces = FaceIndex::load(
+                    ui.ctx().clone(),
+                    self.catalog.path().to_path_buf(),
+                    self.tau,
+                );
+            }
+            let mut ctx = ViewCtx {
+                catalog: &self.catalog,
+                thumbs: &mut self.thumbs,
+                faces: &self.faces,
+                tau: self.tau,
+                actions: &mut actions,
+            };
+            match self.view {
+                View::People => self.people.ui(ui, &mut ctx),
+                View::Person(_) => self.person.ui(ui, &mut ctx),
+                View::Search => self.search.ui(ui, &mut ctx),
+            }
+        });
+
+        for action in actions {
+            self.apply(action, ui.ctx());
+        }
+    }
+
+    /// Ctrl+Z / Ctrl+Shift+Z, unless a text field is taking the keys (it has its own undo).
+    fn shortcuts(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        ui.input_mut(|i| {
+            if i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z) {
+                actions.push(Action::Redo);
+            } else if i.consume_key(Modifiers::COMMAND, Key::Z) {
+                actions.push(Action::Undo);
+            }
+        });
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            let on_people = matches!(self.view, View::People | View::Person(_));
+            if ui.selectable_label(on_people, "People").clicked() {
+                actions.push(Action::Show(View::People));
+            }
+            if ui
+                .selectable_label(self.view == View::Search, "Search")
+                .clicked()
+            {
+                actions.push(Action::Show(View::Search));
+            }
+            ui.separator();
+            if ui.button("Undo").on_hover_text("Ctrl+Z").clicked() {
+                actions.push(Action::Undo);
+            }
+            if ui.button("Redo").on_hover_text("Ctrl+Shift+Z").clicked() {
+                actions.push(Action::Redo);
+            }
+            ui.separator();
+            match &self.scan {
+                Some(job) => scan_progress(ui, job, actions),
+                None => self.add_folder(ui, actions),
+            }
+        });
+    }
+
+    fn add_folder(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        if ui.button("Add folder…").clicked() {
+            // Without a desktop portal the picker returns None at once: the field below remains.
+            match rfd::FileDialog::new()
+                .set_title("Add a photo folder")
+                .pick_folder()
+            {
+                Some(folder) => actions.push(Action::StartScan(folder)),
+                None => {
+                    self.status =
+                        "No folder chosen: type its path in the field and press Scan".into()
+                }
+            }
+        }
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.folder_input)
+                    .hint_text("or a folder path")
+                    .desired_width(220.0),
+            )
+            .accessible_name("Folder path");
+        let typed = self.folder_input.trim();
+        if (ui
+            .add_enabled(!typed.is_empty(), egui::Button::new("Scan"))
+            .clicked()
+            || crate::gui::views::submitted(ui, &field))
+            && !typed.is_empty()
+        {
+            actions.push(Action::StartScan(PathBuf::from(typed)));
+        }
+    }
+
+    fn poll_jobs(&mut self, ctx: &egui::Context) {
+        self.faces.poll();
+        let Some(job) = &mut self.scan else { return };
+        if let ScanPoll::Finished(result) = job.poll() {
+            self.status = match result {
+                Ok(summary) => format!("Scan of {}: {summary}", job.folder.display()),
+                Err(err) => format!("Scan of {} failed: {err}", job.folder.display()),
+            };
+            self.scan = None;
+            self.faces = FaceIndex::Stale;
+            self.reload();
+            ctx.request_repaint();
+        }
+    }
+
+    /// Carries out `action`; changes are written to the catalog at once.
+    pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        let outcome: Result<Option<String>, CatalogError> = match action {
+            Action::Show(view) => {
+                self.view = view;
+                self.reload();
+                return;
+            }
+            Action::StartScan(folder) => {
+                if self.scan.is_none() {
+                    self.status = format!("Scanning {}", folder.display());
+                    self.scan = Some(ScanJob::start(
+                        ctx.clone(),
+                        self.catalog.path().to_path_buf(),
+                        folder,
+                        self.models.clone(),
+                        self.device,
+                    ));
+                }
+                return;
+            }
+            Action::CancelScan => {
+                if let Some(job) = &self.scan {
+                    job.cancel();
+                }
+                return;
+            }
+            Action::Rename { person, name } => self
+                .catalog
+                .name_person(person, &name)
+                .map(|()| Some(format!("Named {name}"))),
+            Action::Merge { target, others } => {
+                let n = others.len() + 1;
+                self.catalog
+                    .merge_persons(target, &others)
+                    .map(|()| Some(format!("Merged {n} people")))
+            }
+            Action::NotThisPerson(faces) => faces
+                .iter()
+                .try_for_each(|f| self.catalog.not_this_person(*f))
+                .map(|()| Some(format!("{} faces taken out", faces.len()))),
+            Action::MoveFaces { faces, to } => faces
+                .iter()
+                .try_for_each(|f| self.catalog.move_face(*f, to))
+                .map(|()| Some(format!("{} faces moved", faces.len()))),
+            Action::Split(faces) => self
+                .catalog
+                .split_faces(&faces, None)
+                .map(|id| Some(format!("{} faces split into person #{id}", faces.len()))),
+            Action::Ignore(faces) => faces
+                .iter()
+                .try_for_each(|f| self.catalog.ignore_face(*f, true))
+                .map(|()| Some(format!("{} faces ignored", faces.len()))),
+            Action::SetCover { person, face } => self
+                .catalog
+                .set_cover(person, face)
+                .map(|()| Some("Cover face set".to_string())),
+            Action::Undo => self.catalog.undo().map(|done| {
+                Some(done.map_or_else(|| "Nothing to undo".into(), |d| format!("Undone: {d}")))
+            }),
+            Action::Redo => self.catalog.redo().map(|done| {
+                Some(done.map_or_else(|| "Nothing to redo".into(), |d| format!("Redone: {d}")))
+            }),
+        };
+        match outcome {
+            Ok(message) => {
+                if let Some(message) = message {
+                    self.status = message;
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "action failed");
+                self.status = format!("Could not do that: {err}");
+            }
+        }
+        // Whatever happened (even a partial failure), show the catalog as it now is.
+        self.faces = FaceIndex::Stale;
+        self.reload();
+    }
+
+    /// Re-reads what the current view shows.
+    fn reload(&mut self) {
+        let result = match self.view {
+            View::People | View::Search => self.people.reload(&self.catalog),
+            View::Person(id) => match self.person.load(&self.catalog, id) {
+                Ok(true) => Ok(()),
+                // Merged away or emptied: back to everyone.
+                Ok(false) => {
+                    self.view = View::People;
+                    self.people.reload(&self.catalog)
+                }
+                Err(err) => Err(err),
+            },
+        };
+        if let Err(err) = result {
+            tracing::warn!(%err, "cannot read the catalog");
+            self.status = format!("Cannot read the catalog: {err}");
+        }
+    }
+}
+
+fn scan_progress(ui: &mut egui::Ui, job: &ScanJob, actions: &mut Vec<Action>) {
+    let text = match job.total {
+        Some(total) => format!("{}/{} photos, {} faces", job.done, total, job.faces),
+        None => "Looking for photos…".to_string(),
+    };
+    let fraction = match job.total {
+        Some(total) if total > 0 => job.done as f32 / total as f32,
+        _ => 0.0,
+    };
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .text(text)
+            .desired_width(260.0),
+    );
+    let label = if job.is_cancelling() {
+        "Cancelling…"
+    } else {
+        "Cancel"
+    };
+    if ui
+        .add_enabled(!job.is_cancelling(), egui::Button::new(label))
+        .clicked()
+    {
+        actions.push(Action::CancelScan);
+    }
+}
+
+impl eframe::App for KithApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

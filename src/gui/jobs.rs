@@ -1,0 +1,196 @@
+//! Work too slow for the UI thread: scanning a folder and loading the face index. Each runs on a
+//! worker thread with its own catalog connection (SQLite WAL lets the UI read meanwhile) and
+//! reports over an mpsc channel that the UI polls once per frame.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::models::ModelDir;
+use crate::people::suggest::FaceSpace;
+use crate::scan::{ScanEvent, ScanOptions};
+use crate::vision::{self, DeviceChoice, FaceAnalyzer};
+
+/// What a scan worker reports.
+enum ScanMsg {
+    Event(ScanEvent),
+    /// The scan (and the assignment of new faces to people) ended: a summary, or the error.
+    Finished(Result<String, String>),
+}
+
+/// A running scan, as the progress bar sees it.
+pub struct ScanJob {
+    pub folder: PathBuf,
+    pub total: Option<usize>,
+    pub done: usize,
+    pub faces: usize,
+    pub failed: usize,
+    cancel: Arc<AtomicBool>,
+    rx: Receiver<ScanMsg>,
+}
+
+/// What polling a scan found.
+pub enum ScanPoll {
+    Running { new_photos: bool },
+    Finished(Result<String, String>),
+}
+
+impl ScanJob {
+    /// Starts scanning `folder` into the catalog at `catalog_path`.
+    pub fn start(
+        ctx: egui::Context,
+        catalog_path: PathBuf,
+        folder: PathBuf,
+        models: Option<PathBuf>,
+        device: DeviceChoice,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let worker_cancel = Arc::clone(&cancel);
+        let worker_folder = folder.clone();
+        std::thread::spawn(move || {
+            let send = |msg: ScanMsg| {
+                // A closed channel means the window is gone; nothing is left to tell.
+                let _ = tx.send(msg);
+                ctx.request_repaint();
+            };
+            let result = scan(
+                &catalog_path,
+                &worker_folder,
+                models.as_deref(),
+                device,
+                &worker_cancel,
+                &mut |event| send(ScanMsg::Event(event)),
+            )
+            .map_err(|err| format!("{err:#}"));
+            send(ScanMsg::Finished(result));
+        });
+        Self {
+            folder,
+            total: None,
+            done: 0,
+            faces: 0,
+            failed: 0,
+            cancel,
+            rx,
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelling(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Takes in what the worker reported since the last frame.
+    pub fn poll(&mut self) -> ScanPoll {
+        let mut new_photos = false;
+        loop {
+            match self.rx.try_recv() {
+                Ok(ScanMsg::Event(ScanEvent::Planned { to_analyse, .. })) => {
+                    self.total = Some(to_analyse)
+                }
+                Ok(ScanMsg::Event(ScanEvent::Analysed { faces, .. })) => {
+                    self.done += 1;
+                    self.faces += faces;
+                    new_photos = true;
+                }
+                Ok(ScanMsg::Event(ScanEvent::Failed { .. })) => {
+                    self.done += 1;
+                    self.failed += 1;
+                }
+                Ok(ScanMsg::Finished(result)) => return ScanPoll::Finished(result),
+                Err(TryRecvError::Empty) => return ScanPoll::Running { new_photos },
+                Err(TryRecvError::Disconnected) => {
+                    return ScanPoll::Finished(Err("the scan stopped unexpectedly".into()))
+                }
+            }
+        }
+    }
+}
+
+fn scan(
+    catalog_path: &Path,
+    folder: &Path,
+    models: Option<&Path>,
+    device: DeviceChoice,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> anyhow::Result<String> {
+    let mut catalog = Catalog::open(catalog_path)?;
+    let models = ModelDir::locate(models)?;
+    let device = vision::device::open(device)?;
+    let analyzer = FaceAnalyzer::load(&models, &device)?;
+    let summary = crate::scan::scan_folder(
+        &mut catalog,
+        &analyzer,
+        folder,
+        &ScanOptions::default(),
+        cancel,
+        on_event,
+    )?;
+    // Even a cancelled scan committed its photos: give their faces people.
+    let algorithm = crate::people::settings::load(&catalog)?;
+    crate::people::assign::update(&mut catalog, &algorithm)?;
+    Ok(format!(
+        "{} photos analysed, {} faces, {} unchanged, {} errors{}",
+        summary.photos,
+        summary.faces,
+        summary.skipped,
+        summary.errors,
+        if summary.cancelled {
+            " (cancelled)"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// The face index behind the nearest-faces panel and "check these", loaded on a worker.
+pub enum FaceIndex {
+    /// Not loaded, or out of date since the catalog changed.
+    Stale,
+    Loading(Receiver<Result<FaceSpace, String>>),
+    Ready(FaceSpace),
+    Failed(String),
+}
+
+impl FaceIndex {
+    /// Starts loading the index from the catalog at `catalog_path`.
+    pub fn load(ctx: egui::Context, catalog_path: PathBuf, tau: f32) -> Self {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let space = Catalog::open(&catalog_path)
+                .and_then(|catalog| FaceSpace::load(&catalog, tau))
+                .map_err(|err| err.to_string());
+            let _ = tx.send(space);
+            ctx.request_repaint();
+        });
+        FaceIndex::Loading(rx)
+    }
+
+    /// Moves a finished load into place.
+    pub fn poll(&mut self) {
+        if let FaceIndex::Loading(rx) = self {
+            match rx.try_recv() {
+                Ok(Ok(space)) => *self = FaceIndex::Ready(space),
+                Ok(Err(err)) => *self = FaceIndex::Failed(err),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    *self = FaceIndex::Failed("the face index could not be loaded".into())
+                }
+            }
+        }
+    }
+
+    pub fn ready(&self) -> Option<&FaceSpace> {
+        match self {
+            FaceIndex::Ready(space) => Some(space),
+            _ => None,
+        }
+    }
+}

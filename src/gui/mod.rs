@@ -1,0 +1,59 @@
+//! The desktop GUI (eframe/egui): a thin shell over the library, like the CLI.
+//!
+//! `app` owns the state and applies the user's decisions to the catalog; `views` draw one screen
+//! each and report what the user asked for as [`Action`]s; `jobs` runs scans and loads the face
+//! index on worker threads; `thumbs` turns stored face thumbnails into textures.
+
+mod app;
+pub mod jobs;
+pub mod thumbs;
+pub mod views;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+pub use app::{Action, KithApp, View};
+
+use crate::catalog::Catalog;
+use crate::models::ModelDir;
+use crate::vision::DeviceChoice;
+
+/// The same-person threshold used when the models (and their cards) cannot be found: the GUI
+/// still opens so that an existing library can be browsed.
+pub const FALLBACK_TAU: f32 = 0.6;
+
+/// Opens the main window on the catalog at `catalog_path` and runs until it is closed.
+pub fn run(
+    catalog_path: PathBuf,
+    models: Option<PathBuf>,
+    device: DeviceChoice,
+) -> anyhow::Result<()> {
+    let catalog = Catalog::open(&catalog_path)
+        .with_context(|| format!("cannot open the library {}", catalog_path.display()))?;
+    let tau = match ModelDir::locate(models.as_deref()).and_then(|m| m.same_person_threshold()) {
+        Ok(tau) => tau,
+        Err(err) => {
+            tracing::warn!(%err, "models not found; using the default same-person threshold");
+            FALLBACK_TAU
+        }
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Kith")
+            .with_inner_size([1100.0, 750.0]),
+        // Window size and position are remembered by eframe's persistence.
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Kith",
+        options,
+        Box::new(move |_cc| {
+            Ok(Box::new(
+                KithApp::new(catalog, tau).with_scanner(models, device),
+            ))
+        }),
+    )
+    .map_err(|err| anyhow::anyhow!("the window could not be opened: {err}"))
+}

@@ -1,0 +1,52 @@
+//! One struct per screen (people, person, search) plus the nearest-faces panel. Views read the
+//! catalog to draw and report what the user asked for as [`Action`]s; the app applies them.
+
+pub mod neighbours;
+pub mod people;
+pub mod person;
+pub mod search;
+
+use crate::catalog::Catalog;
+use crate::gui::app::Action;
+use crate::gui::jobs::FaceIndex;
+use crate::gui::thumbs::Thumbnails;
+
+/// What a view may use while drawing.
+pub struct ViewCtx<'a> {
+    pub catalog: &'a Catalog,
+    pub thumbs: &'a mut Thumbnails,
+    pub faces: &'a FaceIndex,
+    pub tau: f32,
+    pub actions: &'a mut Vec<Action>,
+}
+
+/// Whether the click that `response` just got was a ctrl/cmd-click (add to the selection).
+///
+/// Read from the click event itself: the modifier state may already be released in the frame
+/// that sees the click (as when a test harness sends the whole click at once).
+pub fn is_multi_click(ui: &egui::Ui, response: &egui::Response) -> bool {
+    if !response.clicked() {
+        return false;
+    }
+    ui.input(|i| {
+        let from_event = i.events.iter().any(|e| {
+            matches!(e, egui::Event::PointerButton { pressed: false, modifiers, .. }
+                if modifiers.command || modifiers.ctrl)
+        });
+        from_event || i.modifiers.command || i.modifiers.ctrl
+    })
+}
+
+/// Whether Enter was pressed to leave the single-line field `response`.
+pub fn submitted(ui: &egui::Ui, response: &egui::Response) -> bool {
+    response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+/// Toggles `id` in a selection kept in click order.
+pub fn toggle(selection: &mut Vec<i64>, id: i64) {
+    if let Some(pos) = selection.iter().position(|s| *s == id) {
+        selection.remove(pos);
+    } else {
+        selection.push(id);
+    }
+}

@@ -1,0 +1,149 @@
+//! The people grid: everyone with a cover face, name and counts, a filter, ctrl-click
+//! multi-selection with "Merge selected", and a click to open a person.
+
+use crate::catalog::{Catalog, CatalogError, PersonSummary};
+use crate::gui::app::{Action, View};
+use crate::gui::thumbs::face_button;
+use crate::gui::views::{is_multi_click, toggle, ViewCtx};
+
+const CARD_WIDTH: f32 = 140.0;
+const THUMB: f32 = 112.0;
+const CARD_HEIGHT: f32 = THUMB + 52.0;
+
+#[derive(Default)]
+pub struct PeopleView {
+    /// In the library's order: named first, then unnamed by size.
+    persons: Vec<PersonSummary>,
+    filter: String,
+    /// Selected person ids in click order; the first named one is the merge target.
+    selected: Vec<i64>,
+}
+
+impl PeopleView {
+    pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+        self.persons = catalog.persons(false)?;
+        self.selected
+            .retain(|id| self.persons.iter().any(|p| p.id == *id));
+        Ok(())
+    }
+
+    pub fn persons(&self) -> &[PersonSummary] {
+        &self.persons
+    }
+
+    /// Where "Merge selected" merges into: the first selected person with a name, else the first.
+    fn merge_target(&self) -> Option<i64> {
+        let named = |id: &&i64| {
+            self.persons
+                .iter()
+                .any(|p| p.id == **id && p.name.is_some())
+        };
+        self.selected
+            .iter()
+            .find(named)
+            .or(self.selected.first())
+            .copied()
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut self.filter).hint_text("Filter by name"))
+                .accessible_name("Filter people");
+            ui.label(format!("{} people", self.persons.len()));
+            ui.separator();
+            let can_merge = self.selected.len() >= 2;
+            let merge = ui
+                .add_enabled(can_merge, egui::Button::new("Merge selected"))
+                .on_hover_text("Ctrl-click people to select them");
+            if merge.clicked() {
+                if let Some(target) = self.merge_target() {
+                    let others = self
+                        .selected
+                        .iter()
+                        .copied()
+                        .filter(|id| *id != target)
+                        .collect();
+                    ctx.actions.push(Action::Merge { target, others });
+                    self.selected.clear();
+                }
+            }
+            if !self.selected.is_empty() && ui.button("Clear selection").clicked() {
+                self.selected.clear();
+            }
+        });
+        ui.separator();
+
+        let filter = self.filter.trim().to_lowercase();
+        let shown: Vec<&PersonSummary> = self
+            .persons
+            .iter()
+            .filter(|p| filter.is_empty() || p.label().to_lowercase().contains(&filter))
+            .collect();
+        if shown.is_empty() {
+            ui.label(if self.persons.is_empty() {
+                "No people yet: add a folder of photos with \"Add folder…\"."
+            } else {
+                "Nobody matches the filter."
+            });
+            return;
+        }
+        let columns = ((ui.available_width() / CARD_WIDTH).floor() as usize).max(1);
+        let rows = shown.len().div_ceil(columns);
+        let mut clicked: Option<(i64, bool)> = None;
+        egui::ScrollArea::vertical().auto_shrink(false).show_rows(
+            ui,
+            CARD_HEIGHT,
+            rows,
+            |ui, range| {
+                for row in range {
+                    ui.horizontal(|ui| {
+                        for person in shown.iter().skip(row * columns).take(columns) {
+                            let selected = self.selected.contains(&person.id);
+                            if let Some(multi) = card(ui, ctx, person, selected) {
+                                clicked = Some((person.id, multi));
+                            }
+                        }
+                    });
+                }
+            },
+        );
+        match clicked {
+            Some((id, true)) => toggle(&mut self.selected, id),
+            Some((id, false)) => ctx.actions.push(Action::Show(View::Person(id))),
+            None => {}
+        }
+    }
+}
+
+/// One person's card; `Some(multi)` when clicked (multi: ctrl-click).
+fn card(
+    ui: &mut egui::Ui,
+    ctx: &mut ViewCtx<'_>,
+    person: &PersonSummary,
+    selected: bool,
+) -> Option<bool> {
+    let label = person.label();
+    let inner = ui.allocate_ui(egui::vec2(CARD_WIDTH, CARD_HEIGHT), |ui| {
+        ui.set_width(CARD_WIDTH - 8.0);
+        ui.vertical_centered(|ui| {
+            let texture = person
+                .cover_face
+                .and_then(|f| ctx.thumbs.get(ui.ctx(), ctx.catalog, f));
+            let face = face_button(
+                ui,
+                texture.as_ref(),
+                THUMB,
+                selected,
+                &format!("Cover of {label}"),
+            );
+            let name = ui.selectable_label(selected, label.as_str());
+            ui.small(format!("{} faces, {} photos", person.faces, person.photos));
+            [face, name]
+                .iter()
+                .find(|r| r.clicked())
+                .map(|r| is_multi_click(ui, r))
+        })
+        .inner
+    });
+    inner.inner
+}

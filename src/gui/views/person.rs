@@ -1,0 +1,256 @@
+//! One person: all their faces in a grid, inline renaming, face selection and the decisions on
+//! selected faces (not this person, move, split, ignore, cover), a "check these" strip of the least
+//! typical faces, and the nearest-faces panel for a single selected face.
+
+use crate::catalog::{Catalog, CatalogError, FaceRow, PersonSummary};
+use crate::gui::app::{Action, View};
+use crate::gui::thumbs::face_button;
+use crate::gui::views::neighbours::NeighboursPanel;
+use crate::gui::views::{is_multi_click, submitted, toggle, ViewCtx};
+
+const THUMB: f32 = 96.0;
+const CHECK_THUMB: f32 = 56.0;
+const CHECK_COUNT: usize = 8;
+
+#[derive(Default)]
+pub struct PersonView {
+    person: Option<PersonSummary>,
+    faces: Vec<FaceRow>,
+    /// Selected face ids in click order.
+    selected: Vec<i64>,
+    name: String,
+    move_query: String,
+    /// Least typical faces, computed once the face index is ready.
+    check_these: Option<Vec<(i64, f32)>>,
+    neighbours: NeighboursPanel,
+}
+
+impl PersonView {
+    /// Shows person `id`; false when it no longer exists (merged away, or all faces moved out).
+    pub fn load(&mut self, catalog: &Catalog, id: i64) -> Result<bool, CatalogError> {
+        let Some(person) = catalog.person(id)? else {
+            self.person = None;
+            return Ok(false);
+        };
+        let same_person = self.person.as_ref().is_some_and(|p| p.id == id);
+        if !same_person {
+            self.selected.clear();
+            self.move_query.clear();
+        }
+        self.name = person.name.clone().unwrap_or_default();
+        self.faces = catalog.faces_of_person(id)?;
+        self.selected
+            .retain(|f| self.faces.iter().any(|face| face.id == *f));
+        self.check_these = None;
+        self.neighbours.clear();
+        self.person = Some(person);
+        Ok(!self.faces.is_empty())
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let Some(person) = self.person.clone() else {
+            ctx.actions.push(Action::Show(View::People));
+            return;
+        };
+        self.header(ui, ctx, &person);
+        ui.separator();
+        self.face_actions(ui, ctx, &person);
+        ui.separator();
+
+        if let [face] = self.selected[..] {
+            egui::Panel::right("nearest_faces")
+                .default_size(300.0)
+                .show(ui, |ui| self.neighbours.ui(ui, ctx, face));
+        }
+        self.check_strip(ui, ctx);
+        self.grid(ui, ctx);
+    }
+
+    fn header(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, person: &PersonSummary) {
+        ui.horizontal(|ui| {
+            if ui.button("Back").clicked() {
+                ctx.actions.push(Action::Show(View::People));
+            }
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut self.name).hint_text("Name this person"))
+                .accessible_name("Name");
+            let typed = self.name.trim().to_string();
+            let changed = !typed.is_empty() && Some(&typed) != person.name.as_ref();
+            let save = ui.add_enabled(changed, egui::Button::new("Save name"));
+            if changed && (submitted(ui, &field) || save.clicked()) {
+                ctx.actions.push(Action::Rename {
+                    person: person.id,
+                    name: typed,
+                });
+            }
+            ui.label(format!(
+                "{} faces in {} photos",
+                person.faces, person.photos
+            ));
+        });
+    }
+
+    fn face_actions(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, person: &PersonSummary) {
+        let any = !self.selected.is_empty();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(match self.selected.len() {
+                0 => "Click a face to select it (ctrl-click for more)".to_string(),
+                n => format!("{n} selected:"),
+            });
+            let faces = self.selected.clone();
+            if ui
+                .add_enabled(any, egui::Button::new("Not this person"))
+                .clicked()
+            {
+                ctx.actions.push(Action::NotThisPerson(faces.clone()));
+            }
+            if ui
+                .add_enabled(any, egui::Button::new("Split into new person"))
+                .clicked()
+            {
+                ctx.actions.push(Action::Split(faces.clone()));
+            }
+            if ui
+                .add_enabled(any, egui::Button::new("Ignore"))
+                .on_hover_text("Not a face worth keeping")
+                .clicked()
+            {
+                ctx.actions.push(Action::Ignore(faces.clone()));
+            }
+            if ui
+                .add_enabled(faces.len() == 1, egui::Button::new("Set as cover"))
+                .clicked()
+            {
+                if let [face] = faces[..] {
+                    ctx.actions.push(Action::SetCover {
+                        person: person.id,
+                        face,
+                    });
+                }
+            }
+            ui.separator();
+            ui.add_enabled(
+                any,
+                egui::TextEdit::singleline(&mut self.move_query)
+                    .hint_text("Move to…")
+                    .desired_width(140.0),
+            )
+            .accessible_name("Move to");
+            if any && !self.move_query.trim().is_empty() {
+                // Autocomplete: the named people the typed text fits, as buttons.
+                match ctx.catalog.find_persons(&self.move_query) {
+                    Ok(matches) => {
+                        let others = matches.into_iter().filter(|(id, _)| *id != person.id);
+                        for (id, name) in others.take(5) {
+                            if ui.button(format!("Move to {name}")).clicked() {
+                                ctx.actions.push(Action::MoveFaces {
+                                    faces: faces.clone(),
+                                    to: id,
+                                });
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        ui.label(format!("Cannot look up names: {err}"));
+                    }
+                }
+            }
+        });
+    }
+
+    fn check_strip(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let Some(person) = &self.person else { return };
+        if self.check_these.is_none() {
+            if let Some(space) = ctx.faces.ready() {
+                self.check_these = Some(space.least_typical(person.id, CHECK_COUNT));
+            }
+        }
+        ui.horizontal(|ui| {
+            ui.label("Check these:")
+                .on_hover_text("The faces least like the rest of this person");
+            // Static text, not a spinner: the worker wakes the UI when the index is ready.
+            let Some(check) = &self.check_these else {
+                ui.weak("loading the face index…");
+                return;
+            };
+            // One face is its own centre: nothing to check.
+            if self.faces.len() < 3 {
+                ui.weak("(too few faces)");
+                return;
+            }
+            let mut clicked = None;
+            for (face, distance) in check {
+                let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, *face);
+                let selected = self.selected.contains(face);
+                let response = face_button(
+                    ui,
+                    texture.as_ref(),
+                    CHECK_THUMB,
+                    selected,
+                    &format!("Check face {face}"),
+                )
+                .on_hover_text(format!("{distance:.2} from this person's average face"));
+                if response.clicked() {
+                    clicked = Some((*face, is_multi_click(ui, &response)));
+                }
+            }
+            if let Some((face, multi)) = clicked {
+                self.click_face(face, multi);
+            }
+        });
+        ui.separator();
+    }
+
+    fn grid(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let cell = THUMB + 8.0;
+        let columns = ((ui.available_width() / cell).floor() as usize).max(1);
+        let rows = self.faces.len().div_ceil(columns);
+        let mut clicked = None;
+        // show_rows lays out only the visible rows, so thousands of faces stay smooth.
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show_rows(ui, cell, rows, |ui, range| {
+                for row in range {
+                    ui.horizontal(|ui| {
+                        for face in self.faces.iter().skip(row * columns).take(columns) {
+                            let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, face.id);
+                            let selected = self.selected.contains(&face.id);
+                            let name = face
+                                .photo_path
+                                .file_name()
+                                .map(|n| n.to_string_lossy())
+                                .unwrap_or_default();
+                            let response = face_button(
+                                ui,
+                                texture.as_ref(),
+                                THUMB,
+                                selected,
+                                &format!("Face {}", face.id),
+                            )
+                            .on_hover_text(format!(
+                                "{name}{}",
+                                if face.pinned { " (confirmed)" } else { "" }
+                            ));
+                            if response.clicked() {
+                                clicked = Some((face.id, is_multi_click(ui, &response)));
+                            }
+                        }
+                    });
+                }
+            });
+        if let Some((face, multi)) = clicked {
+            self.click_face(face, multi);
+        }
+    }
+
+    /// A plain click selects just this face (or clears it); ctrl-click adds or removes it.
+    fn click_face(&mut self, face: i64, multi: bool) {
+        if multi {
+            toggle(&mut self.selected, face);
+        } else if self.selected == [face] {
+            self.selected.clear();
+        } else {
+            self.selected = vec![face];
+        }
+    }
+}

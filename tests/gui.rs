@@ -1,0 +1,433 @@
+//! The desktop GUI driven headless with egui_kittest (no rendering): widgets are found by their
+//! accessible labels, and every test checks what the catalog holds afterwards, read back from the
+//! catalog file, not only what is drawn.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{scan, testdata};
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use kith::catalog::Catalog;
+use kith::gui::{KithApp, View};
+use kith::models::ModelDir;
+use kith::people::{assign, settings};
+use kith::vision::DeviceChoice;
+
+/// faces/ scanned and clustered once; each test works on its own copy, returned as its path.
+fn library(dir: &Path) -> PathBuf {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, template) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.sqlite");
+        let mut catalog = Catalog::open(&path).expect("catalog");
+        scan(&mut catalog, &testdata("faces"));
+        let algorithm = settings::load(&catalog).expect("settings");
+        assign::update(&mut catalog, &algorithm).expect("cluster");
+        (dir, path)
+    });
+    let copy = dir.join("library.sqlite");
+    Catalog::open(template)
+        .expect("template")
+        .copy_to(&copy)
+        .expect("copy");
+    copy
+}
+
+fn tau() -> f32 {
+    ModelDir::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+        .same_person_threshold()
+        .expect("model card")
+}
+
+/// The app on the catalog at `path`, in a window tall enough to show every person of the test set.
+fn harness(path: &Path) -> Harness<'static, KithApp> {
+    let app = KithApp::new(Catalog::open(path).expect("catalog"), tau());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+    harness
+}
+
+/// The person holding most faces from `faces/<folder>/`.
+fn person_of(catalog: &Catalog, folder: &str) -> i64 {
+    let root = testdata("faces")
+        .join(folder)
+        .canonicalize()
+        .expect("folder");
+    catalog
+        .persons(true)
+        .expect("persons")
+        .iter()
+        .map(|p| {
+            let n = catalog
+                .faces_of_person(p.id)
+                .expect("faces")
+                .iter()
+                .filter(|f| f.photo_path.starts_with(&root))
+                .count();
+            (n, p.id)
+        })
+        .max()
+        .map(|(_, id)| id)
+        .expect("someone")
+}
+
+fn reopen(path: &Path) -> Catalog {
+    Catalog::open(path).expect("reopen")
+}
+
+fn open_person(harness: &mut Harness<'static, KithApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+#[test]
+fn naming_a_person_is_saved_and_undo_restores_the_old_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let sheldon = person_of(&reopen(&path), "sheldon");
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, &format!("Unnamed #{sheldon}"));
+    assert_eq!(harness.state().view(), View::Person(sheldon));
+    let field = harness.get_by_label("Name");
+    field.focus();
+    field.type_text("Sheldon");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let named = reopen(&path)
+        .person(sheldon)
+        .expect("read")
+        .expect("person");
+    assert_eq!(named.name.as_deref(), Some("Sheldon"));
+
+    // Ctrl+Z once the field has let go of the keyboard.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    let undone = reopen(&path)
+        .person(sheldon)
+        .expect("read")
+        .expect("person");
+    assert_eq!(undone.name, None, "status: {}", harness.state().status());
+
+    harness.get_by_label("Redo").click();
+    harness.run();
+    let redone = reopen(&path)
+        .person(sheldon)
+        .expect("read")
+        .expect("person");
+    assert_eq!(redone.name.as_deref(), Some("Sheldon"));
+}
+
+#[test]
+fn undo_button_restores_a_previous_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let amy = person_of(&reopen(&path), "amy");
+    reopen(&path).name_person(amy, "Amy").expect("name");
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, "Amy");
+    let field = harness.get_by_label("Name");
+    field.focus();
+    // Select all, then type over it.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_label("Name").type_text("Amy Farrah Fowler");
+    harness.run();
+    harness.get_by_label("Save name").click();
+    harness.run();
+    let renamed = reopen(&path).person(amy).expect("read").expect("person");
+    assert_eq!(renamed.name.as_deref(), Some("Amy Farrah Fowler"));
+
+    harness.get_by_label("Undo").click();
+    harness.run();
+    let undone = reopen(&path).person(amy).expect("read").expect("person");
+    assert_eq!(undone.name.as_deref(), Some("Amy"));
+    // The view shows the restored name too.
+    assert_eq!(harness.get_by_label("Name").value().as_deref(), Some("Amy"));
+}
+
+#[test]
+fn merging_two_selected_people() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let howard = person_of(&catalog, "howard");
+    let raj = person_of(&catalog, "raj");
+    assert_ne!(howard, raj);
+    let total = |c: &Catalog| {
+        [howard, raj]
+            .iter()
+            .filter_map(|id| c.person(*id).expect("read"))
+            .map(|p| p.faces)
+            .sum::<usize>()
+    };
+    let before = total(&catalog);
+    let mut harness = harness(&path);
+
+    for id in [howard, raj] {
+        harness
+            .get_by_label(&format!("Unnamed #{id}"))
+            .click_modifiers(Modifiers::COMMAND);
+        harness.run();
+    }
+    assert_eq!(
+        harness.state().view(),
+        View::People,
+        "ctrl-click selects, not opens"
+    );
+    harness.get_by_label("Merge selected").click();
+    harness.run();
+
+    let after = reopen(&path);
+    let left: Vec<_> = [howard, raj]
+        .iter()
+        .filter_map(|id| after.person(*id).expect("read"))
+        .collect();
+    assert_eq!(left.len(), 1, "one of the two remains");
+    assert_eq!(left[0].faces, before);
+    assert_eq!(total(&after), before);
+}
+
+#[test]
+fn moving_a_face_to_a_named_person() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    let penny = person_of(&catalog, "penny");
+    let leonard = person_of(&catalog, "leonard");
+    catalog.name_person(penny, "Penny").expect("name");
+    catalog.name_person(leonard, "Leonard").expect("name");
+    let face = catalog.faces_of_person(penny).expect("faces")[0].id;
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, "Penny");
+    harness.get_by_label(&format!("Face {face}")).click();
+    harness.run();
+    let field = harness.get_by_label("Move to");
+    field.focus();
+    field.type_text("leo");
+    harness.run();
+    harness.get_by_label("Move to Leonard").click();
+    harness.run();
+
+    let moved = reopen(&path).face(face).expect("read").expect("face");
+    assert_eq!(moved.person, Some(leonard));
+    assert!(moved.pinned, "a user's decision is pinned");
+}
+
+#[test]
+fn not_this_person_takes_the_face_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let person = person_of(&catalog, "abdullah_gul");
+    let faces = catalog.faces_of_person(person).expect("faces");
+    assert!(faces.len() >= 2);
+    let face = faces[faces.len() - 1].id;
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, &format!("Unnamed #{person}"));
+    harness.get_by_label(&format!("Face {face}")).click();
+    harness.run();
+    harness.get_by_label("Not this person").click();
+    harness.run();
+
+    let after = reopen(&path);
+    let row = after.face(face).expect("read").expect("face");
+    assert_ne!(row.person, Some(person));
+    assert_eq!(
+        after.faces_of_person(person).expect("faces").len(),
+        faces.len() - 1
+    );
+}
+
+#[test]
+fn search_lists_the_photos_of_a_named_person_and_reports_unknown_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let sheldon = person_of(&reopen(&path), "sheldon");
+    reopen(&path).name_person(sheldon, "Sheldon").expect("name");
+    let mut harness = harness(&path);
+
+    harness.get_by_label("Search").click();
+    harness.run();
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    field.type_text("sheldon");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+
+    let folder = testdata("faces/sheldon").canonicalize().expect("folder");
+    let results = harness.state().search_view().results().to_vec();
+    assert!(!results.is_empty());
+    let from_folder = results
+        .iter()
+        .filter(|h| h.path.starts_with(&folder))
+        .count();
+    assert!(
+        from_folder >= 3,
+        "{from_folder} of {} from sheldon/",
+        results.len()
+    );
+    let first = results[0]
+        .path
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        harness.query_by_label_contains(&first).is_some(),
+        "results are listed"
+    );
+
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_label("Search people").type_text("nobody");
+    harness.run();
+    harness.get_by_label("Find photos").click();
+    harness.run();
+    assert!(harness
+        .query_by_label_contains("nobody is called")
+        .is_some());
+    assert!(harness.state().search_view().results().is_empty());
+}
+
+#[test]
+fn nearest_faces_panel_shows_distances_against_tau() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let person = person_of(&catalog, "ian_thorpe");
+    let face = catalog.faces_of_person(person).expect("faces")[0].id;
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, &format!("Unnamed #{person}"));
+    harness.get_by_label(&format!("Face {face}")).click();
+    harness.run();
+    // The index loads on a worker thread: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness
+        .query_all_by_label_contains("Neighbour face")
+        .next()
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "face index never loaded");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+    assert!(harness
+        .query_by_label_contains("the network calls these the same person")
+        .is_some());
+    let shown = harness
+        .query_all_by_label_contains("Neighbour face")
+        .count();
+    assert_eq!(shown, 8);
+}
+
+#[test]
+fn adding_a_folder_by_path_scans_it_in_the_background() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("empty.sqlite");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
+        .with_scanner(Some(models), DeviceChoice::Cpu);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+    assert!(harness.query_by_label_contains("No people yet").is_some());
+
+    let folder = testdata("faces/sheldon");
+    let field = harness.get_by_label("Folder path");
+    field.focus();
+    field.type_text(&folder.to_string_lossy());
+    harness.run();
+    harness.get_by_label("Scan").click();
+    harness.run();
+    assert!(harness.state().is_scanning());
+    assert!(harness.query_by_label("Cancel").is_some());
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while harness.state().is_scanning() {
+        assert!(Instant::now() < deadline, "scan never finished");
+        std::thread::sleep(Duration::from_millis(100));
+        harness.run();
+    }
+    let status = harness.state().status().to_string();
+    assert!(status.contains("5 photos analysed"), "{status}");
+    let catalog = reopen(&path);
+    assert_eq!(catalog.photos().expect("photos").len(), 5);
+    assert!(!catalog.persons(false).expect("persons").is_empty());
+    // The people grid was reloaded when the scan ended.
+    assert!(harness.query_by_label_contains("No people yet").is_none());
+}
+
+#[test]
+fn cover_split_and_ignore_on_selected_faces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let person = person_of(&catalog, "mark_philippoussis");
+    let faces: Vec<i64> = catalog
+        .faces_of_person(person)
+        .expect("faces")
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    assert!(faces.len() >= 5, "{} faces", faces.len());
+    let mut harness = harness(&path);
+    open_person(&mut harness, &format!("Unnamed #{person}"));
+
+    harness.get_by_label(&format!("Face {}", faces[1])).click();
+    harness.run();
+    harness.get_by_label("Set as cover").click();
+    harness.run();
+    let cover = reopen(&path)
+        .person(person)
+        .expect("read")
+        .expect("person")
+        .cover_face;
+    assert_eq!(cover, Some(faces[1]));
+
+    // A plain click on the selected face clears the selection; then pick two with ctrl.
+    harness.get_by_label(&format!("Face {}", faces[1])).click();
+    harness.run();
+    harness.get_by_label(&format!("Face {}", faces[2])).click();
+    harness.run();
+    harness
+        .get_by_label(&format!("Face {}", faces[3]))
+        .click_modifiers(Modifiers::COMMAND);
+    harness.run();
+    harness.get_by_label("Split into new person").click();
+    harness.run();
+    let after = reopen(&path);
+    let split_to = after.face(faces[2]).expect("read").expect("face").person;
+    assert!(split_to.is_some() && split_to != Some(person));
+    assert_eq!(
+        after.face(faces[3]).expect("read").expect("face").person,
+        split_to
+    );
+
+    harness.get_by_label(&format!("Face {}", faces[4])).click();
+    harness.run();
+    harness.get_by_label("Ignore").click();
+    harness.run();
+    assert!(
+        reopen(&path)
+            .face(faces[4])
+            .expect("read")
+            .expect("face")
+            .ignored
+    );
+    assert_eq!(harness.state().view(), View::Person(person));
+}
