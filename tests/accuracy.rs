@@ -73,16 +73,7 @@ fn group_photos_give_every_listed_face() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
     scan(&mut catalog, &testdata("group"));
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for face in catalog.faces().expect("faces") {
-        let name = face
-            .photo_path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        *counts.entry(name).or_default() += 1;
-    }
+    let counts = common::faces_per_file(&catalog);
     eprintln!("faces per group photo: {counts:?}");
     let solvay = counts.get("solvay-1927.png").copied().unwrap_or(0);
     // 29 people; at most one false positive allowed.

@@ -5,37 +5,20 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{scan, testdata};
+use common::testdata;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use kith::catalog::Catalog;
 use kith::gui::{KithApp, View};
 use kith::models::ModelDir;
-use kith::people::{assign, settings};
 use kith::vision::DeviceChoice;
 
 /// faces/ scanned and clustered once; each test works on its own copy, returned as its path.
 fn library(dir: &Path) -> PathBuf {
-    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, template) = TEMPLATE.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("template.sqlite");
-        let mut catalog = Catalog::open(&path).expect("catalog");
-        scan(&mut catalog, &testdata("faces"));
-        let algorithm = settings::load(&catalog).expect("settings");
-        assign::update(&mut catalog, &algorithm).expect("cluster");
-        (dir, path)
-    });
-    let copy = dir.join("library.sqlite");
-    Catalog::open(template)
-        .expect("template")
-        .copy_to(&copy)
-        .expect("copy");
-    copy
+    common::clustered_library(dir, &["faces"])
 }
 
 fn tau() -> f32 {

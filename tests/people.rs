@@ -4,8 +4,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use common::{copy_into, scan, testdata};
 use kith::catalog::Catalog;
@@ -15,23 +14,7 @@ use kith::people::{assign, settings};
 
 /// faces/ and scenes/ scanned and clustered once; each test works on its own copy.
 fn library(dir: &Path) -> Catalog {
-    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, template) = TEMPLATE.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("template.sqlite");
-        let mut catalog = Catalog::open(&path).expect("catalog");
-        scan(&mut catalog, &testdata("faces"));
-        scan(&mut catalog, &testdata("scenes"));
-        let algorithm = settings::load(&catalog).expect("settings");
-        assign::update(&mut catalog, &algorithm).expect("cluster");
-        (dir, path)
-    });
-    let copy = dir.join("library.sqlite");
-    Catalog::open(template)
-        .expect("template")
-        .copy_to(&copy)
-        .expect("copy");
-    Catalog::open(&copy).expect("copy opens")
+    Catalog::open(&common::clustered_library(dir, &["faces", "scenes"])).expect("copy opens")
 }
 
 /// The folder (person) a face's photo is in, for photos under faces/.

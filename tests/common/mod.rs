@@ -50,3 +50,41 @@ pub fn copy_into(dir: &Path, files: &[&str]) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// Scans `folders` (relative to the test data) and clusters them once per test binary; every call
+/// gets its own copy of that catalog, `dir/library.sqlite`, to change as it likes.
+pub fn clustered_library(dir: &Path, folders: &[&str]) -> PathBuf {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, template) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.sqlite");
+        let mut catalog = Catalog::open(&path).expect("catalog");
+        for folder in folders {
+            scan(&mut catalog, &testdata(folder));
+        }
+        let algorithm = kith::people::settings::load(&catalog).expect("settings");
+        kith::people::assign::update(&mut catalog, &algorithm).expect("cluster");
+        (dir, path)
+    });
+    let copy = dir.join("library.sqlite");
+    Catalog::open(template)
+        .expect("template")
+        .copy_to(&copy)
+        .expect("copy");
+    copy
+}
+
+/// Faces per photo file name.
+pub fn faces_per_file(catalog: &Catalog) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for face in catalog.faces().expect("faces") {
+        let name = face
+            .photo_path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        *counts.entry(name).or_insert(0) += 1;
+    }
+    counts
+}
