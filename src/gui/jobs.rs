@@ -155,7 +155,7 @@ pub enum FaceIndex {
     /// Not loaded, or out of date since the catalog changed.
     Stale,
     Loading(Receiver<Result<FaceSpace, String>>),
-    Ready(FaceSpace),
+    Ready(Box<FaceSpace>),
     Failed(String),
 }
 
@@ -177,7 +177,7 @@ impl FaceIndex {
     pub fn poll(&mut self) {
         if let FaceIndex::Loading(rx) = self {
             match rx.try_recv() {
-                Ok(Ok(space)) => *self = FaceIndex::Ready(space),
+                Ok(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
                 Ok(Err(err)) => *self = FaceIndex::Failed(err),
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {

@@ -190,7 +190,7 @@ mod tests {
         let b = gaussian_people(500, 30, 0.42, 9);
         assert_eq!(a, b);
         assert_eq!(a.0.len(), 500);
-        let mut sizes = vec![0; 30];
+        let mut sizes = [0; 30];
         a.1.iter().for_each(|&p| sizes[p] += 1);
         assert!(sizes.iter().all(|&s| s >= 1));
         assert!(sizes[0] > sizes[29]);
