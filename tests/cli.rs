@@ -140,3 +140,26 @@ fn eval_reports_every_measure() {
         "{report}"
     );
 }
+
+#[test]
+fn version_names_the_commit_backends_and_model_hashes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let v = kith(&dir.path().join("unused.sqlite"), &["--version"]);
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert!(v["commit"].as_str().is_some_and(|c| !c.is_empty()), "{v}");
+    assert!(v["backends"]
+        .as_array()
+        .expect("backends")
+        .contains(&"cpu".into()));
+    let models = v["models"].as_array().expect("models");
+    assert_eq!(models.len(), 2);
+    for m in models {
+        let hash = m["sha256"].as_str().expect("hash");
+        assert_eq!(hash.len(), 64, "{m}");
+        let card = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(format!("{}.json", m["name"].as_str().expect("name")));
+        let text = std::fs::read_to_string(card).expect("card");
+        assert!(text.contains(hash), "the hash printed is the model card's");
+    }
+}

@@ -15,8 +15,15 @@ use kith::models::ModelDir;
 use kith::vision::{self, DeviceChoice, FaceAnalyzer};
 
 #[derive(Parser)]
-#[command(name = "kith", version = kith::build_info::LONG_VERSION, about = "Finds the people in your photos, privately, on your own machine")]
+#[command(
+    name = "kith",
+    about = "Finds the people in your photos, privately, on your own machine",
+    disable_version_flag = true
+)]
 pub struct Cli {
+    /// Print the version, commit, compiled-in back-ends and the models' SHA-256.
+    #[arg(short = 'V', long)]
+    version: bool,
     /// The catalog file (default: library.kith.sqlite in the platform's data directory).
     #[arg(long, global = true, value_name = "PATH")]
     library: Option<PathBuf>,
@@ -51,6 +58,7 @@ pub fn main() {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let result = match &cli.command {
+        _ if cli.version => print_version(&cli),
         Some(Command::Photos(c)) => photos::run(&cli, c),
         Some(Command::People(c)) => people::run(&cli, c),
         Some(Command::Eval(c)) => eval::run(&cli, c),
@@ -62,6 +70,38 @@ pub fn main() {
         eprintln!("kith: {err:#}");
         std::process::exit(1);
     }
+}
+
+/// `--version`: what this binary is and which weights it would run, so a bug report says both.
+fn print_version(cli: &Cli) -> Result<()> {
+    let models = cli.model_dir().ok();
+    let cards: Vec<(&str, Option<String>)> = [kith::models::DETECTOR, kith::models::EMBEDDER]
+        .into_iter()
+        .map(|name| {
+            let hash = models
+                .as_ref()
+                .and_then(|m| m.card(name).ok())
+                .map(|c| c.sha256);
+            (name, hash)
+        })
+        .collect();
+    let value = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": kith::build_info::GIT_COMMIT,
+        "backends": vision::device::compiled_backends(),
+        "models_dir": models.as_ref().map(|m| m.root().display().to_string()),
+        "models": cards.iter().map(|(n, h)| serde_json::json!({"name": n, "sha256": h})).collect::<Vec<_>>(),
+    });
+    cli.emit(&value, |_| {
+        println!("kith {}", kith::build_info::LONG_VERSION);
+        match &models {
+            Some(m) => println!("models: {}", m.root().display()),
+            None => println!("models: not found (see `kith scan` for where Kith looks)"),
+        }
+        for (name, hash) in &cards {
+            println!("  {name:<20} sha256 {}", hash.as_deref().unwrap_or("-"));
+        }
+    })
 }
 
 fn init_logging(verbose: u8) {
