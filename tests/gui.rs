@@ -414,3 +414,64 @@ fn cover_split_and_ignore_on_selected_faces() {
     );
     assert_eq!(harness.state().view(), View::Person(person));
 }
+
+/// Runs frames until a widget labelled `label` exists (the face index loads on a worker thread).
+fn wait_for(harness: &mut Harness<'static, KithApp>, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness.query_all_by_label(label).next().is_none() {
+        assert!(Instant::now() < deadline, "{label:?} never appeared");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+}
+
+#[test]
+fn suggested_merges_are_answered_different_or_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let ian = person_of(&reopen(&path), "ian_thorpe");
+    let faces = reopen(&path).faces_of_person(ian).expect("faces");
+    // Two of his faces split off: the duplicate person a real library ends up with.
+    let twin = reopen(&path)
+        .split_faces(&[faces[0].id, faces[1].id], None)
+        .expect("split");
+    let pair = (ian.min(twin), ian.max(twin));
+    let mut harness = harness(&path);
+
+    harness.get_by_label("Suggested merges").click();
+    harness.run();
+    wait_for(&mut harness, "Different");
+    assert!(harness
+        .query_all_by_label(&format!("Unnamed #{twin}"))
+        .next()
+        .is_some());
+    harness
+        .get_all_by_label("Different")
+        .next()
+        .expect("a row")
+        .click();
+    harness.run();
+    assert_eq!(reopen(&path).distinct_pairs().expect("pairs"), vec![pair]);
+
+    // Undo brings the suggestion back; this time they are the same person.
+    harness.get_by_label("Undo").click();
+    harness.run();
+    assert!(reopen(&path).distinct_pairs().expect("pairs").is_empty());
+    wait_for(&mut harness, "Same person");
+    harness
+        .get_all_by_label("Same person")
+        .next()
+        .expect("a row")
+        .click();
+    harness.run();
+    let catalog = reopen(&path);
+    let merged: Vec<i64> = [ian, twin]
+        .into_iter()
+        .filter(|p| catalog.person(*p).expect("read").is_some())
+        .collect();
+    assert_eq!(merged.len(), 1, "one of the two remains");
+    assert_eq!(
+        catalog.faces_of_person(merged[0]).expect("faces").len(),
+        faces.len()
+    );
+}

@@ -39,6 +39,9 @@ struct Snapshot {
     persons: Vec<PersonState>,
     /// Every (face, person) "not this person" fact touching the snapshot's faces or persons.
     not_person: Vec<(i64, i64)>,
+    /// Every "different people" pair touching the snapshot's persons.
+    #[serde(default)]
+    distinct: Vec<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,10 +201,23 @@ fn snapshot(tx: &Transaction<'_>, faces: &[i64], persons: &[i64]) -> Result<Snap
     }
     facts.sort_unstable();
     facts.dedup();
+    let mut distinct = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT a, b FROM distinct_persons WHERE a = ?1 OR b = ?1")?;
+        for &p in persons {
+            let rows = stmt.query_map([p], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                distinct.push(row?);
+            }
+        }
+    }
+    distinct.sort_unstable();
+    distinct.dedup();
     Ok(Snapshot {
         faces: face_states,
         persons: person_states,
         not_person: facts,
+        distinct,
     })
 }
 
@@ -238,6 +254,18 @@ fn restore(tx: &Transaction<'_>, snapshot: &Snapshot) -> Result<()> {
         tx.execute(
             "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
             params![face, person],
+        )?;
+    }
+    for p in &snapshot.persons {
+        tx.execute(
+            "DELETE FROM distinct_persons WHERE a = ?1 OR b = ?1",
+            [p.id],
+        )?;
+    }
+    for (a, b) in &snapshot.distinct {
+        tx.execute(
+            "INSERT OR IGNORE INTO distinct_persons (a, b) VALUES (?1, ?2)",
+            params![a, b],
         )?;
     }
     Ok(())

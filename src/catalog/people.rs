@@ -277,6 +277,38 @@ impl Catalog {
         )
     }
 
+    /// "These two are different people": a merge suggestion the user turned down, never offered
+    /// again.
+    pub fn mark_distinct(&mut self, a: i64, b: i64) -> Result<()> {
+        self.require_person(a)?;
+        self.require_person(b)?;
+        let (a, b) = (a.min(b), a.max(b));
+        if a == b {
+            return Err(CatalogError::Invalid(
+                "a person cannot differ from itself".into(),
+            ));
+        }
+        self.act(
+            &format!("#{a} and #{b} are different people"),
+            &[],
+            &[a, b],
+            |tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO distinct_persons (a, b) VALUES (?1, ?2)",
+                    params![a, b],
+                )?;
+                Ok(((), vec![]))
+            },
+        )
+    }
+
+    /// Pairs of persons (smaller id first) the user said are different people.
+    pub fn distinct_pairs(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn().prepare("SELECT a, b FROM distinct_persons")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Hides or shows a person in lists.
     pub fn hide_person(&mut self, person: i64, hidden: bool) -> Result<()> {
         self.require_person(person)?;

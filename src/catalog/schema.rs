@@ -66,6 +66,13 @@ const MIGRATIONS: &[&str] = &[
         changes     TEXT NOT NULL,          -- JSON: the touched rows before and after
         undone      INTEGER NOT NULL DEFAULT 0
     );",
+    // 3: "these two are different people", the user's answer to a merge suggestion.
+    "CREATE TABLE distinct_persons (
+        a           INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        b           INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        PRIMARY KEY (a, b),
+        CHECK (a < b)
+    );",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -66,6 +66,8 @@ pub enum PeopleCommand {
         #[arg(short, default_value_t = 10)]
         k: usize,
     },
+    /// "These two are different people": the merge suggestion is never offered again.
+    Different { a: String, b: String },
     /// Pairs of people who may be one person, closest first.
     Suggest {
         #[arg(long, default_value_t = 20)]
@@ -206,6 +208,14 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                     );
                 }
             })
+        }
+        PeopleCommand::Different { a, b } => {
+            let (a, b) = (resolve(&catalog, a)?, resolve(&catalog, b)?);
+            catalog.mark_distinct(a, b)?;
+            done(
+                cli,
+                &format!("#{a} and #{b} will not be suggested as one person again"),
+            )
         }
         PeopleCommand::Suggest { limit } => {
             let space = face_space(cli, &catalog)?;

@@ -8,6 +8,7 @@ use egui::{Key, Modifiers};
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll};
 use crate::gui::thumbs::Thumbnails;
+use crate::gui::views::merges::MergesView;
 use crate::gui::views::people::PeopleView;
 use crate::gui::views::person::PersonView;
 use crate::gui::views::search::SearchView;
@@ -20,19 +21,34 @@ pub enum View {
     People,
     Person(i64),
     Search,
+    Merges,
 }
 
 /// Something the user asked for; views produce these, [`KithApp::apply`] carries them out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Show(View),
-    Rename { person: i64, name: String },
-    Merge { target: i64, others: Vec<i64> },
+    Rename {
+        person: i64,
+        name: String,
+    },
+    Merge {
+        target: i64,
+        others: Vec<i64>,
+    },
+    /// A merge suggestion answered "different people".
+    Distinct(i64, i64),
     NotThisPerson(Vec<i64>),
-    MoveFaces { faces: Vec<i64>, to: i64 },
+    MoveFaces {
+        faces: Vec<i64>,
+        to: i64,
+    },
     Split(Vec<i64>),
     Ignore(Vec<i64>),
-    SetCover { person: i64, face: i64 },
+    SetCover {
+        person: i64,
+        face: i64,
+    },
     Undo,
     Redo,
     StartScan(PathBuf),
@@ -48,6 +64,7 @@ pub struct KithApp {
     people: PeopleView,
     person: PersonView,
     search: SearchView,
+    merges: MergesView,
     thumbs: Thumbnails,
     faces: FaceIndex,
     scan: Option<ScanJob>,
@@ -68,6 +85,7 @@ impl KithApp {
             people: PeopleView::default(),
             person: PersonView::default(),
             search: SearchView::default(),
+            merges: MergesView,
             thumbs: Thumbnails::default(),
             faces: FaceIndex::Stale,
             scan: None,
@@ -121,7 +139,9 @@ impl KithApp {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            if matches!(self.view, View::Person(_)) && matches!(self.faces, FaceIndex::Stale) {
+            if matches!(self.view, View::Person(_) | View::Merges)
+                && matches!(self.faces, FaceIndex::Stale)
+            {
                 self.faces = FaceIndex::load(
                     ui.ctx().clone(),
                     self.catalog.path().to_path_buf(),
@@ -139,6 +159,7 @@ impl KithApp {
                 View::People => self.people.ui(ui, &mut ctx),
                 View::Person(_) => self.person.ui(ui, &mut ctx),
                 View::Search => self.search.ui(ui, &mut ctx),
+                View::Merges => self.merges.ui(ui, &mut ctx),
             }
         });
 
@@ -172,6 +193,12 @@ impl KithApp {
                 .clicked()
             {
                 actions.push(Action::Show(View::Search));
+            }
+            if ui
+                .selectable_label(self.view == View::Merges, "Suggested merges")
+                .clicked()
+            {
+                actions.push(Action::Show(View::Merges));
             }
             ui.separator();
             if ui.button("Undo").on_hover_text("Ctrl+Z").clicked() {
@@ -272,6 +299,10 @@ impl KithApp {
                     .merge_persons(target, &others)
                     .map(|()| Some(format!("Merged {n} people")))
             }
+            Action::Distinct(a, b) => self
+                .catalog
+                .mark_distinct(a, b)
+                .map(|()| Some("Noted: different people".to_string())),
             Action::NotThisPerson(faces) => faces
                 .iter()
                 .try_for_each(|f| self.catalog.not_this_person(*f))
@@ -318,7 +349,7 @@ impl KithApp {
     /// Re-reads what the current view shows.
     fn reload(&mut self) {
         let result = match self.view {
-            View::People | View::Search => self.people.reload(&self.catalog),
+            View::People | View::Search | View::Merges => self.people.reload(&self.catalog),
             View::Person(id) => match self.person.load(&self.catalog, id) {
                 Ok(true) => Ok(()),
                 // Merged away or emptied: back to everyone.

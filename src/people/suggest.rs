@@ -47,6 +47,8 @@ pub struct FaceSpace {
     index: NeighbourIndex,
     position: HashMap<i64, usize>,
     persons: HashMap<i64, PersonSummary>,
+    /// Pairs the user said are different people: never suggested for merging.
+    distinct: std::collections::HashSet<(i64, i64)>,
     tau: f32,
 }
 
@@ -65,11 +67,13 @@ impl FaceSpace {
             .into_iter()
             .map(|p| (p.id, p))
             .collect();
+        let distinct = catalog.distinct_pairs()?.into_iter().collect();
         Ok(Self {
             faces,
             index,
             position,
             persons,
+            distinct,
             tau,
         })
     }
@@ -174,7 +178,7 @@ impl FaceSpace {
     }
 
     /// Pairs of people whose closest faces are within tau, closest (by mean distance) first; only
-    /// pairs involving `person` when given.
+    /// pairs involving `person` when given; never pairs the user said are different people.
     pub fn merge_suggestions(&self, person: Option<i64>, limit: usize) -> Vec<MergeSuggestion> {
         let mut closest: HashMap<(i64, i64), f32> = HashMap::new();
         for f in &self.faces {
@@ -190,6 +194,9 @@ impl FaceSpace {
                     continue;
                 }
                 let key = (p.min(q), p.max(q));
+                if self.distinct.contains(&key) {
+                    continue;
+                }
                 let entry = closest.entry(key).or_insert(f32::INFINITY);
                 *entry = entry.min(d);
             }

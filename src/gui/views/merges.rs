@@ -1,0 +1,81 @@
+//! Suggested merges: pairs of people whose faces come within the same-person threshold, closest
+//! first, side by side with their distances, each answered "Same person" (merge) or "Different"
+//! (remembered, never suggested again).
+
+use crate::gui::app::Action;
+use crate::gui::thumbs::face_button;
+use crate::gui::views::ViewCtx;
+
+const THUMB: f32 = 72.0;
+const SHOWN: usize = 30;
+
+#[derive(Default)]
+pub struct MergesView;
+
+impl MergesView {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let Some(space) = ctx.faces.ready() else {
+            ui.label("Measuring distances between people…");
+            return;
+        };
+        let suggestions = space.merge_suggestions(None, SHOWN);
+        if suggestions.is_empty() {
+            ui.label(format!(
+                "No two people have faces closer than {:.2}: nothing to merge.",
+                ctx.tau
+            ));
+            return;
+        }
+        ui.label(format!(
+            "Pairs of people with faces closer than {:.2}, the distance below which the network \
+             calls two faces the same person.",
+            ctx.tau
+        ));
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for s in &suggestions {
+                ui.horizontal(|ui| {
+                    for (person, label) in [(s.a, &s.a_label), (s.b, &s.b_label)] {
+                        let cover = ctx
+                            .catalog
+                            .person(person)
+                            .ok()
+                            .flatten()
+                            .and_then(|p| p.cover_face);
+                        let texture = cover.and_then(|f| ctx.thumbs.get(ui.ctx(), ctx.catalog, f));
+                        face_button(
+                            ui,
+                            texture.as_ref(),
+                            THUMB,
+                            false,
+                            &format!("Cover of {label}"),
+                        );
+                        ui.label(label.as_str());
+                    }
+                    ui.label(format!(
+                        "closest faces {:.3}, mean {:.3}",
+                        s.min_distance, s.mean_distance
+                    ));
+                    let pair = format!("{} and {}", s.a_label, s.b_label);
+                    if ui
+                        .button("Same person")
+                        .on_hover_text(format!("Merge {pair}"))
+                        .clicked()
+                    {
+                        ctx.actions.push(Action::Merge {
+                            target: s.a,
+                            others: vec![s.b],
+                        });
+                    }
+                    if ui
+                        .button("Different")
+                        .on_hover_text(format!("{pair} are different people"))
+                        .clicked()
+                    {
+                        ctx.actions.push(Action::Distinct(s.a, s.b));
+                    }
+                });
+                ui.separator();
+            }
+        });
+    }
+}
