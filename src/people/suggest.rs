@@ -82,6 +82,11 @@ impl FaceSpace {
         self.tau
     }
 
+    /// A person as it was when the index was loaded.
+    pub fn person(&self, person: i64) -> Option<&PersonSummary> {
+        self.persons.get(&person)
+    }
+
     pub fn face(&self, face_id: i64) -> Option<&FaceRow> {
         self.position.get(&face_id).map(|&i| &self.faces[i])
     }

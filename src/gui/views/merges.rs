@@ -35,12 +35,9 @@ impl MergesView {
             for s in &suggestions {
                 ui.horizontal(|ui| {
                     for (person, label) in [(s.a, &s.a_label), (s.b, &s.b_label)] {
-                        let cover = ctx
-                            .catalog
-                            .person(person)
-                            .ok()
-                            .flatten()
-                            .and_then(|p| p.cover_face);
+                        // From the loaded index: this runs every frame, and the catalog would
+                        // count all faces to describe one person.
+                        let cover = space.person(person).and_then(|p| p.cover_face);
                         let texture = cover.and_then(|f| ctx.thumbs.get(ui.ctx(), ctx.catalog, f));
                         face_button(
                             ui,
