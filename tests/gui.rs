@@ -28,10 +28,13 @@ fn tau() -> f32 {
 }
 
 /// The app on the catalog at `path`, in a window tall enough to show every person of the test set.
+/// Worker threads (the face index, scans) ask for a repaint whenever they finish, which can land
+/// in the middle of any `run`, so a run may take a few more frames than the UI alone needs.
 fn harness(path: &Path) -> Harness<'static, KithApp> {
     let app = KithApp::new(Catalog::open(path).expect("catalog"), tau());
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 2400.0))
+        .with_max_steps(64)
         .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
     harness.run();
     harness
@@ -326,6 +329,7 @@ fn adding_a_folder_by_path_scans_it_in_the_background() {
         .with_scanner(Some(models), DeviceChoice::Cpu);
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 1000.0))
+        .with_max_steps(64)
         .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
     harness.run();
     assert!(harness.query_by_label_contains("No people yet").is_some());
