@@ -100,9 +100,6 @@ pub fn cluster(
 // DBSCAN
 // ---------------------------------------------------------------------------------------------
 
-/// Points handled per round of the connectivity pass: bounds the neighbour lists held at once.
-const CONNECT_CHUNK: usize = 8192;
-
 /// DBSCAN over the index's points, numbered as linfa-clustering numbers them.
 ///
 /// linfa visits points in index order and grows a cluster from each unlabelled core point, breadth
@@ -113,8 +110,19 @@ const CONNECT_CHUNK: usize = 8192;
 /// everything else is noise. `min_points` counts the point itself, as in linfa; 0 acts as 1.
 pub fn dbscan(index: &NeighbourIndex, eps: f32, min_points: usize) -> Vec<Option<usize>> {
     let min_points = min_points.max(1);
-    let core = core_points(index, eps, min_points);
-    let (mut components, border_links) = connect_core_points(index, eps, &core);
+    let (core, mut components, border_links) = if min_points <= 2 {
+        // Here a point is core exactly when it has any neighbour at all (or always, at 1), which
+        // connecting every point finds out on the way: no separate counting pass.
+        let (mut components, _) = connect_core_points(index, eps, &vec![true; index.len()]);
+        let core: Vec<bool> = (0..index.len())
+            .map(|i| min_points == 1 || components.component_size(i) > 1)
+            .collect();
+        (core, components, vec![Vec::new(); index.len()])
+    } else {
+        let core = core_points(index, eps, min_points);
+        let (components, border_links) = connect_core_points(index, eps, &core);
+        (core, components, border_links)
+    };
     let numbers = number_components(&mut components, &core);
     (0..index.len())
         .map(|i| {
@@ -186,9 +194,6 @@ fn singletons_as_clusters(labels: &[Option<usize>]) -> Vec<Option<usize>> {
 
 /// Whether each point has at least `min_points` points within `eps`, itself included.
 fn core_points(index: &NeighbourIndex, eps: f32, min_points: usize) -> Vec<bool> {
-    if min_points <= 1 {
-        return vec![true; index.len()];
-    }
     (0..index.len())
         .into_par_iter()
         .map(|i| index.count_within(i, eps, min_points) >= min_points)
@@ -197,6 +202,13 @@ fn core_points(index: &NeighbourIndex, eps: f32, min_points: usize) -> Vec<bool>
 
 /// Unions core points within `eps` of each other; returns the union-find and, for each non-core
 /// point, its core neighbours (fewer than `min_points` by definition).
+///
+/// Works on pairs of index cells, not on one neighbourhood per point: in a photo library most
+/// neighbours of a face are faces of the same person, found again and again from both ends.
+/// Cells are joined nearest pair first, and a pair whose members are all core and already in one
+/// component is skipped outright, so a person of thousands of faces costs about one pass over
+/// its cells rather than all its pairs. Pairs are handled in parallel rounds against a snapshot
+/// of the components; components only ever grow, so a skip decided on a snapshot stays right.
 fn connect_core_points(
     index: &NeighbourIndex,
     eps: f32,
@@ -205,35 +217,89 @@ fn connect_core_points(
     let n = index.len();
     let mut components = UnionFind::new(n);
     let mut border_links = vec![Vec::new(); n];
-    for start in (0..n).step_by(CONNECT_CHUNK) {
-        let end = (start + CONNECT_CHUNK).min(n);
-        let links: Vec<Vec<u32>> = (start..end)
-            .into_par_iter()
-            .map(|i| core_neighbours(index, eps, core, i))
+    let pairs = index.cell_pairs_within(eps);
+    let mut start = 0;
+    let mut round = FIRST_ROUND;
+    while start < pairs.len() {
+        let end = (start + round).min(pairs.len());
+        let snapshot = Snapshot::take(index, core, &mut components);
+        let links: Vec<Vec<(u32, u32)>> = pairs[start..end]
+            .par_iter()
+            .map(|&(a, b)| snapshot.new_links(index, eps, core, a as usize, b as usize))
             .collect();
-        for (i, neighbours) in (start..end).zip(links) {
-            if core[i] {
-                neighbours
-                    .iter()
-                    .for_each(|&j| components.union(i, j as usize));
-            } else {
-                border_links[i] = neighbours;
+        for (i, j) in links.into_iter().flatten() {
+            let (i, j) = (i as usize, j as usize);
+            match (core[i], core[j]) {
+                (true, true) => components.union(i, j),
+                (false, true) => border_links[i].push(j as u32),
+                (true, false) => border_links[j].push(i as u32),
+                (false, false) => {}
             }
         }
+        start = end;
+        round = (round * 2).min(LAST_ROUND);
     }
     (components, border_links)
 }
 
-/// Core points within `eps` of point `i`; for a core `i` only those with a lower index, since the
-/// other half of each edge is found from the other end.
-fn core_neighbours(index: &NeighbourIndex, eps: f32, core: &[bool], i: usize) -> Vec<u32> {
-    let mut found = Vec::new();
-    index.for_each_within_point(i, eps, |j, _| {
-        if core[j] && (!core[i] || j < i) {
-            found.push(j as u32);
+/// Cell pairs in the first round of [`connect_core_points`]; rounds double up to [`LAST_ROUND`].
+/// Small early rounds let components form before the bulk of the pairs is looked at.
+const FIRST_ROUND: usize = 256;
+const LAST_ROUND: usize = 16_384;
+
+/// The components as they stood at the start of a round.
+struct Snapshot {
+    /// Component root per point.
+    root: Vec<u32>,
+    /// Per cell, the root shared by all its members when they are all core and all in one
+    /// component: nothing inside such a cell can join anything.
+    cell_root: Vec<Option<u32>>,
+}
+
+impl Snapshot {
+    fn take(index: &NeighbourIndex, core: &[bool], components: &mut UnionFind) -> Self {
+        let root: Vec<u32> = (0..index.len())
+            .map(|i| components.find(i) as u32)
+            .collect();
+        let cell_root = (0..index.cell_count())
+            .map(|c| {
+                let mut members = index.cell_points(c);
+                let first = members.next()?;
+                let shared = root[first];
+                (core[first] && members.all(|m| core[m] && root[m] == shared)).then_some(shared)
+            })
+            .collect();
+        Self { root, cell_root }
+    }
+
+    /// Point pairs within `eps` between cells `a` and `b` that may change the components or
+    /// are border links; pairs of core points already in one component are left out.
+    fn new_links(
+        &self,
+        index: &NeighbourIndex,
+        eps: f32,
+        core: &[bool],
+        a: usize,
+        b: usize,
+    ) -> Vec<(u32, u32)> {
+        let mut links = Vec::new();
+        if self.cell_root[a].is_some() && self.cell_root[a] == self.cell_root[b] {
+            return links;
         }
-    });
-    found
+        let joined = |i: usize, j: usize| core[i] && core[j] && self.root[i] == self.root[j];
+        index.for_each_pair_within(
+            a,
+            b,
+            eps,
+            |i| core[i] && self.cell_root[b] == Some(self.root[i]),
+            |i, j| {
+                if !joined(i, j) {
+                    links.push((i as u32, j as u32));
+                }
+            },
+        );
+        links
+    }
 }
 
 /// Number per union-find root, by the lowest core index of each component (linfa's order).
@@ -507,6 +573,11 @@ impl UnionFind {
             x = self.parent[x];
         }
         x
+    }
+
+    fn component_size(&mut self, x: usize) -> usize {
+        let root = self.find(x);
+        self.size[root]
     }
 
     fn union(&mut self, a: usize, b: usize) {

@@ -1,8 +1,10 @@
 //! The exact neighbour index over face embeddings: range (`within`) and k-nearest queries.
 //!
 //! Points are partitioned into small cells (about [`CELL_SIZE`] points) by k-means on a sample,
-//! after which cells much wider than the median are split by 2-means, since a cell spanning
-//! several persons defeats pruning. Each cell keeps its centroid, its radius (largest
+//! seeded so that every person gets a seed; points still far from their centroid get cells of
+//! their own and cells much wider than the median are split by 2-means, since a cell spanning
+//! several persons defeats pruning. Point-to-centroid distances for the partition come from
+//! matrix products; every distance a result depends on is computed exactly. Each cell keeps its centroid, its radius (largest
 //! member-centroid distance) and its members sorted by distance to the centroid. Three bounds then
 //! skip work without losing anything:
 //! - triangle: a cell can only hold a point within `r` of `q` if `d(q, c) - radius <= r`;
@@ -14,7 +16,9 @@
 //!   the hyperplane bound separates most cells of different persons.
 //!
 //! Cost per query: one centroid distance per cell (so cells ~ n/48: this is the dominant term at
-//! 100k points) plus the members of the cells no bound excludes.
+//! 100k points) plus the members of the cells no bound excludes. Clustering does not query point
+//! by point: it walks pairs of cells ([`NeighbourIndex::cell_pairs_within`]), bounding each pair
+//! as a whole and each member by its measured position along the line between the centroids.
 //!
 //! Exactness is bit-for-bit, not approximate. Members are stored "structure of arrays" in blocks
 //! of [`LANES`] points, and the kernel gives each point its own SIMD lane, summing `(q_i - p_i)²`
@@ -52,8 +56,11 @@ const KMEANS_ROUNDS: usize = 2;
 /// Sample size for k-means, per cell.
 const SAMPLE_PER_CELL: usize = 4;
 const SEED: u64 = 0x6b69_7468; // "kith"
+/// Radius within which one k-means seed covers the faces around it: the same-person threshold
+/// of the embedding's scale. Only affects speed.
+const LEADER_RADIUS: f32 = 0.6;
 
-/// Largest number of cells for which the cell x cell matrices are kept (2 x 64 MiB).
+/// Most cells a partition has, which keeps the two cell x cell matrices within 2 x 64 MiB.
 const MAX_MATRIX_CELLS: usize = 4096;
 /// Relative slack on pruning bounds. Distances computed in f32 are within ~1e-5 (relative) of the
 /// true ones; a bound that is off by less than this never wrongly discards a point.
@@ -198,10 +205,10 @@ pub struct NeighbourIndex {
     point_slot: Vec<u32>,
     /// Cell of each point.
     point_cell: Vec<u32>,
-    /// Centroid-centroid distances, row-major, cells x cells (empty above [`MAX_MATRIX_CELLS`]).
+    /// Centroid-centroid distances, row-major, cells x cells.
     centre_gaps: Vec<f32>,
-    /// `floors[a * cells + b]`: smallest distance from a member of cell b to centroid a, empty
-    /// above [`MAX_MATRIX_CELLS`]. Row a is what a query whose home is a reads, so it is contiguous.
+    /// `floors[a * cells + b]`: smallest distance from a member of cell b to centroid a. Row a is
+    /// what a query whose home is a reads, so it is contiguous.
     floors: Vec<f32>,
 }
 
@@ -210,13 +217,18 @@ impl NeighbourIndex {
         Self::build_with_cells(points, cell_count(points.len()))
     }
 
-    /// build() with about `cells` cells (a tuning knob; results never depend on it).
+    /// build() with about `cells` cells (a tuning knob; results never depend on it), at most
+    /// [`MAX_MATRIX_CELLS`].
     pub fn build_with_cells(points: &[Embedding], cells: usize) -> Self {
         if points.is_empty() {
             return Self::default();
         }
-        let mut centroids = kmeans_centroids(points, cells.clamp(1, points.len()));
-        let mut assignment = assign(points, &Blocks::from_points(&centroids), centroids.len());
+        let mut centroids = kmeans_centroids(
+            points,
+            cells.clamp(1, points.len()).min(MAX_MATRIX_CELLS * 3 / 4),
+        );
+        let mut assignment = assign(points, &centroids);
+        adopt_strays(points, &mut centroids, &mut assignment);
         for _ in 0..SPLIT_ROUNDS {
             split_wide_cells(points, &mut centroids, &mut assignment);
         }
@@ -338,25 +350,6 @@ impl NeighbourIndex {
         count
     }
 
-    /// Calls `visit(index, squared distance)` for every point within `radius` of point `index`
-    /// (itself included), in no particular order.
-    pub(crate) fn for_each_within_point(
-        &self,
-        index: usize,
-        radius: f32,
-        mut visit: impl FnMut(usize, f32),
-    ) {
-        self.visit_within(
-            &self.point(index),
-            radius,
-            Some(self.first_cell(index)),
-            |point, squared| {
-                visit(point, squared);
-                ControlFlow::Continue(())
-            },
-        );
-    }
-
     /// Visits every point within `radius` of `query` until `visit` breaks; `first_cell` is
     /// scanned first (the query's own cell, where early exits are likeliest).
     fn visit_within(
@@ -400,10 +393,10 @@ impl NeighbourIndex {
         }
     }
 
-    /// [`hyperplane_bound`] between cell `c` and the query's home cell (0 without the matrices).
+    /// [`hyperplane_bound`] between cell `c` and the query's home cell.
     fn plane_bound(&self, c: usize, to_c: f32, home: usize, to_home: f32) -> f32 {
         let k = self.cells.len();
-        if c == home || self.floors.is_empty() {
+        if c == home {
             return 0.0;
         }
         let gap = self.centre_gaps[home * k + c];
@@ -494,10 +487,8 @@ impl NeighbourIndex {
             kept_members.push(members);
         }
         index.centroids = Blocks::from_points(&kept_centroids);
-        if kept_centroids.len() <= MAX_MATRIX_CELLS {
-            index.centre_gaps = centre_gaps(&kept_centroids, &index.centroids);
-            index.floors = floors(points, &kept_members, &index.centroids);
-        }
+        index.centre_gaps = centre_gaps(&kept_centroids, &index.centroids);
+        index.floors = floors(points, &kept_members, &kept_centroids);
         index
     }
 
@@ -525,6 +516,141 @@ impl NeighbourIndex {
             len: members.len(),
             radius: members.last().map_or(0.0, |m| m.0),
         });
+    }
+
+    /// The points of cell `c`.
+    pub(crate) fn cell_points(&self, c: usize) -> impl Iterator<Item = usize> + '_ {
+        let cell = &self.cells[c];
+        self.slot_point[cell.first..cell.first + cell.len]
+            .iter()
+            .map(|&p| p as usize)
+    }
+
+    /// Cell pairs `(a, b)`, `a <= b`, whose members may lie within `radius` of each other: every
+    /// cell with itself first, then the others nearest first (by centroid distance), so that a
+    /// caller joining neighbours sees the pairs most likely to matter early.
+    pub(crate) fn cell_pairs_within(&self, radius: f32) -> Vec<(u32, u32)> {
+        let k = self.cells.len();
+        let mut cross: Vec<(f32, u32, u32)> = (0..k)
+            .into_par_iter()
+            .flat_map_iter(|a| {
+                (a + 1..k)
+                    .filter(move |&b| self.pair_bound(a, b) <= radius)
+                    .map(move |b| (self.centre_gaps[a * k + b], a as u32, b as u32))
+            })
+            .collect();
+        cross.par_sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+        (0..k as u32)
+            .map(|c| (c, c))
+            .chain(cross.into_iter().map(|(_, a, b)| (a, b)))
+            .collect()
+    }
+
+    /// A lower bound on the distance between any member of cell `a` and any member of cell `b`:
+    /// the better of the triangle bound between the two balls and the hyperplane bound along the
+    /// line through both centroids (see [`hyperplane_bound`]), with rounding allowances.
+    fn pair_bound(&self, a: usize, b: usize) -> f32 {
+        let k = self.cells.len();
+        let gap = self.centre_gaps[a * k + b];
+        let (ra, rb) = (self.cells[a].radius, self.cells[b].radius);
+        let triangle = gap - ra - rb - slack(gap, ra + rb);
+        if gap <= 0.0 {
+            return triangle;
+        }
+        // Members of a are at least floor_a from centroid b, members of b floor_b from centroid a.
+        let floor_a = self.floors[b * k + a];
+        let floor_b = self.floors[a * k + b];
+        let (fa, fb) = (floor_a * floor_a, floor_b * floor_b);
+        let (ra2, rb2) = (ra * ra, rb * rb);
+        let separation = ((fa - ra2) - (rb2 - fb)) / (2.0 * gap);
+        let rounding = PRUNE_SLACK * (fa + ra2 + rb2 + fb) / (2.0 * gap) + 1e-6;
+        triangle.max(separation - rounding)
+    }
+
+    /// Calls `visit(i, j)` for every pair of points within `radius` (inclusive, bit-exact), `i` in
+    /// cell `a` and `j` in cell `b`, each unordered pair once (inside one cell, `i` is the member
+    /// nearer the centroid). Points `i` for which `skip(i)` holds are left out.
+    pub(crate) fn for_each_pair_within(
+        &self,
+        a: usize,
+        b: usize,
+        radius: f32,
+        skip: impl Fn(usize) -> bool,
+        mut visit: impl FnMut(usize, usize),
+    ) {
+        if radius.is_nan() || radius < 0.0 {
+            return;
+        }
+        let limit = radius * radius;
+        let cell_a = &self.cells[a];
+        if a == b {
+            for slot in cell_a.first..cell_a.first + cell_a.len {
+                let i = self.slot_point[slot] as usize;
+                if skip(i) {
+                    continue;
+                }
+                let query = self.members.get(slot / LANES, slot % LANES);
+                let to_a = self.slot_centre_distance[slot];
+                let _ = self.scan_cell(&query, a, to_a, radius, limit, |j, _| {
+                    if self.point_slot[j] as usize > slot {
+                        visit(i, j);
+                    }
+                    ControlFlow::Continue(())
+                });
+            }
+            return;
+        }
+        // Coordinates along the line between the two centroids, h(x) = (d(x, cb)² - d(x, ca)²) /
+        // (2 gap), give d(p, q) >= h(p) - h(q) (see [`hyperplane_bound`]). Here both sides are
+        // measured, not bounded: the largest h over b's members against each member of a.
+        let gap = self.centre_gaps[a * self.cells.len() + b];
+        let cell_b = &self.cells[b];
+        let a_to_b = self.member_distances(a, b);
+        let b_to_a = self.member_distances(b, a);
+        let b_to_b = &self.slot_centre_distance[cell_b.first..cell_b.first + cell_b.len];
+        let (mut top, mut scale) = (f32::NEG_INFINITY, 0.0f32);
+        for (&to_b, &to_a) in b_to_b.iter().zip(&b_to_a) {
+            let (sb, sa) = (to_b * to_b, to_a * to_a);
+            top = top.max(sb - sa);
+            scale = scale.max(sb + sa);
+        }
+        for (offset, &to_b) in a_to_b.iter().enumerate() {
+            let slot = cell_a.first + offset;
+            let i = self.slot_point[slot] as usize;
+            if skip(i) || cannot_reach(cell_b, to_b, radius) {
+                continue;
+            }
+            let to_a = self.slot_centre_distance[slot];
+            if gap > 0.0 {
+                let (sb, sa) = (to_b * to_b, to_a * to_a);
+                let separation = ((sb - sa) - top) / (2.0 * gap);
+                let rounding = PRUNE_SLACK * (sb + sa + scale) / (2.0 * gap) + 1e-6;
+                if separation - rounding > radius {
+                    continue;
+                }
+            }
+            let query = self.members.get(slot / LANES, slot % LANES);
+            let _ = self.scan_cell(&query, b, to_b, radius, limit, |j, _| {
+                visit(i, j);
+                ControlFlow::Continue(())
+            });
+        }
+    }
+
+    /// Distances from the members of cell `c` to the centroid of cell `to`, 16 at a time (cells
+    /// start on a block boundary), rounded: for bounds only.
+    fn member_distances(&self, c: usize, to: usize) -> Vec<f32> {
+        let cell = &self.cells[c];
+        let centre = self.centroids.get(to / LANES, to % LANES);
+        let mut lanes = [0.0f32; LANES];
+        let mut out = Vec::with_capacity(cell.len + LANES);
+        for block in cell.first / LANES..(cell.first + cell.len).div_ceil(LANES) {
+            self.members
+                .squared_distances(&centre, block, f32::INFINITY, &mut lanes);
+            out.extend(lanes.iter().map(|s| s.sqrt()));
+        }
+        out.truncate(cell.len);
+        out
     }
 }
 
@@ -556,29 +682,45 @@ fn hyperplane_bound(cell: &Cell, to_b: f32, to_a: f32, gap: f32, floor: f32) -> 
     separation - rounding
 }
 
-/// Per centroid a and cell b, the smallest member-to-a distance (see [`NeighbourIndex::floors`]).
-fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &Blocks) -> Vec<f32> {
+/// Per centroid a and cell b, the smallest member-to-a distance (see [`NeighbourIndex::floors`]),
+/// from matrix products, lowered by an allowance for their rounding so that it stays a floor.
+fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &[Embedding]) -> Vec<f32> {
     let k = members.len();
+    let product = CentroidProduct::new(centroids);
+    // Several cells per product, so that packing the centroids is paid for by many rows.
     let rows: Vec<Vec<f32>> = members
-        .par_iter()
-        .map(|cell| {
-            let mut row = vec![f32::INFINITY; centroids.len() * LANES];
-            let mut lanes = [0.0f32; LANES];
-            for &(_, p) in cell {
-                for b in 0..centroids.len() {
-                    centroids.squared_distances(&points[p as usize], b, f32::INFINITY, &mut lanes);
-                    for (m, &s) in row[b * LANES..(b + 1) * LANES].iter_mut().zip(&lanes) {
-                        *m = m.min(s);
+        .par_chunks(PRODUCT_ROWS / CELL_SIZE)
+        .flat_map_iter(|cells| {
+            let cell_points: Vec<Embedding> = cells
+                .iter()
+                .flatten()
+                .map(|&(_, p)| points[p as usize])
+                .collect();
+            let dots = product.dots(&cell_points);
+            let mut dot_rows = cell_points.iter().zip(dots.rows());
+            cells
+                .iter()
+                .map(|cell| {
+                    let mut row = vec![f32::INFINITY; k];
+                    for (point, dots) in dot_rows.by_ref().take(cell.len()) {
+                        let norm: f32 = point.iter().map(|x| x * x).sum();
+                        for ((m, &dot), &c_norm) in row.iter_mut().zip(dots).zip(&product.norms) {
+                            // 128-term dot products are within ~1e-5 (relative) of exact.
+                            let sum = norm + c_norm;
+                            *m = m.min(sum - 2.0 * dot - PRODUCT_ROUNDING * sum);
+                        }
                     }
-                }
-            }
-            row.truncate(k);
-            row.iter().map(|s| s.sqrt()).collect()
+                    row.iter().map(|s| s.max(0.0).sqrt()).collect::<Vec<f32>>()
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     // rows[b][a] -> floors[a * k + b]
     (0..k * k).map(|i| rows[i % k][i / k]).collect()
 }
+
+/// Relative rounding allowance for squared distances from matrix products.
+const PRODUCT_ROUNDING: f32 = 1e-5;
 
 /// Index of the smallest distance.
 fn nearest_of(distances: &[f32]) -> usize {
@@ -589,12 +731,9 @@ fn nearest_of(distances: &[f32]) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
-/// Centroid-centroid distance matrix, or nothing when it would be too large.
+/// Centroid-centroid distance matrix.
 fn centre_gaps(centroids: &[Embedding], blocks: &Blocks) -> Vec<f32> {
     let k = centroids.len();
-    if k > MAX_MATRIX_CELLS {
-        return Vec::new();
-    }
     let rows: Vec<Vec<f32>> = centroids
         .par_iter()
         .map(|c| {
@@ -742,30 +881,67 @@ fn mean_of(points: &[Embedding], members: &[usize]) -> Embedding {
 }
 
 /// Nearest centroid of each point, in parallel.
-fn assign(points: &[Embedding], centroids: &Blocks, count: usize) -> Vec<Assigned> {
+/// Each point's nearest centroid, with the bit-exact distance to it. The choice is made on
+/// rounded distances from a matrix product (a near-tie may go either way, which only changes
+/// the partition, never a result); the distance kept is then computed exactly, since the ring
+/// bound relies on it.
+fn assign(points: &[Embedding], centroids: &[Embedding]) -> Vec<Assigned> {
+    let product = CentroidProduct::new(centroids);
     points
-        .par_iter()
-        .map(|p| nearest_centroid(p, centroids, count))
+        .par_chunks(PRODUCT_ROWS)
+        .flat_map_iter(|chunk| {
+            let dots = product.dots(chunk);
+            chunk
+                .iter()
+                .zip(dots.rows())
+                .map(|(point, row)| {
+                    // |p - c|² = |p|² + |c|² - 2 p·c, and |p|² is the same for every c.
+                    let (mut best, mut cell) = (f32::INFINITY, 0);
+                    for (c, (&dot, &norm)) in row.iter().zip(&product.norms).enumerate() {
+                        let key = norm - 2.0 * dot;
+                        if key < best {
+                            (best, cell) = (key, c);
+                        }
+                    }
+                    Assigned {
+                        cell: cell as u32,
+                        distance: squared_distance(point, &centroids[cell]).sqrt(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
-fn nearest_centroid(point: &Embedding, centroids: &Blocks, count: usize) -> Assigned {
-    let mut best = (f32::INFINITY, 0u32);
-    let mut lanes = [0.0f32; LANES];
-    for b in 0..centroids.len() {
-        // A block whose sums all pass the best so far cannot hold a nearer centroid.
-        if !centroids.squared_distances(point, b, best.0, &mut lanes) {
-            continue;
-        }
-        for (lane, &squared) in lanes.iter().enumerate().take(count - b * LANES) {
-            if squared < best.0 {
-                best = (squared, (b * LANES + lane) as u32);
-            }
-        }
+/// Rows of points per matrix product.
+const PRODUCT_ROWS: usize = 512;
+
+/// Centroids laid out for matrix products with points (`p·c` for many p and c at once, by
+/// ndarray's blocked SIMD kernel, several times faster than one distance at a time).
+struct CentroidProduct {
+    transposed: ndarray::Array2<f32>,
+    norms: Vec<f32>,
+}
+
+impl CentroidProduct {
+    fn new(centroids: &[Embedding]) -> Self {
+        let transposed =
+            ndarray::Array2::from_shape_fn((EMBEDDING_DIM, centroids.len()), |(i, c)| {
+                centroids[c][i]
+            });
+        let norms = centroids
+            .iter()
+            .map(|c| c.iter().map(|x| x * x).sum())
+            .collect();
+        Self { transposed, norms }
     }
-    Assigned {
-        cell: best.1,
-        distance: best.0.sqrt(),
+
+    /// `rows x centroids` dot products.
+    fn dots(&self, rows: &[Embedding]) -> ndarray::Array2<f32> {
+        let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+        let rows = ndarray::ArrayView2::from_shape((rows.len(), EMBEDDING_DIM), &flat)
+            .expect("a row per embedding");
+        rows.dot(&self.transposed)
     }
 }
 
@@ -773,13 +949,13 @@ fn nearest_centroid(point: &Embedding, centroids: &Blocks, count: usize) -> Assi
 /// be good enough to prune; correctness never depends on it.
 fn kmeans_centroids(points: &[Embedding], k: usize) -> Vec<Embedding> {
     let sample = sample_points(points, (k * SAMPLE_PER_CELL).max(k));
-    let mut centroids: Vec<Embedding> = sample[..k].iter().map(|&i| points[i]).collect();
+    let mut centroids: Vec<Embedding> = seeds(points, &sample, k)
+        .into_iter()
+        .map(|i| points[i])
+        .collect();
     for _ in 0..KMEANS_ROUNDS {
-        let blocks = Blocks::from_points(&centroids);
-        let assigned: Vec<Assigned> = sample
-            .par_iter()
-            .map(|&i| nearest_centroid(&points[i], &blocks, k))
-            .collect();
+        let members: Vec<Embedding> = sample.iter().map(|&i| points[i]).collect();
+        let assigned = assign(&members, &centroids);
         update_means(points, &sample, &assigned, &mut centroids);
     }
     centroids
@@ -807,6 +983,82 @@ fn update_means(
                 *x = (s / count as f64) as f32;
             }
         }
+    }
+}
+
+/// `k` seeds for k-means from `sample`: first "leaders", each sampled point farther than
+/// [`LEADER_RADIUS`] from every leader so far, so that every person gets a seed however few faces
+/// it has (random seeds land on persons in proportion to their faces, leaving small persons to
+/// share a cell with a neighbour, and mixed cells defeat pruning); then the other sampled points
+/// in order, which go mostly to the large persons, in proportion to their size.
+fn seeds(points: &[Embedding], sample: &[usize], k: usize) -> Vec<usize> {
+    let limit = LEADER_RADIUS * LEADER_RADIUS;
+    let mut leaders = Blocks::default();
+    let mut chosen = Vec::with_capacity(k);
+    let mut is_leader = vec![false; sample.len()];
+    let mut lanes = [0.0f32; LANES];
+    for (position, &i) in sample.iter().enumerate() {
+        if chosen.len() >= k {
+            break;
+        }
+        let covered = (0..leaders.len()).any(|b| {
+            leaders.squared_distances(&points[i], b, limit, &mut lanes)
+                && lanes.iter().any(|&s| s <= limit)
+        });
+        if !covered {
+            if chosen.len() % LANES == 0 {
+                leaders.push_padding_block();
+            }
+            leaders.set(chosen.len() / LANES, chosen.len() % LANES, &points[i]);
+            chosen.push(i);
+            is_leader[position] = true;
+        }
+    }
+    let rest = sample
+        .iter()
+        .zip(&is_leader)
+        .filter(|(_, &leader)| !leader)
+        .map(|(&i, _)| i);
+    chosen.extend(rest.take(k - chosen.len()));
+    chosen
+}
+
+/// Gives cells of their own to points farther than [`LEADER_RADIUS`] from their centroid: faces of
+/// persons the k-means sample missed, which would otherwise widen a neighbour's cell. Each such
+/// point joins the first new cell whose first member is within the radius, or starts one.
+fn adopt_strays(points: &[Embedding], centroids: &mut Vec<Embedding>, assignment: &mut [Assigned]) {
+    let limit = LEADER_RADIUS * LEADER_RADIUS;
+    let first_new = centroids.len();
+    let mut leaders = Blocks::default();
+    let mut lanes = [0.0f32; LANES];
+    for (i, assigned) in assignment.iter_mut().enumerate() {
+        if assigned.distance <= LEADER_RADIUS {
+            continue;
+        }
+        let point = &points[i];
+        let count = centroids.len() - first_new;
+        let near = (0..leaders.len()).find_map(|b| {
+            leaders.squared_distances(point, b, limit, &mut lanes);
+            (0..LANES.min(count - b * LANES))
+                .find(|&lane| lanes[lane] <= limit)
+                .map(|lane| b * LANES + lane)
+        });
+        let cell = match near {
+            Some(leader) => first_new + leader,
+            None if centroids.len() < MAX_MATRIX_CELLS => {
+                if count % LANES == 0 {
+                    leaders.push_padding_block();
+                }
+                leaders.set(count / LANES, count % LANES, point);
+                centroids.push(*point);
+                centroids.len() - 1
+            }
+            None => continue,
+        };
+        *assigned = Assigned {
+            cell: cell as u32,
+            distance: squared_distance(point, &centroids[cell]).sqrt(),
+        };
     }
 }
 
