@@ -69,8 +69,9 @@ pub struct ModelDir {
 
 impl ModelDir {
     /// Finds the models folder, in this order: `explicit` (the `--models` flag), `$KITH_MODELS`,
-    /// `models/` next to the executable, the platform data directory, the installed share
-    /// directory, and finally the source tree this binary was built from.
+    /// `models/` next to the executable (in a macOS .app also `Contents/Resources/models`), the
+    /// platform data directory, the installed share directory, and finally the source tree this
+    /// binary was built from.
     pub fn locate(explicit: Option<&Path>) -> Result<Self, ModelError> {
         let candidates = Self::candidates(explicit);
         for dir in &candidates {
@@ -101,6 +102,12 @@ impl ModelDir {
             .and_then(|exe| exe.parent().map(Path::to_path_buf))
         {
             dirs.push(exe_dir.join("models"));
+            // In a macOS .app the executable sits in Contents/MacOS and data belongs in
+            // Contents/Resources, the part of the bundle that code signing seals as resources.
+            #[cfg(target_os = "macos")]
+            if let Some(contents) = exe_dir.parent() {
+                dirs.push(contents.join("Resources").join("models"));
+            }
         }
         if let Some(project) = crate::paths::project_dirs() {
             dirs.push(project.data_dir().join("models"));

@@ -23,6 +23,9 @@ use crate::vision::DeviceChoice;
 /// still opens so that an existing library can be browsed.
 pub const FALLBACK_TAU: f32 = 0.6;
 
+/// The window and taskbar icon, rendered from `assets/icon/kith.svg` by `assets/icon/generate`.
+const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../assets/icon/kith-128.png");
+
 /// Opens the main window on the catalog at `catalog_path` and runs until it is closed.
 pub fn run(
     catalog_path: PathBuf,
@@ -38,10 +41,16 @@ pub fn run(
             FALLBACK_TAU
         }
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Kith")
+        .with_inner_size([1100.0, 750.0]);
+    match eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        // A missing icon is cosmetic: open the window with the desktop's default one.
+        Err(err) => tracing::warn!(%err, "the window icon could not be decoded"),
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Kith")
-            .with_inner_size([1100.0, 750.0]),
+        viewport,
         // Window size and position are remembered by eframe's persistence.
         persist_window: true,
         ..Default::default()
