@@ -479,3 +479,56 @@ fn suggested_merges_are_answered_different_or_same() {
         faces.len()
     );
 }
+
+#[test]
+fn hiding_a_person_takes_them_off_the_grid_until_shown_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let sheldon = person_of(&reopen(&path), "sheldon");
+    let label = format!("Unnamed #{sheldon}");
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, &label);
+    harness.get_by_label("Hide person").click();
+    harness.run();
+    let hidden = |path: &Path| {
+        reopen(path)
+            .person(sheldon)
+            .expect("read")
+            .expect("person")
+            .hidden
+    };
+    assert!(hidden(&path));
+
+    harness.get_by_label("Back").click();
+    harness.run();
+    assert!(harness.query_by_label(&label).is_none());
+    harness.get_by_label("Show hidden people").click();
+    harness.run();
+    open_person(&mut harness, &format!("{label} (hidden)"));
+    harness.get_by_label("Show again").click();
+    harness.run();
+    assert!(!hidden(&path));
+}
+
+#[test]
+fn unreadable_files_are_listed_with_their_reasons() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).expect("mkdir");
+    std::fs::write(photos.join("notes.jpg"), b"a shopping list, not a photo").expect("write");
+    std::fs::write(photos.join("empty.png"), b"").expect("write");
+    common::scan(&mut reopen(&path), &photos);
+
+    let mut harness = harness(&path);
+    harness.get_by_label("Unreadable files (2)").click();
+    harness.run();
+    assert_eq!(harness.state().view(), View::Problems);
+    assert!(harness
+        .query_by_label_contains("2 files could not be read")
+        .is_some());
+    for name in ["notes.jpg", "empty.png"] {
+        assert!(harness.query_by_label_contains(name).is_some(), "{name}");
+    }
+}

@@ -11,6 +11,7 @@ use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
 use crate::gui::views::people::PeopleView;
 use crate::gui::views::person::PersonView;
+use crate::gui::views::problems::ProblemsView;
 use crate::gui::views::search::SearchView;
 use crate::gui::views::ViewCtx;
 use crate::vision::DeviceChoice;
@@ -22,6 +23,7 @@ pub enum View {
     Person(i64),
     Search,
     Merges,
+    Problems,
 }
 
 /// Something the user asked for; views produce these, [`KithApp::apply`] carries them out.
@@ -45,6 +47,10 @@ pub enum Action {
     },
     Split(Vec<i64>),
     Ignore(Vec<i64>),
+    Hide {
+        person: i64,
+        hidden: bool,
+    },
     SetCover {
         person: i64,
         face: i64,
@@ -65,6 +71,7 @@ pub struct KithApp {
     person: PersonView,
     search: SearchView,
     merges: MergesView,
+    problems: ProblemsView,
     thumbs: Thumbnails,
     faces: FaceIndex,
     scan: Option<ScanJob>,
@@ -86,6 +93,7 @@ impl KithApp {
             person: PersonView::default(),
             search: SearchView::default(),
             merges: MergesView,
+            problems: ProblemsView::default(),
             thumbs: Thumbnails::default(),
             faces: FaceIndex::Stale,
             scan: None,
@@ -160,6 +168,7 @@ impl KithApp {
                 View::Person(_) => self.person.ui(ui, &mut ctx),
                 View::Search => self.search.ui(ui, &mut ctx),
                 View::Merges => self.merges.ui(ui, &mut ctx),
+                View::Problems => self.problems.ui(ui),
             }
         });
 
@@ -199,6 +208,17 @@ impl KithApp {
                 .clicked()
             {
                 actions.push(Action::Show(View::Merges));
+            }
+            let problems = self.problems.count();
+            if problems > 0
+                && ui
+                    .selectable_label(
+                        self.view == View::Problems,
+                        format!("Unreadable files ({problems})"),
+                    )
+                    .clicked()
+            {
+                actions.push(Action::Show(View::Problems));
             }
             ui.separator();
             if ui.button("Undo").on_hover_text("Ctrl+Z").clicked() {
@@ -319,6 +339,16 @@ impl KithApp {
                 .iter()
                 .try_for_each(|f| self.catalog.ignore_face(*f, true))
                 .map(|()| Some(format!("{} faces ignored", faces.len()))),
+            Action::Hide { person, hidden } => self.catalog.hide_person(person, hidden).map(|()| {
+                Some(
+                    if hidden {
+                        "Person hidden"
+                    } else {
+                        "Person shown again"
+                    }
+                    .to_string(),
+                )
+            }),
             Action::SetCover { person, face } => self
                 .catalog
                 .set_cover(person, face)
@@ -348,8 +378,13 @@ impl KithApp {
 
     /// Re-reads what the current view shows.
     fn reload(&mut self) {
+        if let Err(err) = self.problems.reload(&self.catalog) {
+            tracing::warn!(%err, "cannot read the scan errors");
+        }
         let result = match self.view {
-            View::People | View::Search | View::Merges => self.people.reload(&self.catalog),
+            View::People | View::Search | View::Merges | View::Problems => {
+                self.people.reload(&self.catalog)
+            }
             View::Person(id) => match self.person.load(&self.catalog, id) {
                 Ok(true) => Ok(()),
                 // Merged away or emptied: back to everyone.

@@ -1,10 +1,12 @@
-//! One struct per screen (people, person, search, suggested merges) plus the nearest-faces panel. Views read the
+//! One struct per screen (people, person, search, suggested merges, unreadable files) plus the
+//! nearest-faces panel. Views read the
 //! catalog to draw and report what the user asked for as [`Action`]s; the app applies them.
 
 pub mod merges;
 pub mod neighbours;
 pub mod people;
 pub mod person;
+pub mod problems;
 pub mod search;
 
 use crate::catalog::Catalog;

@@ -1,5 +1,5 @@
-//! The people grid: everyone with a cover face, name and counts, a filter, ctrl-click
-//! multi-selection with "Merge selected", and a click to open a person.
+//! The people grid: everyone with a cover face, name and counts, a filter, hidden people on
+//! request, ctrl-click multi-selection with "Merge selected", and a click to open a person.
 
 use crate::catalog::{Catalog, CatalogError, PersonSummary};
 use crate::gui::app::{Action, View};
@@ -17,11 +17,13 @@ pub struct PeopleView {
     filter: String,
     /// Selected person ids in click order; the first named one is the merge target.
     selected: Vec<i64>,
+    /// Also list the people the user hid.
+    show_hidden: bool,
 }
 
 impl PeopleView {
     pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
-        self.persons = catalog.persons(false)?;
+        self.persons = catalog.persons(self.show_hidden)?;
         self.selected
             .retain(|id| self.persons.iter().any(|p| p.id == *id));
         Ok(())
@@ -50,6 +52,12 @@ impl PeopleView {
             ui.add(egui::TextEdit::singleline(&mut self.filter).hint_text("Filter by name"))
                 .accessible_name("Filter people");
             ui.label(format!("{} people", self.persons.len()));
+            if ui
+                .checkbox(&mut self.show_hidden, "Show hidden people")
+                .changed()
+            {
+                ctx.actions.push(Action::Show(View::People));
+            }
             ui.separator();
             let can_merge = self.selected.len() >= 2;
             let merge = ui
@@ -122,7 +130,11 @@ fn card(
     person: &PersonSummary,
     selected: bool,
 ) -> Option<bool> {
-    let label = person.label();
+    let label = if person.hidden {
+        format!("{} (hidden)", person.label())
+    } else {
+        person.label()
+    };
     let inner = ui.allocate_ui(egui::vec2(CARD_WIDTH, CARD_HEIGHT), |ui| {
         ui.set_width(CARD_WIDTH - 8.0);
         ui.vertical_centered(|ui| {

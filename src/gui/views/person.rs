@@ -87,6 +87,17 @@ impl PersonView {
                 "{} faces in {} photos",
                 person.faces, person.photos
             ));
+            let (label, hint) = if person.hidden {
+                ("Show again", "List this person among everyone again")
+            } else {
+                ("Hide person", "Leave this person out of the people list")
+            };
+            if ui.button(label).on_hover_text(hint).clicked() {
+                ctx.actions.push(Action::Hide {
+                    person: person.id,
+                    hidden: !person.hidden,
+                });
+            }
         });
     }
 
