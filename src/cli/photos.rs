@@ -257,6 +257,7 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
     let prepared = kith::bench::prepare_folder(folder, &photos_dir, megapixels, copies)?;
     let mut catalog = Catalog::open(&work.path().join("bench.sqlite"))?;
     let cancel = AtomicBool::new(false);
+    let sampler = kith::bench::GpuSampler::start();
     let summary = scan_with_progress(
         &mut catalog,
         &analyzer,
@@ -269,6 +270,7 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
         &summary,
         prepared,
         vision::device::describe(analyzer.device()),
+        sampler.and_then(kith::bench::GpuSampler::finish),
     );
     cli.emit(&report, |r| print!("{r}"))
 }
