@@ -27,10 +27,11 @@ pub enum DeviceError {
         name: &'static str,
         feature: &'static str,
     },
-    #[error("{name} device could not be opened: {source}")]
+    // Not a `source`: the reason is part of the message, which `{:#}` would otherwise print twice.
+    #[error("{name} device could not be opened: {reason}")]
     Unavailable {
         name: String,
-        source: candle_core::Error,
+        reason: candle_core::Error,
     },
 }
 
@@ -129,9 +130,9 @@ fn open_cuda(ordinal: usize) -> Result<Device, DeviceError> {
             feature: "cuda",
         });
     }
-    Device::new_cuda(ordinal).map_err(|source| DeviceError::Unavailable {
+    Device::new_cuda(ordinal).map_err(|reason| DeviceError::Unavailable {
         name: format!("cuda:{ordinal}"),
-        source,
+        reason,
     })
 }
 
@@ -142,9 +143,9 @@ fn open_metal() -> Result<Device, DeviceError> {
             feature: "metal",
         });
     }
-    Device::new_metal(0).map_err(|source| DeviceError::Unavailable {
+    Device::new_metal(0).map_err(|reason| DeviceError::Unavailable {
         name: "metal".to_string(),
-        source,
+        reason,
     })
 }
 
