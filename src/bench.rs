@@ -1,7 +1,12 @@
-//! Scan benchmarks: preparing a folder of photos at a chosen size, and the report `kith bench` prints.
+//! Scan benchmarks: preparing a folder of photos at a chosen size, sampling the GPU's load while
+//! the scan runs, and the report `kith bench` prints.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
@@ -96,6 +101,76 @@ pub fn prepare_folder(
     })
 }
 
+/// How busy the GPU was during a benchmark, from `nvidia-smi` samples.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct GpuLoad {
+    pub mean_utilisation_percent: f64,
+    pub peak_memory_mib: f64,
+    pub samples: usize,
+}
+
+/// Samples `nvidia-smi` twice a second on its own thread until [`GpuSampler::finish`].
+pub struct GpuSampler {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<Vec<(f64, f64)>>,
+}
+
+impl GpuSampler {
+    /// Starts sampling, or `None` where `nvidia-smi` cannot be run (no NVIDIA driver).
+    pub fn start() -> Option<Self> {
+        query_gpu()?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(500))
+            {
+                samples.extend(query_gpu());
+            }
+            samples
+        });
+        Some(Self { stop, thread })
+    }
+
+    /// Stops sampling; `None` if no sample was taken.
+    pub fn finish(self) -> Option<GpuLoad> {
+        drop(self.stop);
+        let samples = self.thread.join().ok()?;
+        if samples.is_empty() {
+            return None;
+        }
+        let n = samples.len() as f64;
+        Some(GpuLoad {
+            mean_utilisation_percent: samples.iter().map(|s| s.0).sum::<f64>() / n,
+            peak_memory_mib: samples.iter().map(|s| s.1).fold(0.0, f64::max),
+            samples: samples.len(),
+        })
+    }
+}
+
+/// (utilisation %, memory used MiB) of the busiest GPU, or `None` if `nvidia-smi` fails.
+fn query_gpu() -> Option<(f64, f64)> {
+    let out = Command::new("nvidia-smi")
+        .args([
+            "--query-gpu=utilization.gpu,memory.used",
+            "--format=csv,noheader,nounits",
+        ])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())?;
+    busiest_gpu(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The busiest GPU's line of `nvidia-smi` CSV; lines reading `[N/A]` (e.g. MIG slices) are skipped.
+fn busiest_gpu(csv: &str) -> Option<(f64, f64)> {
+    csv.lines()
+        .filter_map(|line| {
+            let (util, mem) = line.split_once(',')?;
+            Some((util.trim().parse().ok()?, mem.trim().parse().ok()?))
+        })
+        .max_by(|a: &(f64, f64), b| a.0.total_cmp(&b.0))
+}
+
 /// Throughput and per-stage cost of one benchmark scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -113,10 +188,17 @@ pub struct Report {
     pub detect_align_ms: f64,
     pub embed_ms: f64,
     pub store_ms: f64,
+    /// `None` where `nvidia-smi` is not available.
+    pub gpu: Option<GpuLoad>,
 }
 
 impl Report {
-    pub fn new(summary: &ScanSummary, prepared: Prepared, device: String) -> Self {
+    pub fn new(
+        summary: &ScanSummary,
+        prepared: Prepared,
+        device: String,
+        gpu: Option<GpuLoad>,
+    ) -> Self {
         let n = summary.photos.max(1) as f64;
         let s = summary.stages;
         Self {
@@ -133,6 +215,7 @@ impl Report {
             detect_align_ms: s.detect_ms / n,
             embed_ms: s.embed_ms / n,
             store_ms: s.store_ms / n,
+            gpu,
         }
     }
 }
@@ -156,7 +239,15 @@ impl fmt::Display for Report {
         writeln!(f, "| decode ms/photo (parallel) | {:.1} |", self.decode_ms)?;
         writeln!(f, "| detect+align ms/photo | {:.1} |", self.detect_align_ms)?;
         writeln!(f, "| embed ms/photo | {:.1} |", self.embed_ms)?;
-        writeln!(f, "| store ms/photo | {:.1} |", self.store_ms)
+        writeln!(f, "| store ms/photo | {:.1} |", self.store_ms)?;
+        match self.gpu {
+            Some(g) => writeln!(
+                f,
+                "| GPU utilisation (nvidia-smi) | {:.0}% mean, {:.0} MiB peak, {} samples |",
+                g.mean_utilisation_percent, g.peak_memory_mib, g.samples
+            ),
+            None => writeln!(f, "| GPU utilisation (nvidia-smi) | n/a |"),
+        }
     }
 }
 
@@ -236,4 +327,16 @@ pub fn search_latency(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_busiest_gpu_from_nvidia_smi_csv() {
+        let csv = "3, 512\n87, 20313\n[N/A], 1024\n";
+        assert_eq!(busiest_gpu(csv), Some((87.0, 20313.0)));
+        assert_eq!(busiest_gpu("[N/A], [N/A]\n"), None);
+    }
 }

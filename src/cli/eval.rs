@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, command: &EvalCommand) -> Result<()> {
         &mut catalog,
         &analyzer,
         &root,
-        &ScanOptions::default(),
+        &ScanOptions::for_device(analyzer.device()),
         &AtomicBool::new(false),
         &mut |_| {},
     )?;

@@ -50,13 +50,7 @@ pub enum PhotoCommand {
 
 pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
     match command {
-        PhotoCommand::Scan { folder, threads } => {
-            let mut options = ScanOptions::default();
-            if let Some(n) = threads {
-                options.decode_threads = *n;
-            }
-            scan(cli, folder, &options)
-        }
+        PhotoCommand::Scan { folder, threads } => scan(cli, folder, *threads),
         PhotoCommand::Faces { photo } => faces(cli, photo),
         PhotoCommand::Compare { a, b } => compare(cli, a, b),
         PhotoCommand::Errors => errors(cli),
@@ -125,11 +119,22 @@ fn scan_with_progress(
     Ok(summary)
 }
 
-fn scan(cli: &Cli, folder: &Path, options: &ScanOptions) -> Result<()> {
+fn scan(cli: &Cli, folder: &Path, threads: Option<usize>) -> Result<()> {
     let analyzer = cli.analyzer()?;
+    let mut options = ScanOptions::for_device(analyzer.device());
+    if let Some(n) = threads {
+        options.decode_threads = n;
+    }
     let mut catalog = cli.catalog()?;
     let cancel = cancel_on_ctrl_c();
-    let summary = scan_with_progress(&mut catalog, &analyzer, folder, options, &cancel, !cli.json)?;
+    let summary = scan_with_progress(
+        &mut catalog,
+        &analyzer,
+        folder,
+        &options,
+        &cancel,
+        !cli.json,
+    )?;
     let algorithm = kith::people::settings::load(&catalog)?;
     let placed = kith::people::assign::update(&mut catalog, &algorithm)?;
     cli.emit(&summary, |s| {
@@ -252,11 +257,12 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
     let prepared = kith::bench::prepare_folder(folder, &photos_dir, megapixels, copies)?;
     let mut catalog = Catalog::open(&work.path().join("bench.sqlite"))?;
     let cancel = AtomicBool::new(false);
+    let sampler = kith::bench::GpuSampler::start();
     let summary = scan_with_progress(
         &mut catalog,
         &analyzer,
         &photos_dir,
-        &ScanOptions::default(),
+        &ScanOptions::for_device(analyzer.device()),
         &cancel,
         !cli.json,
     )?;
@@ -264,6 +270,7 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
         &summary,
         prepared,
         vision::device::describe(analyzer.device()),
+        sampler.and_then(kith::bench::GpuSampler::finish),
     );
     cli.emit(&report, |r| print!("{r}"))
 }

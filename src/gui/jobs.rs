@@ -129,7 +129,7 @@ fn scan(
         &mut catalog,
         &analyzer,
         folder,
-        &ScanOptions::default(),
+        &ScanOptions::for_device(analyzer.device()),
         cancel,
         on_event,
     )?;

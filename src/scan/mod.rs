@@ -32,8 +32,18 @@ pub struct ScanOptions {
     pub decode_long_side: u32,
     /// Threads decoding photos.
     pub decode_threads: usize,
-    /// Faces embedded per network call.
+    /// Faces collected before the embedder runs (it takes them in batches sized for its device).
     pub embed_batch: usize,
+}
+
+impl ScanOptions {
+    /// The defaults, with the embedding batch sized for `device` (wide on a GPU).
+    pub fn for_device(device: &candle_core::Device) -> Self {
+        Self {
+            embed_batch: crate::vision::device::embed_batch(device),
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for ScanOptions {
@@ -41,7 +51,7 @@ impl Default for ScanOptions {
         Self {
             decode_long_side: 1600,
             decode_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            embed_batch: 16,
+            embed_batch: crate::vision::device::embed_batch(&candle_core::Device::Cpu),
         }
     }
 }

@@ -27,10 +27,11 @@ pub enum DeviceError {
         name: &'static str,
         feature: &'static str,
     },
-    #[error("{name} device could not be opened: {source}")]
+    // Not a `source`: the reason is part of the message, which `{:#}` would otherwise print twice.
+    #[error("{name} device could not be opened: {reason}")]
     Unavailable {
         name: String,
-        source: candle_core::Error,
+        reason: candle_core::Error,
     },
 }
 
@@ -82,18 +83,34 @@ pub fn open(choice: DeviceChoice) -> Result<Device, DeviceError> {
         DeviceChoice::Cuda(ordinal) => open_cuda(ordinal),
         DeviceChoice::Metal => open_metal(),
         DeviceChoice::Auto => {
-            if cfg!(feature = "cuda") {
-                if let Ok(device) = open_cuda(0) {
-                    return Ok(device);
-                }
-            }
-            if cfg!(feature = "metal") {
-                if let Ok(device) = open_metal() {
-                    return Ok(device);
-                }
-            }
-            Ok(Device::Cpu)
+            let device = usable_gpu(cfg!(feature = "cuda"), || open_cuda(0))
+                .or_else(|| usable_gpu(cfg!(feature = "metal"), open_metal))
+                .unwrap_or(Device::Cpu);
+            tracing::info!(device = %describe(&device), "auto picked a device");
+            Ok(device)
         }
+    }
+}
+
+/// The GPU `open` gives, if its back-end is built in and works. A failure is logged: a GPU build
+/// on a machine without a usable GPU still runs, slowly, and should say why.
+fn usable_gpu(built: bool, open: impl FnOnce() -> Result<Device, DeviceError>) -> Option<Device> {
+    if !built {
+        return None;
+    }
+    open()
+        .inspect_err(|err| tracing::warn!(%err, "GPU back-end built in but unusable"))
+        .ok()
+}
+
+/// Faces the embedder takes per forward pass on `device`. On the CPU a batch of 16 amortises the
+/// per-layer overhead (im2col set-up, thread dispatch) that dominates one chip at a time; a GPU
+/// needs wide batches to keep its cores busy (the largest activation of 128 chips is about 90 MB).
+pub fn embed_batch(device: &Device) -> usize {
+    if device.is_cpu() {
+        16
+    } else {
+        128
     }
 }
 
@@ -113,9 +130,9 @@ fn open_cuda(ordinal: usize) -> Result<Device, DeviceError> {
             feature: "cuda",
         });
     }
-    Device::new_cuda(ordinal).map_err(|source| DeviceError::Unavailable {
+    Device::new_cuda(ordinal).map_err(|reason| DeviceError::Unavailable {
         name: format!("cuda:{ordinal}"),
-        source,
+        reason,
     })
 }
 
@@ -126,9 +143,9 @@ fn open_metal() -> Result<Device, DeviceError> {
             feature: "metal",
         });
     }
-    Device::new_metal(0).map_err(|source| DeviceError::Unavailable {
+    Device::new_metal(0).map_err(|reason| DeviceError::Unavailable {
         name: "metal".to_string(),
-        source,
+        reason,
     })
 }
 

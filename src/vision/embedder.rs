@@ -32,10 +32,6 @@ use serde::Deserialize;
 /// Length of one face descriptor.
 pub const EMBEDDING_DIM: usize = 128;
 
-/// Chips per forward pass in [`FaceEmbedder::embed`]. On CPU a batch amortises the per-layer
-/// overhead (im2col set-up, thread dispatch) that dominates at batch 1 on the small late layers.
-const BATCH_SIZE: usize = 16;
-
 /// The `config` section of the model card `dlib-resnet-v1.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct EmbedderConfig {
@@ -259,10 +255,11 @@ impl FaceEmbedder {
         self.fc.forward(&xs)
     }
 
-    /// Embeds aligned 150x150 RGB chips in batches; one 128-d descriptor per chip.
+    /// Embeds aligned 150x150 RGB chips in batches sized for the device; one 128-d descriptor per
+    /// chip.
     pub fn embed(&self, chips: &[RgbImage]) -> Result<Vec<[f32; EMBEDDING_DIM]>> {
         let mut out = Vec::with_capacity(chips.len());
-        for batch in chips.chunks(BATCH_SIZE) {
+        for batch in chips.chunks(super::device::embed_batch(&self.device)) {
             let xs = self.chips_to_tensor(batch)?;
             let ys = self.forward(&xs)?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
             for row in ys {
