@@ -1006,7 +1006,7 @@ fn seeds(points: &[Embedding], sample: &[usize], k: usize) -> Vec<usize> {
                 && lanes.iter().any(|&s| s <= limit)
         });
         if !covered {
-            if chosen.len() % LANES == 0 {
+            if chosen.len().is_multiple_of(LANES) {
                 leaders.push_padding_block();
             }
             leaders.set(chosen.len() / LANES, chosen.len() % LANES, &points[i]);
@@ -1046,7 +1046,7 @@ fn adopt_strays(points: &[Embedding], centroids: &mut Vec<Embedding>, assignment
         let cell = match near {
             Some(leader) => first_new + leader,
             None if centroids.len() < MAX_MATRIX_CELLS => {
-                if count % LANES == 0 {
+                if count.is_multiple_of(LANES) {
                     leaders.push_padding_block();
                 }
                 leaders.set(count / LANES, count % LANES, point);
