@@ -992,24 +992,15 @@ fn update_means(
 /// share a cell with a neighbour, and mixed cells defeat pruning); then the other sampled points
 /// in order, which go mostly to the large persons, in proportion to their size.
 fn seeds(points: &[Embedding], sample: &[usize], k: usize) -> Vec<usize> {
-    let limit = LEADER_RADIUS * LEADER_RADIUS;
-    let mut leaders = Blocks::default();
+    let mut leaders = Leaders::default();
     let mut chosen = Vec::with_capacity(k);
     let mut is_leader = vec![false; sample.len()];
-    let mut lanes = [0.0f32; LANES];
     for (position, &i) in sample.iter().enumerate() {
         if chosen.len() >= k {
             break;
         }
-        let covered = (0..leaders.len()).any(|b| {
-            leaders.squared_distances(&points[i], b, limit, &mut lanes)
-                && lanes.iter().any(|&s| s <= limit)
-        });
-        if !covered {
-            if chosen.len().is_multiple_of(LANES) {
-                leaders.push_padding_block();
-            }
-            leaders.set(chosen.len() / LANES, chosen.len() % LANES, &points[i]);
+        if leaders.near(&points[i]).is_none() {
+            leaders.push(&points[i]);
             chosen.push(i);
             is_leader[position] = true;
         }
@@ -1027,29 +1018,17 @@ fn seeds(points: &[Embedding], sample: &[usize], k: usize) -> Vec<usize> {
 /// persons the k-means sample missed, which would otherwise widen a neighbour's cell. Each such
 /// point joins the first new cell whose first member is within the radius, or starts one.
 fn adopt_strays(points: &[Embedding], centroids: &mut Vec<Embedding>, assignment: &mut [Assigned]) {
-    let limit = LEADER_RADIUS * LEADER_RADIUS;
     let first_new = centroids.len();
-    let mut leaders = Blocks::default();
-    let mut lanes = [0.0f32; LANES];
+    let mut leaders = Leaders::default();
     for (i, assigned) in assignment.iter_mut().enumerate() {
         if assigned.distance <= LEADER_RADIUS {
             continue;
         }
         let point = &points[i];
-        let count = centroids.len() - first_new;
-        let near = (0..leaders.len()).find_map(|b| {
-            leaders.squared_distances(point, b, limit, &mut lanes);
-            (0..LANES.min(count - b * LANES))
-                .find(|&lane| lanes[lane] <= limit)
-                .map(|lane| b * LANES + lane)
-        });
-        let cell = match near {
+        let cell = match leaders.near(point) {
             Some(leader) => first_new + leader,
             None if centroids.len() < MAX_MATRIX_CELLS => {
-                if count.is_multiple_of(LANES) {
-                    leaders.push_padding_block();
-                }
-                leaders.set(count / LANES, count % LANES, point);
+                leaders.push(point);
                 centroids.push(*point);
                 centroids.len() - 1
             }
@@ -1059,6 +1038,38 @@ fn adopt_strays(points: &[Embedding], centroids: &mut Vec<Embedding>, assignment
             cell: cell as u32,
             distance: squared_distance(point, &centroids[cell]).sqrt(),
         };
+    }
+}
+
+/// Points chosen so far, each covering the ball of [`LEADER_RADIUS`] around it.
+#[derive(Default)]
+struct Leaders {
+    blocks: Blocks,
+    count: usize,
+}
+
+impl Leaders {
+    /// The first leader within [`LEADER_RADIUS`] of `point` (padding lanes are infinitely far).
+    fn near(&self, point: &Embedding) -> Option<usize> {
+        let limit = LEADER_RADIUS * LEADER_RADIUS;
+        let mut lanes = [0.0f32; LANES];
+        (0..self.blocks.len()).find_map(|b| {
+            // Partial sums left by an early exit all exceed the limit too.
+            self.blocks.squared_distances(point, b, limit, &mut lanes);
+            lanes
+                .iter()
+                .position(|&s| s <= limit)
+                .map(|lane| b * LANES + lane)
+        })
+    }
+
+    fn push(&mut self, point: &Embedding) {
+        if self.count.is_multiple_of(LANES) {
+            self.blocks.push_padding_block();
+        }
+        self.blocks
+            .set(self.count / LANES, self.count % LANES, point);
+        self.count += 1;
     }
 }
 
