@@ -23,11 +23,15 @@ pub struct LabelledFaces {
 
 impl LabelledFaces {
     /// The largest face of each photo under `root` (scanned into `catalog`), labelled with its
-    /// top folder, as `kith eval --truth` scores them.
+    /// top folder, as `kith eval --truth` scores them. Ordered by person and photo path, so that
+    /// labels and seeded splits do not depend on the order the scan happened to store faces in.
     pub fn from_truth_folder(catalog: &Catalog, root: &Path) -> Result<Self, CatalogError> {
         let faces = catalog.faces()?;
+        let mut labelled = labelled_faces(&faces, root);
+        labelled
+            .sort_by(|(p, i), (q, j)| (p, &faces[*i].photo_path).cmp(&(q, &faces[*j].photo_path)));
         let mut out = Self::default();
-        for (person, i) in labelled_faces(&faces, root) {
+        for (person, i) in labelled {
             out.push(&person, faces[i].id, faces[i].embedding);
         }
         Ok(out)
@@ -45,6 +49,17 @@ impl LabelledFaces {
         self.embeddings.push(embedding);
         self.labels.push(label);
         self.face_ids.push(face_id);
+    }
+
+    /// Appends the faces of `other`, joining identities by name.
+    pub fn extend(&mut self, other: &LabelledFaces) {
+        for i in 0..other.len() {
+            self.push(
+                &other.persons[other.labels[i]],
+                other.face_ids[i],
+                other.embeddings[i],
+            );
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -8,13 +8,17 @@
 //! - [`head`]: the linear head (initialised to the identity, norm-preserving), safetensors I/O;
 //! - [`dataset`]: labelled descriptors and their splits (unseen persons, held-out faces);
 //! - [`trainer`]: the loop (optimiser, schedule, seed, checkpoints, progress callback);
-//! - [`adapt`]: the user's labels -> a head, kept only if it does better on held-out faces.
+//! - [`oneshot`]: train on some identities, measure on identities never seen (`kith train`);
+//! - [`adapt`]: the user's labels -> a head, kept only if it does better on held-out faces;
+//! - [`bench`]: training time on synthetic descriptors (`kith bench --train`).
 
 pub mod adapt;
+pub mod bench;
 pub mod dataset;
 pub mod head;
 pub mod losses;
 pub mod mining;
+pub mod oneshot;
 pub mod sampler;
 pub mod trainer;
 
