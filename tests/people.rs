@@ -15,7 +15,7 @@ use kith::people::search::{search, Query};
 use kith::people::suggest::FaceSpace;
 use kith::people::{assign, settings};
 use kith::train::adapt::{self, AdaptOptions};
-use kith::train::oneshot::one_shot;
+use kith::train::oneshot::{one_shot, PersonSplit};
 use kith::train::{LabelledFaces, LossKind, TrainConfig};
 use kith::vision::distance;
 
@@ -332,8 +332,10 @@ fn a_head_trained_on_some_people_is_no_worse_on_people_it_never_saw() {
     let configs: Vec<TrainConfig> = LossKind::ALL.into_iter().map(TrainConfig::new).collect();
     let (report, heads) = one_shot(
         &data,
-        0.5,
-        0,
+        PersonSplit {
+            unseen: 0.5,
+            seed: 0,
+        },
         &configs,
         &Algorithm::default_dbscan(),
         0.6,

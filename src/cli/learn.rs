@@ -13,7 +13,7 @@ use super::Cli;
 use kith::eval::labelled::Measures;
 use kith::people::{assign, settings};
 use kith::train::adapt::{self, AdaptOptions, AdaptReport};
-use kith::train::oneshot::{one_shot, OneShotReport};
+use kith::train::oneshot::{one_shot, OneShotReport, PersonSplit};
 use kith::train::{LossKind, OptimiserKind, Progress, Schedule, TrainConfig};
 
 #[derive(Subcommand)]
@@ -81,7 +81,7 @@ pub enum LearnCommand {
         held_out: f32,
         #[arg(long)]
         epochs: Option<usize>,
-        /// The loss to train with (default: contrastive; see `kith train --help` for the names).
+        /// The loss to train with (default: triplet-batch-hard; `kith train --help` lists them).
         #[arg(long)]
         loss: Option<String>,
         /// Seeds the held-out choice and the training.
@@ -228,8 +228,7 @@ fn train(
     let bar = progress_bar(cli);
     let (report, heads) = one_shot(
         &data,
-        unseen,
-        seed,
+        PersonSplit { unseen, seed },
         configs,
         &algorithm,
         tau,

@@ -41,22 +41,30 @@ pub struct OneShotReport {
     pub rows: Vec<HeadRow>,
 }
 
-/// Splits `data`'s identities (about `unseen` of them held out, chosen by `split_seed`), trains a
-/// head with each of `configs` on the rest, and measures the plain embedding and every head on
-/// both sets with `algorithm` and `tau`. Returns the report and the heads, in `configs` order.
-/// `progress` hears which config (by index) is training.
+/// Which identities are held out of training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PersonSplit {
+    /// Share of the identities held out (0: none, train on everyone).
+    pub unseen: f32,
+    /// Chooses them (and the different-person pairs of the LFW folds).
+    pub seed: u64,
+}
+
+/// Splits `data`'s identities as `split` says, trains a head with each of `configs` on the seen
+/// ones, and measures the plain embedding and every head on both sets with `algorithm` and
+/// `tau`. Returns the report and the heads, in `configs` order. `progress` hears which config (by
+/// index) is training.
 pub fn one_shot(
     data: &LabelledFaces,
-    unseen: f32,
-    split_seed: u64,
+    split: PersonSplit,
     configs: &[TrainConfig],
     algorithm: &Algorithm,
     tau: f32,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, &Progress),
 ) -> Result<(OneShotReport, Vec<Head>), TrainError> {
-    let (seen, held) = if unseen > 0.0 {
-        data.split_persons(unseen, split_seed)
+    let (seen, held) = if split.unseen > 0.0 {
+        data.split_persons(split.unseen, split.seed)
     } else {
         (data.clone(), LabelledFaces::default())
     };
@@ -65,7 +73,7 @@ pub fn one_shot(
             Some(h) => h.apply_all(&set.embeddings),
             None => set.embeddings.clone(),
         };
-        measure(&points, &set.labels, algorithm, tau, split_seed)
+        measure(&points, &set.labels, algorithm, tau, split.seed)
     };
     let unseen_measures =
         |head: Option<&Head>| (!held.is_empty()).then(|| measure_with(head, &held));
