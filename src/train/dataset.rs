@@ -92,11 +92,15 @@ impl LabelledFaces {
 
     /// Splits the identities: about `unseen` of them (at least one, never all) go to the second
     /// set, chosen by `seed`. For one-shot evaluation: train on the first, test on the second.
+    /// With fewer than two identities there is nothing to split: all stay in the first.
     pub fn split_persons(&self, unseen: f32, seed: u64) -> (Self, Self) {
         let n = self.persons.len();
+        if n < 2 {
+            return (self.clone(), Self::default());
+        }
         let mut order: Vec<usize> = (0..n).collect();
         shuffle(&mut SplitMix64::new(seed), &mut order);
-        let count = ((n as f32 * unseen).round() as usize).clamp(1.min(n), n.saturating_sub(1));
+        let count = ((n as f32 * unseen).round() as usize).clamp(1, n - 1);
         let unseen: Vec<usize> = order[..count].to_vec();
         (
             self.select(|i| !unseen.contains(&self.labels[i])),
@@ -160,6 +164,11 @@ mod tests {
         assert!(seen.persons.iter().all(|p| !unseen.persons.contains(p)));
         assert_eq!(seen.len() + unseen.len(), s.len());
         assert_eq!(s.split_persons(0.5, 3), (seen, unseen));
+        let alone = s.select(|i| s.labels[i] == 0);
+        assert_eq!(
+            alone.split_persons(0.5, 3),
+            (alone.clone(), LabelledFaces::default())
+        );
     }
 
     #[test]
