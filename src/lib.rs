@@ -12,4 +12,5 @@ pub mod models;
 pub mod paths;
 pub mod people;
 pub mod scan;
+pub mod train;
 pub mod vision;

@@ -1,5 +1,5 @@
-//! The `kith` binary as scripts use it: JSON contracts of scan, faces, people, name, search, undo
-//! and eval, with a throw-away catalog.
+//! The `kith` binary as scripts use it: JSON contracts of scan, faces, people, name, search, undo,
+//! eval, train and adapt, with a throw-away catalog.
 
 mod common;
 
@@ -162,4 +162,87 @@ fn version_names_the_commit_backends_and_model_hashes() {
         let text = std::fs::read_to_string(card).expect("card");
         assert!(text.contains(hash), "the hash printed is the model card's");
     }
+}
+
+/// Copies the photo folders of `persons` under faces/ into `dir`, one folder per person.
+fn small_truth(dir: &Path, persons: &[&str]) -> std::path::PathBuf {
+    let root = dir.join("truth");
+    for person in persons {
+        let to = root.join(person);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for entry in std::fs::read_dir(testdata(&format!("faces/{person}"))).expect("folder") {
+            let path = entry.expect("entry").path();
+            std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    root
+}
+
+#[test]
+fn train_verify_and_adapt_through_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let truth = small_truth(dir.path(), &["amy", "bernadette", "howard", "leonard"]);
+    let truth = truth.to_str().expect("utf-8");
+    let heads = dir.path().join("heads");
+    let report = kith(
+        &library,
+        &[
+            "train",
+            truth,
+            "--loss",
+            "triplet-batch-hard,contrastive",
+            "--unseen",
+            "0.5",
+            "--epochs",
+            "5",
+            "--out",
+            heads.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(report["faces"], 20, "{report}");
+    assert_eq!(report["seen_persons"].as_array().expect("seen").len(), 2);
+    assert_eq!(
+        report["unseen_persons"].as_array().expect("unseen").len(),
+        2
+    );
+    let rows = report["rows"].as_array().expect("rows");
+    let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["plain", "triplet-batch-hard", "contrastive"]);
+    for row in rows {
+        for set in ["seen", "unseen"] {
+            for key in ["auc", "accuracy_at_tau", "tar_at_far_1e-2"] {
+                assert!(row[set][key].is_number(), "{set}.{key}: {row}");
+            }
+            assert!(row[set]["lfw"]["mean_accuracy"].is_number(), "{row}");
+            assert!(row[set]["bcubed"]["f"].is_number(), "{row}");
+        }
+    }
+
+    let head = heads.join("contrastive.safetensors");
+    let verify = kith(
+        &library,
+        &[
+            "eval",
+            "verify",
+            "--truth",
+            truth,
+            "--head",
+            head.to_str().expect("utf-8"),
+        ],
+    );
+    let rows = verify.as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{verify}");
+    for row in rows {
+        let m = &row["measures"];
+        assert_eq!(m["faces"], 20);
+        assert_eq!(m["lfw"]["thresholds"].as_array().expect("folds").len(), 10);
+        assert!(m["lfw"]["std_accuracy"].is_number() && m["tar_at_far_1e-3"].is_number());
+    }
+
+    // A library nobody has named anything in has nothing to adapt to, and nothing to drop.
+    let status = kith(&library, &["adapt", "--status"]);
+    assert_eq!(status["active"], false);
+    let reset = kith(&library, &["adapt", "--reset"]);
+    assert_eq!(reset["dropped"], false);
 }

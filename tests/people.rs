@@ -1,5 +1,7 @@
 //! People from faces: clustering quality, the user's decisions surviving re-clustering and
-//! re-scans, the same-photo rule, search, and undo/redo, on the shared labelled photos.
+//! re-scans, the same-photo rule, search, undo/redo, and learning from the labelled photos (heads
+//! measured on people they never saw; adaptation to the user's names), on the shared labelled
+//! photos. They share one scan of the photos, which is why the learning tests live here.
 
 mod common;
 
@@ -10,7 +12,12 @@ use common::{copy_into, scan, testdata};
 use kith::catalog::Catalog;
 use kith::people::cluster::Algorithm;
 use kith::people::search::{search, Query};
+use kith::people::suggest::FaceSpace;
 use kith::people::{assign, settings};
+use kith::train::adapt::{self, AdaptOptions};
+use kith::train::oneshot::{one_shot, PersonSplit};
+use kith::train::{LabelledFaces, LossKind, TrainConfig};
+use kith::vision::distance;
 
 /// faces/ and scenes/ scanned and clustered once; each test works on its own copy.
 fn library(dir: &Path) -> Catalog {
@@ -313,4 +320,157 @@ fn undo_and_redo_walk_the_history() {
         reopened.undo().expect("undo").as_deref(),
         Some("hide #".to_string() + &raj.to_string()).as_deref()
     );
+}
+
+#[test]
+fn a_head_trained_on_some_people_is_no_worse_on_people_it_never_saw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = library(dir.path());
+    let root = testdata("faces").canonicalize().expect("faces");
+    let data = LabelledFaces::from_truth_folder(&catalog, &root).expect("labelled");
+    assert_eq!(data.persons.len(), 15);
+    let configs: Vec<TrainConfig> = LossKind::ALL.into_iter().map(TrainConfig::new).collect();
+    let (report, heads) = one_shot(
+        &data,
+        PersonSplit {
+            unseen: 0.5,
+            seed: 0,
+        },
+        &configs,
+        &Algorithm::default_dbscan(),
+        0.6,
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .expect("one-shot");
+    assert_eq!(heads.len(), LossKind::ALL.len());
+    let seen: HashSet<&String> = report.seen_persons.iter().collect();
+    assert!(report.unseen_persons.iter().all(|p| !seen.contains(p)));
+    let plain = report.rows[0].unseen.clone().expect("unseen measured");
+    let mut no_worse = Vec::new();
+    for row in &report.rows {
+        let u = row.unseen.as_ref().expect("unseen measured");
+        eprintln!(
+            "{:20} unseen: LFW {:.4} ± {:.4}, AUC {:.4}, accuracy at tau {:.4}, BCubed F {:.4}; seen BCubed F {:.4}",
+            row.name, u.lfw.mean_accuracy, u.lfw.std_accuracy, u.auc, u.accuracy_at_tau, u.bcubed.f,
+            row.seen.bcubed.f
+        );
+        assert!(row.final_loss.is_none_or(f32::is_finite), "{}", row.name);
+        if row.loss.is_some()
+            && u.lfw.mean_accuracy >= plain.lfw.mean_accuracy
+            && u.auc >= plain.auc
+            && u.accuracy_at_tau >= plain.accuracy_at_tau
+            && u.bcubed.f >= plain.bcubed.f
+        {
+            no_worse.push(row.name.clone());
+        }
+    }
+    assert!(
+        !no_worse.is_empty(),
+        "every head got worse on unseen people"
+    );
+}
+
+#[test]
+fn adaptation_to_the_users_names_is_used_only_where_it_helps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    name_everyone(&mut catalog);
+    let algorithm = settings::load(&catalog).expect("settings");
+    // Ten validation splits: what is held out decides what there is to improve.
+    let mut improved = None;
+    let (mut plain_sum, mut used_sum) = (0.0, 0.0);
+    for seed in 0..10 {
+        let mut options = AdaptOptions {
+            seed,
+            ..AdaptOptions::default()
+        };
+        options.train.seed = seed;
+        let adaptation = adapt::validate(
+            &catalog,
+            &algorithm,
+            0.6,
+            &options,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("adapt");
+        let r = &adaptation.report;
+        eprintln!(
+            "split {seed}: known BCubed F {:.4} -> {:.4}, accuracy {:.4} -> {:.4}; with strangers BCubed F {:.4} -> {:.4}; accepted {}",
+            r.plain.bcubed.f,
+            r.adapted.bcubed.f,
+            r.plain.accuracy_at_tau,
+            r.adapted.accuracy_at_tau,
+            r.plain_mixed.as_ref().map_or(f64::NAN, |m| m.bcubed.f),
+            r.adapted_mixed.as_ref().map_or(f64::NAN, |m| m.bcubed.f),
+            r.accepted
+        );
+        assert!(r.stranger_persons >= 1 && r.held_out_faces > 0);
+        plain_sum += r.plain.bcubed.f;
+        used_sum += if r.accepted {
+            r.adapted.bcubed.f
+        } else {
+            r.plain.bcubed.f
+        };
+        if r.accepted {
+            let mixed = r.adapted_mixed.as_ref().expect("strangers");
+            let plain_mixed = r.plain_mixed.as_ref().expect("strangers");
+            assert!(r.adapted.bcubed.f >= r.plain.bcubed.f);
+            assert!(mixed.bcubed.f >= plain_mixed.bcubed.f);
+            assert!(mixed.accuracy_at_tau >= plain_mixed.accuracy_at_tau);
+            if r.adapted.bcubed.f > r.plain.bcubed.f {
+                improved.get_or_insert(adaptation);
+            }
+        }
+    }
+    assert!(
+        used_sum > plain_sum,
+        "mean held-out BCubed F {} with adaptation, {} without",
+        used_sum / 10.0,
+        plain_sum / 10.0
+    );
+    let adaptation = improved.expect("a split where the head groups held-out faces better");
+
+    // Kept, the head is what suggestions and clustering measure distances with.
+    adapt::keep(&catalog, &adaptation).expect("keep");
+    assert!(adapt::active_head(&catalog).expect("read").is_some());
+    let face = catalog.faces().expect("faces")[0].clone();
+    let space = FaceSpace::load(&catalog, 0.6).expect("space");
+    let nearest = &space.neighbours(face.id, 1).expect("face")[0];
+    let other = catalog.face(nearest.face_id).expect("query").expect("face");
+    let through = |e| adaptation.head.apply(e);
+    let want = distance(&through(&face.embedding), &through(&other.embedding));
+    assert!(
+        (nearest.distance - want).abs() < 1e-5,
+        "{} vs {want}",
+        nearest.distance
+    );
+    assert!((nearest.distance - distance(&face.embedding, &other.embedding)).abs() > 1e-4);
+    assign::recluster(&mut catalog, &algorithm).expect("recluster");
+    assert_eq!(
+        catalog
+            .persons(false)
+            .expect("persons")
+            .iter()
+            .filter(|p| p.name.is_some())
+            .count(),
+        15,
+        "named people survive clustering with the head"
+    );
+
+    // Dropped, distances are the plain embedder's again; the stored descriptors never changed.
+    assert!(catalog.clear_adaptation().expect("clear"));
+    let space = FaceSpace::load(&catalog, 0.6).expect("space");
+    let nearest = &space.neighbours(face.id, 1).expect("face")[0];
+    let other = catalog.face(nearest.face_id).expect("query").expect("face");
+    assert_eq!(
+        catalog
+            .face(face.id)
+            .expect("query")
+            .expect("face")
+            .embedding,
+        face.embedding
+    );
+    assert!((nearest.distance - distance(&face.embedding, &other.embedding)).abs() < 1e-6);
 }

@@ -1,11 +1,13 @@
 //! The catalog: one SQLite file holding what Kith knows about a library: the photos it has seen,
 //! the faces found in them with their embeddings, why some files could not be read, the persons,
-//! the user's decisions about them and the undo history.
+//! the user's decisions about them, the undo history and the adaptation head learned from those
+//! decisions.
 //!
 //! Every photo's results are committed in one transaction, so a scan killed at any moment leaves
 //! whole photos or nothing, and the next scan resumes where it stopped. The catalog knows nothing
 //! of neural networks: it stores numbers and bytes.
 
+mod adaptation;
 mod faces;
 mod history;
 mod paths;
@@ -17,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use adaptation::StoredAdaptation;
 pub use faces::{FaceRow, NewFace};
 pub use history::HistoryEntry;
 pub use paths::{path_from_key, path_key};

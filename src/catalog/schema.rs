@@ -73,6 +73,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (a, b),
         CHECK (a < b)
     );",
+    // 4: the adaptation head learned from the user's decisions, when one is in use: its weights
+    // (safetensors bytes) and the validation report that got it accepted (JSON).
+    "CREATE TABLE adaptation (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        weights     BLOB NOT NULL,
+        report      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+    );",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

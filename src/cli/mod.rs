@@ -2,6 +2,7 @@
 //! only call the library and format its answers (`--json` for scripts).
 
 mod eval;
+mod learn;
 mod people;
 mod photos;
 
@@ -52,6 +53,8 @@ enum Command {
     People(people::PeopleCommand),
     #[command(flatten)]
     Eval(eval::EvalCommand),
+    #[command(flatten)]
+    Learn(learn::LearnCommand),
 }
 
 pub fn main() {
@@ -62,6 +65,7 @@ pub fn main() {
         Some(Command::Photos(c)) => photos::run(&cli, c),
         Some(Command::People(c)) => people::run(&cli, c),
         Some(Command::Eval(c)) => eval::run(&cli, c),
+        Some(Command::Learn(c)) => learn::run(&cli, c),
         None => cli
             .catalog_path()
             .and_then(|path| kith::gui::run(path, cli.models.clone(), cli.device)),

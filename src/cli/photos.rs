@@ -30,7 +30,8 @@ pub enum PhotoCommand {
     /// Files in the catalog that could not be read, with the reasons.
     Errors,
     /// Measure speed: a folder's scan (photos/s, faces/s, time per stage), clustering at
-    /// 1k/10k/100k synthetic faces (--clustering), or search latency (--search N faces).
+    /// 1k/10k/100k synthetic faces (--clustering), search latency (--search N faces), or training
+    /// a head (--train N faces).
     Bench {
         folder: Option<PathBuf>,
         /// Time clustering on synthetic faces instead.
@@ -39,6 +40,9 @@ pub enum PhotoCommand {
         /// Time searches on a synthetic catalog of this many faces instead.
         #[arg(long, value_name = "FACES")]
         search: Option<usize>,
+        /// Time training a head with each loss on this many synthetic faces instead.
+        #[arg(long, value_name = "FACES")]
+        train: Option<usize>,
         /// Re-encode every photo as a JPEG of about this many megapixels first.
         #[arg(long)]
         megapixels: Option<f32>,
@@ -62,12 +66,15 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
             ..
         } => bench_search(cli, *faces),
         PhotoCommand::Bench {
+            train: Some(faces), ..
+        } => bench_train(cli, *faces),
+        PhotoCommand::Bench {
             folder: Some(folder),
             megapixels,
             copies,
             ..
         } => bench(cli, folder, *megapixels, *copies),
-        PhotoCommand::Bench { .. } => bail!("give a FOLDER, --clustering or --search N"),
+        PhotoCommand::Bench { .. } => bail!("give a FOLDER, --clustering, --search N or --train N"),
     }
 }
 
@@ -290,6 +297,26 @@ fn bench_clustering(cli: &Cli) -> Result<()> {
                 r.linfa_ms.map_or("-".into(), |ms| format!("{ms:.0}")),
                 r.dbscan_clusters,
                 r.linfa_identical.map_or("-", |same| if same { "yes" } else { "NO" })
+            );
+        }
+    })
+}
+
+fn bench_train(cli: &Cli, faces: usize) -> Result<()> {
+    let rows = kith::train::bench::timing(faces)?;
+    cli.emit(&rows, |rows| {
+        if let Some(r) = rows.first() {
+            println!(
+                "training a head on {} synthetic faces of {} people, {} epochs each, on the CPU",
+                r.faces, r.persons, r.epochs
+            );
+        }
+        println!("| loss | steps | seconds | first epoch loss | last epoch loss |");
+        println!("|---|---|---|---|---|");
+        for r in rows {
+            println!(
+                "| {} | {} | {:.2} | {:.4} | {:.4} |",
+                r.loss, r.steps, r.seconds, r.first_loss, r.last_loss
             );
         }
     })

@@ -4,10 +4,12 @@
 //! [`clustering`] scores a predicted grouping of faces against true identities (pairwise and
 //! BCubed precision/recall, NMI, cluster counts); [`verification`] scores face-pair distances
 //! against same/different labels (accuracy at a threshold, ROC AUC, best threshold, TAR@FAR,
-//! LFW-style k-fold accuracy).
+//! LFW-style k-fold accuracy); [`labelled`] gathers both for a set of labelled descriptors, as
+//! the learning reports compare an embedding with and without a trained head.
 
 pub mod clustering;
 pub mod folder;
+pub mod labelled;
 pub mod verification;
 
 pub use clustering::{bcubed, counts, nmi, pairwise, ClusterCounts, PrecisionRecall};

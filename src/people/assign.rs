@@ -13,12 +13,16 @@
 //! already-placed neighbours within the clustering radius belong to, if it has at least
 //! `min_points - 1` of them (the DBSCAN density rule, counting the face itself); the faces left
 //! over are clustered among themselves and clusters become new persons.
+//!
+//! When `kith adapt` has put a head in use, distances are measured between the faces' descriptors
+//! passed through it.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::people::cluster::{cluster, Algorithm, Constraints};
 use crate::people::neighbours::NeighbourIndex;
+use crate::train::adapt::apply_active;
 use crate::vision::distance;
 
 /// What a clustering pass changed.
@@ -195,12 +199,15 @@ fn finish(
     })
 }
 
+/// The faces clustering may look at, their embeddings through the adaptation head in use.
 fn placeable_faces(catalog: &Catalog) -> Result<Vec<FaceRow>, CatalogError> {
-    Ok(catalog
+    let mut faces: Vec<FaceRow> = catalog
         .faces()?
         .into_iter()
         .filter(|f| !f.ignored)
-        .collect())
+        .collect();
+    apply_active(catalog, &mut faces)?;
+    Ok(faces)
 }
 
 /// Every pair of faces that share a photo: one photo never shows the same person twice.

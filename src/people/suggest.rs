@@ -1,11 +1,16 @@
 //! The founding idea made visible: for any face, its nearest faces and their distances against the
 //! same-person threshold tau; for any person, the closest other people (merge suggestions) and its
 //! least typical faces ("check these"); for an unassigned face, "is this X?" with distances.
+//!
+//! With an adaptation head in use (`kith adapt`) every distance is measured in the head's space:
+//! the catalog's faces are passed through it when loaded, and so is every query descriptor.
 
 use std::collections::HashMap;
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, PersonSummary};
 use crate::people::neighbours::NeighbourIndex;
+use crate::train::adapt::active_head;
+use crate::train::Head;
 use crate::vision::{distance, Embedding};
 
 /// A face near another, and what that distance means.
@@ -43,7 +48,11 @@ pub struct MergeSuggestion {
 
 /// The catalog's faces, indexed for distance questions.
 pub struct FaceSpace {
+    /// The faces as stored (raw descriptors).
     faces: Vec<FaceRow>,
+    /// Each face's descriptor in the space distances are measured in (through the head, if any).
+    points: Vec<Embedding>,
+    head: Option<Head>,
     index: NeighbourIndex,
     position: HashMap<i64, usize>,
     persons: HashMap<i64, PersonSummary>,
@@ -60,7 +69,15 @@ impl FaceSpace {
             .into_iter()
             .filter(|f| !f.ignored)
             .collect();
-        let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
+        let head = active_head(catalog)?;
+        let points: Vec<Embedding> = faces
+            .iter()
+            .map(|f| match &head {
+                Some(h) => h.apply(&f.embedding),
+                None => f.embedding,
+            })
+            .collect();
+        let index = NeighbourIndex::build(&points);
         let position = faces.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
         let persons = catalog
             .persons(true)?
@@ -70,6 +87,8 @@ impl FaceSpace {
         let distinct = catalog.distinct_pairs()?.into_iter().collect();
         Ok(Self {
             faces,
+            points,
+            head,
             index,
             position,
             persons,
@@ -98,15 +117,28 @@ impl FaceSpace {
             .unwrap_or_else(|| format!("#{person}"))
     }
 
-    /// The `k` faces nearest to `query`, leaving out `exclude`.
+    /// A descriptor from the embedder in the space of this index.
+    fn project(&self, raw: &Embedding) -> Embedding {
+        match &self.head {
+            Some(h) => h.apply(raw),
+            None => *raw,
+        }
+    }
+
+    /// The `k` faces nearest to the descriptor `query` (as the embedder gave it), leaving out
+    /// `exclude`.
     pub fn nearest_faces(
         &self,
         query: &Embedding,
         k: usize,
         exclude: Option<i64>,
     ) -> Vec<Neighbour> {
+        self.nearest_points(&self.project(query), k, exclude)
+    }
+
+    fn nearest_points(&self, point: &Embedding, k: usize, exclude: Option<i64>) -> Vec<Neighbour> {
         self.index
-            .nearest(query, k + usize::from(exclude.is_some()))
+            .nearest(point, k + usize::from(exclude.is_some()))
             .into_iter()
             .map(|(i, d)| (&self.faces[i], d))
             .filter(|(f, _)| Some(f.id) != exclude)
@@ -123,8 +155,8 @@ impl FaceSpace {
 
     /// The `k` nearest faces of a catalogued face.
     pub fn neighbours(&self, face_id: i64, k: usize) -> Option<Vec<Neighbour>> {
-        let face = self.face(face_id)?;
-        Some(self.nearest_faces(&face.embedding, k, Some(face_id)))
+        let &i = self.position.get(&face_id)?;
+        Some(self.nearest_points(&self.points[i], k, Some(face_id)))
     }
 
     /// People ranked by the distance from `query` to their closest face ("is this X?").
@@ -136,7 +168,7 @@ impl FaceSpace {
     ) -> Vec<PersonGuess> {
         // Look at enough neighbours to see several people, nearest first.
         let mut best: Vec<(i64, f32)> = Vec::new();
-        for n in self.nearest_faces(query, 64, exclude_face) {
+        for n in self.nearest_points(&self.project(query), 64, exclude_face) {
             if let Some(p) = n.person {
                 if !best.iter().any(|(q, _)| *q == p) {
                     best.push((p, n.distance));
@@ -165,17 +197,15 @@ impl FaceSpace {
 
     /// A person's faces furthest from the person's mean descriptor, with that distance.
     pub fn least_typical(&self, person: i64, k: usize) -> Vec<(i64, f32)> {
-        let members: Vec<&FaceRow> = self
-            .faces
-            .iter()
-            .filter(|f| f.person == Some(person))
+        let members: Vec<usize> = (0..self.faces.len())
+            .filter(|&i| self.faces[i].person == Some(person))
             .collect();
-        let Some(centre) = mean(members.iter().map(|f| &f.embedding)) else {
+        let Some(centre) = mean(members.iter().map(|&i| &self.points[i])) else {
             return Vec::new();
         };
         let mut far: Vec<(i64, f32)> = members
             .iter()
-            .map(|f| (f.id, distance(&f.embedding, &centre)))
+            .map(|&i| (self.faces[i].id, distance(&self.points[i], &centre)))
             .collect();
         far.sort_by(|a, b| b.1.total_cmp(&a.1));
         far.truncate(k);
@@ -186,12 +216,12 @@ impl FaceSpace {
     /// pairs involving `person` when given; never pairs the user said are different people.
     pub fn merge_suggestions(&self, person: Option<i64>, limit: usize) -> Vec<MergeSuggestion> {
         let mut closest: HashMap<(i64, i64), f32> = HashMap::new();
-        for f in &self.faces {
+        for (f, point) in self.faces.iter().zip(&self.points) {
             let Some(p) = f.person else { continue };
             if person.is_some_and(|only| only != p) {
                 continue;
             }
-            for (j, d) in self.index.within(&f.embedding, self.tau) {
+            for (j, d) in self.index.within(point, self.tau) {
                 let Some(q) = self.faces[j].person else {
                     continue;
                 };
@@ -227,9 +257,10 @@ impl FaceSpace {
         let of = |p: i64| -> Vec<&Embedding> {
             self.faces
                 .iter()
-                .filter(|f| f.person == Some(p))
+                .zip(&self.points)
+                .filter(|(f, _)| f.person == Some(p))
                 .take(SAMPLE)
-                .map(|f| &f.embedding)
+                .map(|(_, point)| point)
                 .collect()
         };
         let (xs, ys) = (of(a), of(b));
