@@ -44,10 +44,18 @@ pub struct PhotoFace {
     /// x, y, width, height in the photo's upright pixels.
     pub bbox: [f32; 4],
     pub person: Option<i64>,
-    /// The person's name, or "Unnamed #id".
-    pub person_label: Option<String>,
+    /// The person's name, if the person has one.
+    pub person_name: Option<String>,
     pub pinned: bool,
     pub ignored: bool,
+}
+
+impl PhotoFace {
+    /// The person's name or "Unnamed #id"; `None` for a face with nobody.
+    pub fn person_label(&self) -> Option<String> {
+        self.person
+            .map(|p| person_label(p, self.person_name.as_deref()))
+    }
 }
 
 /// Who a face is with now (the light part of [`FaceRow`]), for re-ranking after each decision.
@@ -202,13 +210,11 @@ impl Catalog {
              WHERE faces.photo_id = ?1 ORDER BY x, faces.id",
         )?;
         let rows = stmt.query_map([photo_id], |r| {
-            let person: Option<i64> = r.get(5)?;
-            let name: Option<String> = r.get(6)?;
             Ok(PhotoFace {
                 id: r.get(0)?,
                 bbox: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
-                person,
-                person_label: person.map(|p| person_label(p, name.as_deref())),
+                person: r.get(5)?,
+                person_name: r.get(6)?,
                 pinned: r.get(7)?,
                 ignored: r.get(8)?,
             })

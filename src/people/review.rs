@@ -80,7 +80,8 @@ impl Decisions {
         }
     }
 
-    fn has_named(&self) -> bool {
+    /// Whether anyone has a name: without, there is nobody to ask about.
+    pub fn has_named(&self) -> bool {
         self.persons.values().any(|p| p.name.is_some())
     }
 }
