@@ -597,6 +597,7 @@ fn review_queue_is_answered_with_the_keyboard_and_undone() {
     assert!(harness
         .query_by_label(&format!("Face {}", first.0))
         .is_some());
+    assert!(harness.query_by_label("Cover of Leonard").is_some());
 
     // Y: the face is Leonard's, pinned; the next question is the library's first for the new
     // state (his new face may bring others closer).

@@ -23,7 +23,7 @@ pub use adaptation::StoredAdaptation;
 pub use faces::{FaceAssignment, FaceRow, NewFace, PhotoFace};
 pub use history::HistoryEntry;
 pub use paths::{path_from_key, path_key};
-pub use people::{person_label, PersonSummary};
+pub use people::{person_label, PersonBrief, PersonSummary};
 pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ScanErrorRow};
 
 #[derive(Debug, thiserror::Error)]

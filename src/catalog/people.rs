@@ -27,6 +27,21 @@ impl PersonSummary {
     }
 }
 
+/// A person without the counts (see [`Catalog::person_briefs`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonBrief {
+    pub id: i64,
+    pub name: Option<String>,
+    pub hidden: bool,
+}
+
+/// The face shown for person `p`: the chosen cover, else the most confident face of a readable
+/// photo.
+const COVER_FACE: &str = "COALESCE(p.cover_face,
+    (SELECT f2.id FROM faces f2 JOIN photos ph2 ON ph2.id = f2.photo_id
+     WHERE f2.person_id = p.id AND ph2.status = 'ok'
+     ORDER BY f2.score DESC, f2.id LIMIT 1))";
+
 /// How a person is called in lists: the name, or "Unnamed #id".
 pub fn person_label(id: i64, name: Option<&str>) -> String {
     name.map_or_else(|| format!("Unnamed #{id}"), str::to_string)
@@ -35,18 +50,14 @@ pub fn person_label(id: i64, name: Option<&str>) -> String {
 impl Catalog {
     /// Persons, named ones first (alphabetically), then unnamed ones by size.
     pub fn persons(&self, include_hidden: bool) -> Result<Vec<PersonSummary>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id),
-                    COALESCE(p.cover_face,
-                        (SELECT f2.id FROM faces f2 JOIN photos ph2 ON ph2.id = f2.photo_id
-                         WHERE f2.person_id = p.id AND ph2.status = 'ok'
-                         ORDER BY f2.score DESC, f2.id LIMIT 1))
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id), {COVER_FACE}
              FROM persons p
              LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
                  AND f.photo_id IN (SELECT id FROM photos WHERE status = 'ok')
              WHERE ?1 OR p.hidden = 0
-             GROUP BY p.id",
-        )?;
+             GROUP BY p.id"
+        ))?;
         let rows = stmt.query_map([include_hidden], |r| {
             Ok(PersonSummary {
                 id: r.get(0)?,
@@ -66,6 +77,35 @@ impl Catalog {
             (None, None) => b.faces.cmp(&a.faces).then(a.id.cmp(&b.id)),
         });
         Ok(persons)
+    }
+
+    /// Every person without the counts and cover, which cost a pass over all faces: cheap
+    /// enough to read after every decision.
+    pub fn person_briefs(&self) -> Result<Vec<PersonBrief>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, name, hidden FROM persons ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PersonBrief {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                hidden: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The face shown for one person (as [`PersonSummary::cover_face`]), without counting faces.
+    pub fn cover_face(&self, person: i64) -> Result<Option<i64>> {
+        let cover = self
+            .conn()
+            .query_row(
+                &format!("SELECT {COVER_FACE} FROM persons p WHERE p.id = ?1"),
+                [person],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(cover.flatten())
     }
 
     pub fn person(&self, id: i64) -> Result<Option<PersonSummary>> {

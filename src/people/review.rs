@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::catalog::{Catalog, CatalogError, PersonSummary};
+use crate::catalog::{person_label, Catalog, CatalogError, PersonBrief};
 use crate::people::suggest::FaceSpace;
 
 /// Nearest faces remembered per waiting face. A face whose nearest faces are all in its own
@@ -33,7 +33,7 @@ pub struct Decisions {
     /// Every face of a readable photo that is not ignored: its photo and person.
     faces: HashMap<i64, (i64, Option<i64>)>,
     /// Every person, named or not.
-    persons: HashMap<i64, PersonSummary>,
+    persons: HashMap<i64, PersonBrief>,
     /// (face, person) pairs the user said are not the same.
     rejected: HashSet<(i64, i64)>,
 }
@@ -47,7 +47,7 @@ impl Decisions {
                 .map(|a| (a.face, (a.photo, a.person)))
                 .collect(),
             persons: catalog
-                .persons(true)?
+                .person_briefs()?
                 .into_iter()
                 .map(|p| (p.id, p))
                 .collect(),
@@ -57,7 +57,7 @@ impl Decisions {
 
     /// A person a face may be suggested as: named and not hidden (a hidden person is one the user
     /// does not want to see).
-    fn suggestable(&self, person: i64) -> Option<&PersonSummary> {
+    fn suggestable(&self, person: i64) -> Option<&PersonBrief> {
         self.persons
             .get(&person)
             .filter(|p| p.name.is_some() && !p.hidden)
@@ -94,8 +94,6 @@ pub struct Question {
     pub photo: i64,
     pub person: i64,
     pub name: String,
-    /// The face shown for the person.
-    pub cover_face: Option<i64>,
     /// From the face to the person's nearest face.
     pub distance: f32,
     /// `distance < tau`: the embedder would call them the same person.
@@ -104,8 +102,11 @@ pub struct Question {
 
 /// The measured queue: each waiting face's nearest faces.
 pub struct ReviewQueue {
-    /// Face -> its nearest faces within reach (face, distance), nearest first.
-    nearest: HashMap<i64, Vec<(i64, f32)>>,
+    /// Every face known when measuring; neighbours are positions in this list, so that ranking
+    /// reads arrays rather than looking every neighbour up.
+    faces: Vec<i64>,
+    /// Face -> its nearest faces within reach (position in `faces`, distance), nearest first.
+    nearest: HashMap<i64, Vec<(u32, f32)>>,
     tau: f32,
 }
 
@@ -113,9 +114,15 @@ impl ReviewQueue {
     /// Measures every face that waits for review in `decisions`.
     pub fn measure(space: &FaceSpace, decisions: &Decisions) -> Self {
         let reach = space.tau() * REACH;
-        let waiting: Vec<i64> = decisions
-            .faces
-            .keys()
+        let mut faces: Vec<i64> = decisions.faces.keys().copied().collect();
+        faces.sort_unstable();
+        let position: HashMap<i64, u32> = faces
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| (f, i as u32))
+            .collect();
+        let waiting: Vec<i64> = faces
+            .iter()
             .copied()
             .filter(|&f| decisions.waiting(f))
             .collect();
@@ -129,12 +136,13 @@ impl ReviewQueue {
                     .unwrap_or_default()
                     .into_iter()
                     .filter(|n| n.distance < reach)
-                    .map(|n| (n.face_id, n.distance))
+                    .filter_map(|n| Some((*position.get(&n.face_id)?, n.distance)))
                     .collect();
                 (face, list)
             })
             .collect();
         Self {
+            faces,
             nearest,
             tau: space.tau(),
         }
@@ -158,11 +166,20 @@ impl ReviewQueue {
     /// The questions to ask now, most confident (smallest distance) first; the faces in `skipped`
     /// come after all others, in the order they were skipped.
     pub fn questions(&self, decisions: &Decisions, skipped: &[i64]) -> Vec<Question> {
+        // Who each measured face may be suggested as, looked up once rather than per neighbour.
+        let suggestable: Vec<Option<&PersonBrief>> = self
+            .faces
+            .iter()
+            .map(|f| {
+                let &(_, person) = decisions.faces.get(f)?;
+                decisions.suggestable(person?)
+            })
+            .collect();
         let mut out: Vec<Question> = self
             .nearest
             .iter()
             .filter(|(face, _)| decisions.waiting(**face))
-            .filter_map(|(&face, list)| self.question(decisions, face, list))
+            .filter_map(|(&face, list)| self.question(decisions, &suggestable, face, list))
             .collect();
         let rank = |q: &Question| skipped.iter().position(|&s| s == q.face);
         out.sort_by(|a, b| {
@@ -178,7 +195,13 @@ impl ReviewQueue {
 
     /// The question about `face`: its nearest face in a person it may be suggested as and was not
     /// ruled out for.
-    fn question(&self, decisions: &Decisions, face: i64, list: &[(i64, f32)]) -> Option<Question> {
+    fn question(
+        &self,
+        decisions: &Decisions,
+        suggestable: &[Option<&PersonBrief>],
+        face: i64,
+        list: &[(u32, f32)],
+    ) -> Option<Question> {
         let &(photo, _) = decisions.faces.get(&face)?;
         let reach = if decisions.ungrouped(face) {
             self.tau * REACH
@@ -188,8 +211,7 @@ impl ReviewQueue {
         list.iter()
             .take_while(|(_, d)| *d < reach)
             .find_map(|&(other, distance)| {
-                let &(_, person) = decisions.faces.get(&other)?;
-                let person = decisions.suggestable(person?)?;
+                let person = suggestable[other as usize]?;
                 if decisions.rejected.contains(&(face, person.id)) {
                     return None;
                 }
@@ -197,8 +219,7 @@ impl ReviewQueue {
                     face,
                     photo,
                     person: person.id,
-                    name: person.label(),
-                    cover_face: person.cover_face,
+                    name: person_label(person.id, person.name.as_deref()),
                     distance,
                     within_threshold: distance < self.tau,
                 })

@@ -36,6 +36,8 @@ pub struct ReviewView {
     skipped: Vec<i64>,
     /// "Someone else…" is open for this face.
     picking: Option<i64>,
+    /// The cover face of the person asked about, looked up once per person and change.
+    cover: Option<(i64, Option<i64>)>,
     picker: PersonPicker,
 }
 
@@ -44,6 +46,7 @@ impl ReviewView {
     pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
         self.decisions = Some(Decisions::read(catalog)?);
         self.failed = None;
+        self.cover = None;
         self.rank();
         Ok(())
     }
@@ -117,8 +120,8 @@ impl ReviewView {
                 ui.weak("this face");
             });
             ui.vertical(|ui| {
-                let cover = q
-                    .cover_face
+                let cover = self
+                    .cover_of(ctx.catalog, q.person)
                     .and_then(|f| ctx.thumbs.get(ui.ctx(), ctx.catalog, f));
                 face_button(
                     ui,
@@ -148,6 +151,20 @@ impl ReviewView {
         });
         ui.add_space(8.0);
         self.answers(ui, ctx, &q);
+    }
+
+    fn cover_of(&mut self, catalog: &Catalog, person: i64) -> Option<i64> {
+        match self.cover {
+            Some((p, face)) if p == person => face,
+            _ => {
+                let face = catalog.cover_face(person).unwrap_or_else(|err| {
+                    tracing::warn!(%err, person, "cannot read the cover face");
+                    None
+                });
+                self.cover = Some((person, face));
+                face
+            }
+        }
     }
 
     fn empty(&self, ui: &mut egui::Ui) {
