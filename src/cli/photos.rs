@@ -265,6 +265,7 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
     let mut catalog = Catalog::open(&work.path().join("bench.sqlite"))?;
     let cancel = AtomicBool::new(false);
     let sampler = kith::bench::GpuSampler::start();
+    let cpu_before = kith::bench::process_cpu_seconds();
     let summary = scan_with_progress(
         &mut catalog,
         &analyzer,
@@ -273,10 +274,17 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
         &cancel,
         !cli.json,
     )?;
+    let cpu_seconds = cpu_before
+        .zip(kith::bench::process_cpu_seconds())
+        .map(|(before, after)| after - before);
     let report = kith::bench::Report::new(
         &summary,
         prepared,
-        vision::device::describe(analyzer.device()),
+        kith::bench::Setup {
+            device: vision::device::describe(analyzer.device()),
+            detect_size: cli.detect_size,
+        },
+        cpu_seconds,
         sampler.and_then(kith::bench::GpuSampler::finish),
     );
     cli.emit(&report, |r| print!("{r}"))
