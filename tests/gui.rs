@@ -12,8 +12,9 @@ use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use kith::catalog::Catalog;
-use kith::gui::{KithApp, View};
+use kith::gui::{KithApp, PhotoSource, View};
 use kith::models::ModelDir;
+use kith::people::review;
 use kith::vision::DeviceChoice;
 
 /// faces/ scanned and clustered once; each test works on its own copy, returned as its path.
@@ -531,4 +532,266 @@ fn unreadable_files_are_listed_with_their_reasons() {
     for name in ["notes.jpg", "empty.png"] {
         assert!(harness.query_by_label_contains(name).is_some(), "{name}");
     }
+}
+
+/// Runs frames until `done` holds (the review queue is measured on a worker thread).
+fn wait_until(
+    harness: &mut Harness<'static, KithApp>,
+    what: &str,
+    done: impl Fn(&Harness<'static, KithApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness) {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+}
+
+/// The face and person the review view asks about now.
+fn asked(harness: &Harness<'static, KithApp>) -> Option<(i64, i64)> {
+    let questions = harness.state().review_view().questions();
+    questions.first().map(|q| (q.face, q.person))
+}
+
+/// The question the library ranks first for the catalog at `path`, measured afresh.
+fn first_question(path: &Path) -> Option<(i64, i64)> {
+    review::questions(&reopen(path), tau())
+        .expect("questions")
+        .first()
+        .map(|q| (q.face, q.person))
+}
+
+#[test]
+fn review_queue_is_answered_with_the_keyboard_and_undone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    // One of Leonard's faces named, the others still in his unnamed group: they are asked about.
+    let group = person_of(&catalog, "leonard");
+    let faces = catalog.faces_of_person(group).expect("faces");
+    let leonard = catalog
+        .split_faces(&[faces[0].id], Some("Leonard"))
+        .expect("name one face");
+    let penny = person_of(&catalog, "penny");
+    catalog.name_person(penny, "Penny").expect("name");
+    let questions = review::questions(&catalog, tau()).expect("questions");
+    assert!(questions.len() >= 3, "{questions:?}");
+    assert_eq!(questions[0].person, leonard);
+    let mut harness = harness(&path);
+
+    harness
+        .query_by_label_contains("Review (")
+        .expect("top bar")
+        .click();
+    harness.run();
+    assert_eq!(harness.state().view(), View::Review);
+    wait_until(&mut harness, "a question", |h| asked(h).is_some());
+    let first = (questions[0].face, questions[0].person);
+    assert_eq!(asked(&harness), Some(first));
+    let question = format!("Is this Leonard? ({:.2})", questions[0].distance);
+    assert!(harness.query_by_label(&question).is_some(), "{question}");
+    assert!(harness
+        .query_by_label(&format!("Review ({})", questions.len()))
+        .is_some());
+    assert!(harness
+        .query_by_label(&format!("Face {}", first.0))
+        .is_some());
+
+    // Y: the face is Leonard's, pinned; the next question is the library's first for the new
+    // state (his new face may bring others closer).
+    harness.key_press(Key::Y);
+    harness.run();
+    let yes = reopen(&path).face(first.0).expect("read").expect("face");
+    assert_eq!(yes.person, Some(leonard));
+    assert!(yes.pinned);
+    let second = asked(&harness).expect("more questions");
+    assert_eq!(Some(second), first_question(&path));
+
+    // N: "not that person" is recorded, the face stays where it was and is not asked about that
+    // person again.
+    let before = reopen(&path).face(second.0).expect("read").expect("face");
+    harness.key_press(Key::N);
+    harness.run();
+    let after = reopen(&path);
+    assert!(after.not_person_facts().expect("facts").contains(&second));
+    assert_eq!(
+        after.face(second.0).expect("read").expect("face").person,
+        before.person
+    );
+    assert!(harness
+        .state()
+        .review_view()
+        .questions()
+        .iter()
+        .all(|q| (q.face, q.person) != second));
+    assert!(review::questions(&after, tau())
+        .expect("questions")
+        .iter()
+        .all(|q| (q.face, q.person) != second));
+
+    // S: asked again only after all the others; nothing changed.
+    let third = asked(&harness).expect("more questions");
+    harness.key_press(Key::S);
+    harness.run();
+    let queue = harness.state().review_view().questions().to_vec();
+    assert_eq!(queue.last().map(|q| (q.face, q.person)), Some(third));
+    assert_ne!(asked(&harness), Some(third));
+    assert_eq!(
+        Some(third),
+        first_question(&path),
+        "a skip is not a decision"
+    );
+
+    // Ctrl+Z undoes the "no": the question is back, first again; then the "yes".
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert!(!reopen(&path)
+        .not_person_facts()
+        .expect("facts")
+        .contains(&second));
+    assert_eq!(asked(&harness), Some(second));
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    let undone = reopen(&path).face(first.0).expect("read").expect("face");
+    assert_eq!(undone.person, Some(group));
+    assert_eq!(asked(&harness), Some(first));
+
+    // E: someone else, picked by name.
+    harness.key_press(Key::E);
+    harness.run();
+    let field = harness.get_by_label("It is");
+    assert!(field.is_focused(), "E puts the keyboard in the name field");
+    field.type_text("pen");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let other = reopen(&path).face(first.0).expect("read").expect("face");
+    assert_eq!(other.person, Some(penny));
+}
+
+#[test]
+fn photo_viewer_draws_every_face_and_steps_through_the_persons_photos() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    let gul = person_of(&catalog, "abdullah_gul");
+    catalog.name_person(gul, "Abdullah Gul").expect("name");
+    let sheldon = person_of(&catalog, "sheldon");
+    catalog.name_person(sheldon, "Sheldon").expect("name");
+    // The one photo of the set with two faces: his, and a stranger's in the background.
+    let face = catalog
+        .faces_of_person(gul)
+        .expect("faces")
+        .into_iter()
+        .find(|f| catalog.photo_faces(f.photo_id).expect("faces").len() == 2)
+        .expect("a photo with two faces");
+    let photo = face.photo_id;
+    let boxes = catalog.photo_faces(photo).expect("faces");
+    let stranger = boxes
+        .iter()
+        .find(|f| f.person != Some(gul))
+        .expect("the other face")
+        .id;
+    let sequence: Vec<i64> = catalog
+        .photos_with_persons(&[vec![gul]], &[], None, None)
+        .expect("photos")
+        .iter()
+        .map(|h| h.photo_id)
+        .collect();
+    let at = sequence.iter().position(|&p| p == photo).expect("in order");
+    assert!(at + 1 < sequence.len(), "not the last photo");
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, "Abdullah Gul");
+    harness.get_by_label(&format!("Face {}", face.id)).click();
+    harness.run();
+    harness.get_by_label("View photo").click();
+    harness.run();
+    let from = PhotoSource::Person(gul);
+    assert_eq!(harness.state().view(), View::Photo { photo, from });
+    assert_eq!(harness.state().photo_view().faces(), boxes.as_slice());
+    assert!(harness
+        .query_by_label(&format!("Face {}: Abdullah Gul", face.id))
+        .is_some());
+    harness
+        .get_by_label(&format!("Face {stranger}: nobody"))
+        .click();
+    harness.run();
+
+    // The selected face is corrected with the same picker as in the person view.
+    let field = harness.get_by_label("Move to");
+    field.focus();
+    field.type_text("shel");
+    harness.run();
+    harness.get_by_label("Move to Sheldon").click();
+    harness.run();
+    let moved = reopen(&path).face(stranger).expect("read").expect("face");
+    assert_eq!(moved.person, Some(sheldon));
+    assert!(harness
+        .query_by_label(&format!("Face {stranger}: Sheldon"))
+        .is_some());
+
+    // The arrow keys step through his photos, in the order search lists them.
+    harness.key_press(Key::ArrowRight);
+    harness.run();
+    let next = sequence[at + 1];
+    assert_eq!(harness.state().view(), View::Photo { photo: next, from });
+    let shown = harness.state().photo_view().faces().to_vec();
+    assert_eq!(shown, reopen(&path).photo_faces(next).expect("faces"));
+    assert!(shown.iter().any(|f| f.person == Some(gul)));
+    harness.key_press(Key::ArrowLeft);
+    harness.run();
+    assert_eq!(harness.state().view(), View::Photo { photo, from });
+    harness.get_by_label("Back").click();
+    harness.run();
+    assert_eq!(harness.state().view(), View::Person(gul));
+}
+
+#[test]
+fn a_search_result_opens_in_the_photo_viewer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let amy = person_of(&reopen(&path), "amy");
+    reopen(&path).name_person(amy, "Amy").expect("name");
+    let mut harness = harness(&path);
+
+    harness.get_by_label("Search").click();
+    harness.run();
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    field.type_text("amy");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let results = harness.state().search_view().results().to_vec();
+    assert!(results.len() >= 2);
+    let name = results[0]
+        .path
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    harness
+        .query_by_label_contains(&name)
+        .expect("listed")
+        .click();
+    harness.run();
+    let from = PhotoSource::Search;
+    assert_eq!(
+        harness.state().view(),
+        View::Photo {
+            photo: results[0].photo_id,
+            from
+        }
+    );
+    harness.key_press(Key::ArrowRight);
+    harness.run();
+    assert_eq!(
+        harness.state().view(),
+        View::Photo {
+            photo: results[1].photo_id,
+            from
+        }
+    );
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use rusqlite::params;
 
 use super::paths::path_from_key;
+use super::people::person_label;
 use super::{Catalog, CatalogError, Result};
 use crate::vision::EMBEDDING_DIM;
 
@@ -34,6 +35,35 @@ pub struct FaceRow {
     /// The person was decided by the user.
     pub pinned: bool,
     pub ignored: bool,
+}
+
+/// A face as drawn on its photo: where it is and who it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PhotoFace {
+    pub id: i64,
+    /// x, y, width, height in the photo's upright pixels.
+    pub bbox: [f32; 4],
+    pub person: Option<i64>,
+    /// The person's name, if the person has one.
+    pub person_name: Option<String>,
+    pub pinned: bool,
+    pub ignored: bool,
+}
+
+impl PhotoFace {
+    /// The person's name or "Unnamed #id"; `None` for a face with nobody.
+    pub fn person_label(&self) -> Option<String> {
+        self.person
+            .map(|p| person_label(p, self.person_name.as_deref()))
+    }
+}
+
+/// Who a face is with now (the light part of [`FaceRow`]), for re-ranking after each decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaceAssignment {
+    pub face: i64,
+    pub photo: i64,
+    pub person: Option<i64>,
 }
 
 /// What the user decided about a face, carried over when its photo is analysed again.
@@ -170,6 +200,44 @@ impl Catalog {
     /// One face by id.
     pub fn face(&self, face_id: i64) -> Result<Option<FaceRow>> {
         Ok(self.query_faces("WHERE faces.id = ?1", [face_id])?.pop())
+    }
+
+    /// The faces of one photo, left to right, with their persons' names.
+    pub fn photo_faces(&self, photo_id: i64) -> Result<Vec<PhotoFace>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT faces.id, x, y, w, h, person_id, persons.name, pinned, ignored
+             FROM faces LEFT JOIN persons ON persons.id = faces.person_id
+             WHERE faces.photo_id = ?1 ORDER BY x, faces.id",
+        )?;
+        let rows = stmt.query_map([photo_id], |r| {
+            Ok(PhotoFace {
+                id: r.get(0)?,
+                bbox: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                person: r.get(5)?,
+                person_name: r.get(6)?,
+                pinned: r.get(7)?,
+                ignored: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every face of a readable photo that is not ignored, with its person: what
+    /// [`Catalog::faces`] gives without the descriptors, so it stays cheap to read after every
+    /// decision.
+    pub fn face_assignments(&self) -> Result<Vec<FaceAssignment>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT faces.id, photo_id, person_id FROM faces JOIN photos ON photos.id = photo_id
+             WHERE photos.status = 'ok' AND faces.ignored = 0 ORDER BY faces.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(FaceAssignment {
+                face: r.get(0)?,
+                photo: r.get(1)?,
+                person: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The stored thumbnail (JPEG bytes) of a face.

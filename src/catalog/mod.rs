@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use adaptation::StoredAdaptation;
-pub use faces::{FaceRow, NewFace};
+pub use faces::{FaceAssignment, FaceRow, NewFace, PhotoFace};
 pub use history::HistoryEntry;
 pub use paths::{path_from_key, path_key};
-pub use people::PersonSummary;
+pub use people::{person_label, PersonSummary};
 pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ScanErrorRow};
 
 #[derive(Debug, thiserror::Error)]

@@ -23,10 +23,13 @@ pub struct PersonSummary {
 impl PersonSummary {
     /// The name, or "Unnamed #id".
     pub fn label(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| format!("Unnamed #{}", self.id))
+        person_label(self.id, self.name.as_deref())
     }
+}
+
+/// How a person is called in lists: the name, or "Unnamed #id".
+pub fn person_label(id: i64, name: Option<&str>) -> String {
+    name.map_or_else(|| format!("Unnamed #{id}"), str::to_string)
 }
 
 impl Catalog {
@@ -259,19 +262,49 @@ impl Catalog {
         let Some(old) = self.persons_of_faces(&[face])?.remove(&face).flatten() else {
             return Err(CatalogError::Invalid(format!("face {face} has no person")));
         };
+        self.reject_person(face, old)
+    }
+
+    /// "Face `face` is not `person`" (a "no" to "is this X?"): remembered as a cannot-link, so
+    /// that neither clustering nor the review queue puts the two together again. A face that is
+    /// with that person leaves it and becomes unassigned; any other face stays where it is.
+    pub fn reject_person(&mut self, face: i64, person: i64) -> Result<()> {
+        self.require_person(person)?;
+        let current = self.persons_of_faces(&[face])?.remove(&face).flatten();
         self.act(
-            &format!("face {face} is not #{old}"),
+            &format!("face {face} is not #{person}"),
             &[face],
-            &[old],
+            &[person],
             |tx| {
                 tx.execute(
                     "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
-                    params![face, old],
+                    params![face, person],
                 )?;
-                tx.execute(
-                    "UPDATE faces SET person_id = NULL, pinned = 0 WHERE id = ?1",
-                    [face],
-                )?;
+                if current == Some(person) {
+                    tx.execute(
+                        "UPDATE faces SET person_id = NULL, pinned = 0 WHERE id = ?1",
+                        [face],
+                    )?;
+                }
+                Ok(((), vec![]))
+            },
+        )
+    }
+
+    /// "This face is `person`" (a "yes" to "is this X?"): pins the face to the person. Unlike
+    /// [`Catalog::move_face`] it records nothing about the group the face leaves: an unnamed group
+    /// clustering put it in may well be the same person, not merged yet.
+    pub fn confirm_face(&mut self, face: i64, person: i64) -> Result<()> {
+        self.require_person(person)?;
+        let old = self.persons_of_faces(&[face])?.remove(&face).flatten();
+        let mut persons = vec![person];
+        persons.extend(old.filter(|&o| o != person));
+        self.act(
+            &format!("face {face} is #{person}"),
+            &[face],
+            &persons,
+            |tx| {
+                pin_face(tx, face, Some(person), None)?;
                 Ok(((), vec![]))
             },
         )

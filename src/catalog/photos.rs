@@ -214,23 +214,24 @@ impl Catalog {
 
     /// Every catalogued photo, by path.
     pub fn photos(&self) -> Result<Vec<PhotoRow>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT id, path, width, height, taken_at, status FROM photos ORDER BY display",
-        )?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {PHOTO_COLUMNS} FROM photos ORDER BY display"
+        ))?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let status: String = r.get(5)?;
-            out.push(PhotoRow {
-                id: r.get(0)?,
-                path: path_from_key(&r.get::<_, Vec<u8>>(1)?),
-                width: r.get(2)?,
-                height: r.get(3)?,
-                taken_at: r.get(4)?,
-                status: PhotoStatus::parse(&status)?.as_str(),
-            });
+            out.push(photo_row(r)?);
         }
         Ok(out)
+    }
+
+    /// One catalogued photo by id.
+    pub fn photo(&self, id: i64) -> Result<Option<PhotoRow>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = ?1"))?;
+        let mut rows = stmt.query([id])?;
+        rows.next()?.map(photo_row).transpose()
     }
 
     /// The id and status of the photo at `path`, if known.
@@ -246,6 +247,21 @@ impl Catalog {
         row.map(|(id, s)| Ok((id, PhotoStatus::parse(&s)?)))
             .transpose()
     }
+}
+
+/// The columns [`photo_row`] reads, in its order.
+const PHOTO_COLUMNS: &str = "id, path, width, height, taken_at, status";
+
+fn photo_row(r: &rusqlite::Row<'_>) -> Result<PhotoRow> {
+    let status: String = r.get(5)?;
+    Ok(PhotoRow {
+        id: r.get(0)?,
+        path: path_from_key(&r.get::<_, Vec<u8>>(1)?),
+        width: r.get(2)?,
+        height: r.get(3)?,
+        taken_at: r.get(4)?,
+        status: PhotoStatus::parse(&status)?.as_str(),
+    })
 }
 
 fn upsert_photo(

@@ -11,7 +11,7 @@ use super::Cli;
 use kith::catalog::{Catalog, PersonSummary};
 use kith::people::search::{search, Query};
 use kith::people::suggest::FaceSpace;
-use kith::people::{assign, settings};
+use kith::people::{assign, review, settings};
 
 #[derive(Subcommand)]
 pub enum PeopleCommand {
@@ -40,8 +40,9 @@ pub enum PeopleCommand {
     },
     /// Move a face to a person.
     Move { face: i64, person: String },
-    /// "This face is not its person": remembered, never undone by re-clustering.
-    Not { face: i64 },
+    /// "This face is not its person" (or not PERSON, which it need not be with): remembered,
+    /// never undone by re-clustering, never asked again by `kith review`.
+    Not { face: i64, person: Option<String> },
     /// Hide a person from lists (or show it again with --show).
     Hide {
         person: String,
@@ -68,6 +69,12 @@ pub enum PeopleCommand {
     },
     /// "These two are different people": the merge suggestion is never offered again.
     Different { a: String, b: String },
+    /// Faces in no named person, each with the named person it most likely is, closest first;
+    /// answer with `kith move FACE PERSON` or `kith not FACE PERSON`.
+    Review {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Pairs of people who may be one person, closest first.
     Suggest {
         #[arg(long, default_value_t = 20)]
@@ -152,12 +159,20 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             catalog.move_face(*face, id)?;
             done(cli, &format!("face {face} moved to #{id}"))
         }
-        PeopleCommand::Not { face } => {
+        PeopleCommand::Not { face, person: None } => {
             catalog.not_this_person(*face)?;
             done(
                 cli,
                 &format!("face {face} is no longer with that person, and never will be"),
             )
+        }
+        PeopleCommand::Not {
+            face,
+            person: Some(person),
+        } => {
+            let id = resolve(&catalog, person)?;
+            catalog.reject_person(*face, id)?;
+            done(cli, &format!("face {face} will never be with #{id}"))
         }
         PeopleCommand::Hide { person, show } => {
             let id = resolve(&catalog, person)?;
@@ -216,6 +231,29 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                 cli,
                 &format!("#{a} and #{b} will not be suggested as one person again"),
             )
+        }
+        PeopleCommand::Review { limit } => {
+            let tau = cli.model_dir()?.same_person_threshold()?;
+            let mut questions = review::questions(&catalog, tau)?;
+            let waiting = questions.len();
+            questions.truncate(*limit);
+            cli.emit(&questions, |qs| {
+                if qs.is_empty() {
+                    println!("nothing to review: no face is near a named person");
+                }
+                for q in qs {
+                    println!(
+                        "face {:<7} is this {}? {:.3} {}",
+                        q.face,
+                        q.name,
+                        q.distance,
+                        distance_bar(q.distance, tau)
+                    );
+                }
+                if waiting > qs.len() {
+                    println!("... {} more", waiting - qs.len());
+                }
+            })
         }
         PeopleCommand::Suggest { limit } => {
             let space = face_space(cli, &catalog)?;

@@ -11,7 +11,9 @@ use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
 use crate::gui::views::people::PeopleView;
 use crate::gui::views::person::PersonView;
+use crate::gui::views::photo::{PhotoSource, PhotoView};
 use crate::gui::views::problems::ProblemsView;
+use crate::gui::views::review::ReviewView;
 use crate::gui::views::search::SearchView;
 use crate::gui::views::ViewCtx;
 use crate::vision::DeviceChoice;
@@ -24,6 +26,8 @@ pub enum View {
     Search,
     Merges,
     Problems,
+    Review,
+    Photo { photo: i64, from: PhotoSource },
 }
 
 /// Something the user asked for; views produce these, [`KithApp::apply`] carries them out.
@@ -55,6 +59,16 @@ pub enum Action {
         person: i64,
         face: i64,
     },
+    /// "This face is that person": the review queue's yes.
+    Confirm {
+        face: i64,
+        person: i64,
+    },
+    /// "This face is not that person": the review queue's no.
+    Reject {
+        face: i64,
+        person: i64,
+    },
     Undo,
     Redo,
     StartScan(PathBuf),
@@ -72,6 +86,8 @@ pub struct KithApp {
     search: SearchView,
     merges: MergesView,
     problems: ProblemsView,
+    review: ReviewView,
+    photo: PhotoView,
     thumbs: Thumbnails,
     faces: FaceIndex,
     scan: Option<ScanJob>,
@@ -94,13 +110,15 @@ impl KithApp {
             search: SearchView::default(),
             merges: MergesView,
             problems: ProblemsView::default(),
+            review: ReviewView::default(),
+            photo: PhotoView::default(),
             thumbs: Thumbnails::default(),
             faces: FaceIndex::Stale,
             scan: None,
             folder_input: String::new(),
             status: String::new(),
         };
-        app.reload();
+        app.catalog_changed();
         app
     }
 
@@ -126,6 +144,14 @@ impl KithApp {
 
     pub fn search_view(&self) -> &SearchView {
         &self.search
+    }
+
+    pub fn review_view(&self) -> &ReviewView {
+        &self.review
+    }
+
+    pub fn photo_view(&self) -> &PhotoView {
+        &self.photo
     }
 
     pub fn is_scanning(&self) -> bool {
@@ -169,6 +195,8 @@ impl KithApp {
                 View::Search => self.search.ui(ui, &mut ctx),
                 View::Merges => self.merges.ui(ui, &mut ctx),
                 View::Problems => self.problems.ui(ui),
+                View::Review => self.review.ui(ui, &mut ctx),
+                View::Photo { .. } => self.photo.ui(ui, &mut ctx),
             }
         });
 
@@ -208,6 +236,14 @@ impl KithApp {
                 .clicked()
             {
                 actions.push(Action::Show(View::Merges));
+            }
+            let review = format!("Review ({})", self.review.questions().len());
+            if ui
+                .selectable_label(self.view == View::Review, review)
+                .on_hover_text("Faces near a named person, one question at a time")
+                .clicked()
+            {
+                actions.push(Action::Show(View::Review));
             }
             let problems = self.problems.count();
             if problems > 0
@@ -269,6 +305,7 @@ impl KithApp {
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         self.faces.poll();
+        self.review.poll(ctx, self.catalog.path(), self.tau);
         let Some(job) = &mut self.scan else { return };
         if let ScanPoll::Finished(result) = job.poll() {
             self.status = match result {
@@ -276,8 +313,7 @@ impl KithApp {
                 Err(err) => format!("Scan of {} failed: {err}", job.folder.display()),
             };
             self.scan = None;
-            self.faces = FaceIndex::Stale;
-            self.reload();
+            self.catalog_changed();
             ctx.request_repaint();
         }
     }
@@ -353,6 +389,14 @@ impl KithApp {
                 .catalog
                 .set_cover(person, face)
                 .map(|()| Some("Cover face set".to_string())),
+            Action::Confirm { face, person } => self
+                .catalog
+                .confirm_face(face, person)
+                .map(|()| Some(format!("Face {face} confirmed"))),
+            Action::Reject { face, person } => self
+                .catalog
+                .reject_person(face, person)
+                .map(|()| Some(format!("Noted: face {face} is someone else"))),
             Action::Undo => self.catalog.undo().map(|done| {
                 Some(done.map_or_else(|| "Nothing to undo".into(), |d| format!("Undone: {d}")))
             }),
@@ -372,7 +416,16 @@ impl KithApp {
             }
         }
         // Whatever happened (even a partial failure), show the catalog as it now is.
+        self.catalog_changed();
+    }
+
+    /// After a decision or a scan: the face index is out of date, the review queue (counted in the
+    /// top bar whatever is shown) re-ranks, and the view is read again.
+    fn catalog_changed(&mut self) {
         self.faces = FaceIndex::Stale;
+        if let Err(err) = self.review.reload(&self.catalog) {
+            tracing::warn!(%err, "cannot read the review queue");
+        }
         self.reload();
     }
 
@@ -381,19 +434,24 @@ impl KithApp {
         if let Err(err) = self.problems.reload(&self.catalog) {
             tracing::warn!(%err, "cannot read the scan errors");
         }
-        let result = match self.view {
-            View::People | View::Search | View::Merges | View::Problems => {
+        let shown = match self.view {
+            View::People | View::Search | View::Merges | View::Problems | View::Review => {
+                self.people.reload(&self.catalog).map(|()| true)
+            }
+            View::Person(id) => self.person.load(&self.catalog, id),
+            View::Photo { photo, from } => {
+                self.photo
+                    .load(&self.catalog, photo, from, self.search.results())
+            }
+        };
+        let result = match shown {
+            Ok(true) => Ok(()),
+            // Merged away, emptied or gone: back to everyone.
+            Ok(false) => {
+                self.view = View::People;
                 self.people.reload(&self.catalog)
             }
-            View::Person(id) => match self.person.load(&self.catalog, id) {
-                Ok(true) => Ok(()),
-                // Merged away or emptied: back to everyone.
-                Ok(false) => {
-                    self.view = View::People;
-                    self.people.reload(&self.catalog)
-                }
-                Err(err) => Err(err),
-            },
+            Err(err) => Err(err),
         };
         if let Err(err) = result {
             tracing::warn!(%err, "cannot read the catalog");

@@ -1,5 +1,6 @@
-//! Work too slow for the UI thread: scanning a folder and loading the face index. Each runs on a
-//! worker thread with its own catalog connection (SQLite WAL lets the UI read meanwhile) and
+//! Work too slow for the UI thread: scanning a folder, loading the face index, and any one-off
+//! result ([`Pending`]: measuring the review queue, decoding a photo). Each runs on a worker thread
+//! (with its own catalog connection where it needs one: SQLite WAL lets the UI read meanwhile) and
 //! reports over an mpsc channel that the UI polls once per frame.
 
 use std::path::{Path, PathBuf};
@@ -150,11 +151,40 @@ fn scan(
     ))
 }
 
+/// One result computed on a worker thread; the UI polls for it once per frame.
+pub struct Pending<T>(Receiver<Result<T, String>>);
+
+impl<T: Send + 'static> Pending<T> {
+    /// Runs `work` on a new thread, which wakes the UI when it is done.
+    pub fn spawn(
+        ctx: &egui::Context,
+        work: impl FnOnce() -> Result<T, String> + Send + 'static,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            // A closed channel means nobody waits for the result any more.
+            let _ = tx.send(work());
+            ctx.request_repaint();
+        });
+        Self(rx)
+    }
+
+    /// The result, once the worker is done; `None` while it runs.
+    pub fn poll(&mut self) -> Option<Result<T, String>> {
+        match self.0.try_recv() {
+            Ok(result) => Some(result),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err("the worker stopped unexpectedly".into())),
+        }
+    }
+}
+
 /// The face index behind the nearest-faces panel and "check these", loaded on a worker.
 pub enum FaceIndex {
     /// Not loaded, or out of date since the catalog changed.
     Stale,
-    Loading(Receiver<Result<FaceSpace, String>>),
+    Loading(Pending<FaceSpace>),
     Ready(Box<FaceSpace>),
     Failed(String),
 }
@@ -162,27 +192,20 @@ pub enum FaceIndex {
 impl FaceIndex {
     /// Starts loading the index from the catalog at `catalog_path`.
     pub fn load(ctx: egui::Context, catalog_path: PathBuf, tau: f32) -> Self {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let space = Catalog::open(&catalog_path)
+        FaceIndex::Loading(Pending::spawn(&ctx, move || {
+            Catalog::open(&catalog_path)
                 .and_then(|catalog| FaceSpace::load(&catalog, tau))
-                .map_err(|err| err.to_string());
-            let _ = tx.send(space);
-            ctx.request_repaint();
-        });
-        FaceIndex::Loading(rx)
+                .map_err(|err| err.to_string())
+        }))
     }
 
     /// Moves a finished load into place.
     pub fn poll(&mut self) {
-        if let FaceIndex::Loading(rx) = self {
-            match rx.try_recv() {
-                Ok(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
-                Ok(Err(err)) => *self = FaceIndex::Failed(err),
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => {
-                    *self = FaceIndex::Failed("the face index could not be loaded".into())
-                }
+        if let FaceIndex::Loading(pending) = self {
+            match pending.poll() {
+                Some(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
+                Some(Err(err)) => *self = FaceIndex::Failed(err),
+                None => {}
             }
         }
     }

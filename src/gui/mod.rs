@@ -1,10 +1,12 @@
 //! The desktop GUI (eframe/egui): a thin shell over the library, like the CLI.
 //!
 //! `app` owns the state and applies the user's decisions to the catalog; `views` draw one screen
-//! each and report what the user asked for as [`Action`]s; `jobs` runs scans and loads the face
-//! index on worker threads; `thumbs` turns stored face thumbnails into textures.
+//! each and report what the user asked for as [`Action`]s; `jobs` runs scans, loads the face
+//! index and other slow work on worker threads; `thumbs` turns stored face thumbnails into
+//! textures; `desktop` hands a photo file to the system's viewer.
 
 mod app;
+pub mod desktop;
 pub mod jobs;
 pub mod thumbs;
 pub mod views;
@@ -14,6 +16,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 pub use app::{Action, KithApp, View};
+pub use views::photo::PhotoSource;
 
 use crate::catalog::Catalog;
 use crate::models::ModelDir;

@@ -1,9 +1,10 @@
 //! People: grouping faces into persons and everything asked of them afterwards: the neighbour
-//! index, clustering, honouring the user's decisions, suggestions and search.
+//! index, clustering, honouring the user's decisions, suggestions, the review queue and search.
 
 pub mod assign;
 pub mod cluster;
 pub mod neighbours;
+pub mod review;
 pub mod search;
 pub mod settings;
 pub mod suggest;

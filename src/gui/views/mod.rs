@@ -1,12 +1,15 @@
-//! One struct per screen (people, person, search, suggested merges, unreadable files) plus the
-//! nearest-faces panel. Views read the
-//! catalog to draw and report what the user asked for as [`Action`]s; the app applies them.
+//! One struct per screen (people, person, search, suggested merges, review, photo, unreadable
+//! files) plus the nearest-faces panel and the name picker. Views read the catalog to draw and
+//! report what the user asked for as [`Action`]s; the app applies them.
 
 pub mod merges;
 pub mod neighbours;
 pub mod people;
 pub mod person;
+pub mod photo;
+pub mod picker;
 pub mod problems;
+pub mod review;
 pub mod search;
 
 use crate::catalog::Catalog;

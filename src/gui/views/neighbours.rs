@@ -59,7 +59,7 @@ impl NeighboursPanel {
                     );
                     ui.vertical(|ui| {
                         ui.label(n.person_label.as_deref().unwrap_or("No person"));
-                        distance_bar(ui, n, ctx.tau, scale);
+                        distance_bar(ui, n.distance, ctx.tau, scale);
                     });
                 });
             }
@@ -67,14 +67,15 @@ impl NeighboursPanel {
     }
 }
 
-/// A bar as long as the distance, with a vertical line at tau.
-fn distance_bar(ui: &mut egui::Ui, n: &Neighbour, tau: f32, scale: f32) {
+/// A bar as long as `distance` on a `scale` as long as the bar, with a vertical line at tau;
+/// green when the distance is below tau (the embedder's "same person").
+pub fn distance_bar(ui: &mut egui::Ui, distance: f32, tau: f32, scale: f32) {
     let (rect, response) =
         ui.allocate_exact_size(egui::vec2(BAR_WIDTH, 12.0), egui::Sense::hover());
     let painter = ui.painter();
     painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-    let length = (n.distance / scale).clamp(0.0, 1.0) * rect.width();
-    let colour = if n.within_threshold {
+    let length = (distance / scale).clamp(0.0, 1.0) * rect.width();
+    let colour = if distance < tau {
         egui::Color32::from_rgb(90, 170, 90)
     } else {
         egui::Color32::from_rgb(150, 150, 150)
@@ -87,5 +88,5 @@ fn distance_bar(ui: &mut egui::Ui, n: &Neighbour, tau: f32, scale: f32) {
         rect.y_range(),
         egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
     );
-    response.on_hover_text(format!("distance {:.3} (tau {tau:.2})", n.distance));
+    response.on_hover_text(format!("distance {distance:.3} (tau {tau:.2})"));
 }

@@ -1,11 +1,14 @@
 //! One person: all their faces in a grid, inline renaming, face selection and the decisions on
 //! selected faces (not this person, move, split, ignore, cover), a "check these" strip of the least
-//! typical faces, and the nearest-faces panel for a single selected face.
+//! typical faces, and the nearest-faces panel for a single selected face. A face's photo opens with
+//! "View photo" or a double-click.
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, PersonSummary};
 use crate::gui::app::{Action, View};
 use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::NeighboursPanel;
+use crate::gui::views::photo::PhotoSource;
+use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::{is_multi_click, submitted, toggle, ViewCtx};
 
 const THUMB: f32 = 96.0;
@@ -19,7 +22,7 @@ pub struct PersonView {
     /// Selected face ids in click order.
     selected: Vec<i64>,
     name: String,
-    move_query: String,
+    move_to: PersonPicker,
     /// Least typical faces, computed once the face index is ready.
     check_these: Option<Vec<(i64, f32)>>,
     neighbours: NeighboursPanel,
@@ -35,7 +38,7 @@ impl PersonView {
         let same_person = self.person.as_ref().is_some_and(|p| p.id == id);
         if !same_person {
             self.selected.clear();
-            self.move_query.clear();
+            self.move_to.clear();
         }
         self.name = person.name.clone().unwrap_or_default();
         self.faces = catalog.faces_of_person(id)?;
@@ -139,32 +142,25 @@ impl PersonView {
                     });
                 }
             }
-            ui.separator();
-            ui.add_enabled(
-                any,
-                egui::TextEdit::singleline(&mut self.move_query)
-                    .hint_text("Move to…")
-                    .desired_width(140.0),
-            )
-            .accessible_name("Move to");
-            if any && !self.move_query.trim().is_empty() {
-                // Autocomplete: the named people the typed text fits, as buttons.
-                match ctx.catalog.find_persons(&self.move_query) {
-                    Ok(matches) => {
-                        let others = matches.into_iter().filter(|(id, _)| *id != person.id);
-                        for (id, name) in others.take(5) {
-                            if ui.button(format!("Move to {name}")).clicked() {
-                                ctx.actions.push(Action::MoveFaces {
-                                    faces: faces.clone(),
-                                    to: id,
-                                });
-                            }
-                        }
-                    }
-                    Err(err) => {
-                        ui.label(format!("Cannot look up names: {err}"));
-                    }
+            let photo = match faces[..] {
+                [face] => self.photo_of(face),
+                _ => None,
+            };
+            if ui
+                .add_enabled(photo.is_some(), egui::Button::new("View photo"))
+                .on_hover_text("The whole photo, with everyone in it (or double-click a face)")
+                .clicked()
+            {
+                if let Some(photo) = photo {
+                    ctx.actions.push(show_photo(photo, person.id));
                 }
+            }
+            ui.separator();
+            if let Some(to) = self
+                .move_to
+                .ui(ui, ctx.catalog, "Move to", any, Some(person.id))
+            {
+                ctx.actions.push(Action::MoveFaces { faces, to });
             }
         });
     }
@@ -217,6 +213,7 @@ impl PersonView {
         let columns = ((ui.available_width() / cell).floor() as usize).max(1);
         let rows = self.faces.len().div_ceil(columns);
         let mut clicked = None;
+        let mut opened = None;
         // show_rows lays out only the visible rows, so thousands of faces stay smooth.
         egui::ScrollArea::vertical()
             .auto_shrink(false)
@@ -242,7 +239,9 @@ impl PersonView {
                                 "{name}{}",
                                 if face.pinned { " (confirmed)" } else { "" }
                             ));
-                            if response.clicked() {
+                            if response.double_clicked() {
+                                opened = Some(face.photo_id);
+                            } else if response.clicked() {
                                 clicked = Some((face.id, is_multi_click(ui, &response)));
                             }
                         }
@@ -252,6 +251,13 @@ impl PersonView {
         if let Some((face, multi)) = clicked {
             self.click_face(face, multi);
         }
+        if let (Some(photo), Some(person)) = (opened, &self.person) {
+            ctx.actions.push(show_photo(photo, person.id));
+        }
+    }
+
+    fn photo_of(&self, face: i64) -> Option<i64> {
+        self.faces.iter().find(|f| f.id == face).map(|f| f.photo_id)
     }
 
     /// A plain click selects just this face (or clears it); ctrl-click adds or removes it.
@@ -264,4 +270,12 @@ impl PersonView {
             self.selected = vec![face];
         }
     }
+}
+
+/// Opens `photo`, stepping through the photos of `person`.
+fn show_photo(photo: i64, person: i64) -> Action {
+    Action::Show(View::Photo {
+        photo,
+        from: PhotoSource::Person(person),
+    })
 }

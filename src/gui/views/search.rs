@@ -1,7 +1,10 @@
 //! Search: "Anna & Ben", "Anna -Ben"; Enter runs the library's search and lists the matching
-//! photos with their dates. A bad query (unknown name) is shown inline.
+//! photos with their dates, each opening in the photo viewer. A bad query (unknown name) is shown
+//! inline.
 
 use crate::catalog::Catalog;
+use crate::gui::app::{Action, View};
+use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{submitted, ViewCtx};
 use crate::people::search::{search, PhotoHit, Query};
 
@@ -76,8 +79,16 @@ impl SearchView {
                         .map(|n| n.to_string_lossy())
                         .unwrap_or_default();
                     let date = hit.taken_at.as_deref().unwrap_or("no date");
-                    ui.label(format!("{name}  {date}"))
-                        .on_hover_text(hit.path.display().to_string());
+                    if ui
+                        .link(format!("{name}  {date}"))
+                        .on_hover_text(hit.path.display().to_string())
+                        .clicked()
+                    {
+                        ctx.actions.push(Action::Show(View::Photo {
+                            photo: hit.photo_id,
+                            from: PhotoSource::Search,
+                        }));
+                    }
                 }
             },
         );

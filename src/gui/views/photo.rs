@@ -1,0 +1,388 @@
+//! The photo viewer: the whole photo, decoded on a worker (upright, scaled to the screen), with every
+//! face's box and its person's name drawn on it. Clicking a box selects that face, to correct it
+//! (move it to someone, not this person); Left/Right step through the photos it was opened from;
+//! the file opens in the desktop's viewer, or its folder does.
+
+use std::path::Path;
+
+use egui::{
+    pos2, vec2, Align2, Color32, ColorImage, FontId, Key, Modifiers, Rect, Role, Sense, Stroke,
+    StrokeKind, TextureHandle, TextureOptions, WidgetInfo,
+};
+
+use crate::catalog::{Catalog, CatalogError, PhotoFace, PhotoRow};
+use crate::gui::app::{Action, View};
+use crate::gui::desktop;
+use crate::gui::jobs::Pending;
+use crate::gui::views::picker::PersonPicker;
+use crate::gui::views::ViewCtx;
+use crate::people::search::PhotoHit;
+use crate::scan::decode;
+
+const SIDE_PANEL: f32 = 260.0;
+
+/// Where the viewer was opened from: what Left/Right step through and where Back returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoSource {
+    /// A person's photos (from their face grid).
+    Person(i64),
+    /// The search results.
+    Search,
+    /// One face's photo (from the review queue).
+    Review,
+}
+
+impl PhotoSource {
+    fn back(self) -> View {
+        match self {
+            PhotoSource::Person(p) => View::Person(p),
+            PhotoSource::Search => View::Search,
+            PhotoSource::Review => View::Review,
+        }
+    }
+}
+
+enum Picture {
+    Loading(Pending<ColorImage>),
+    Ready(TextureHandle),
+    Failed(String),
+}
+
+#[derive(Default)]
+pub struct PhotoView {
+    photo: Option<PhotoRow>,
+    from: Option<PhotoSource>,
+    faces: Vec<PhotoFace>,
+    /// The photos Left/Right step through, in order.
+    sequence: Vec<i64>,
+    selected: Option<i64>,
+    move_to: PersonPicker,
+    /// The pixels, for the photo of that id.
+    picture: Option<(i64, Picture)>,
+    /// Opening the file or its folder, on a worker: the opener may take a while to return.
+    opening: Option<Pending<()>>,
+    /// What went wrong opening the file.
+    message: Option<String>,
+}
+
+impl PhotoView {
+    /// Shows photo `photo`, opened from `from` (`search`: the search results, for stepping through
+    /// them); false when the photo is not in the catalog.
+    pub fn load(
+        &mut self,
+        catalog: &Catalog,
+        photo: i64,
+        from: PhotoSource,
+        search: &[PhotoHit],
+    ) -> Result<bool, CatalogError> {
+        let Some(row) = catalog.photo(photo)? else {
+            self.photo = None;
+            return Ok(false);
+        };
+        if self.photo.as_ref().map(|p| p.id) != Some(photo) {
+            self.selected = None;
+            self.move_to.clear();
+            self.message = None;
+        }
+        self.faces = catalog.photo_faces(photo)?;
+        self.selected = self
+            .selected
+            .filter(|s| self.faces.iter().any(|f| f.id == *s));
+        let sequence = match from {
+            PhotoSource::Person(person) => catalog
+                .photos_with_persons(&[vec![person]], &[], None, None)?
+                .into_iter()
+                .map(|hit| hit.photo_id)
+                .collect(),
+            PhotoSource::Search => search.iter().map(|hit| hit.photo_id).collect(),
+            PhotoSource::Review => vec![photo],
+        };
+        // A correction can take the person out of this very photo: then keep stepping from here.
+        if sequence.contains(&photo) || self.from != Some(from) {
+            self.sequence = sequence;
+        }
+        self.from = Some(from);
+        self.photo = Some(row);
+        Ok(true)
+    }
+
+    pub fn photo(&self) -> Option<&PhotoRow> {
+        self.photo.as_ref()
+    }
+
+    /// The faces drawn on the photo, left to right.
+    pub fn faces(&self) -> &[PhotoFace] {
+        &self.faces
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let (Some(photo), Some(from)) = (self.photo.clone(), self.from) else {
+            ctx.actions.push(Action::Show(View::People));
+            return;
+        };
+        self.poll(ui.ctx(), &photo);
+        let position = self.sequence.iter().position(|&p| p == photo.id);
+        let previous = position
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.sequence.get(i))
+            .copied();
+        let next = position.and_then(|i| self.sequence.get(i + 1)).copied();
+
+        // Arrow keys and Escape, unless the name picker is taking the keys.
+        let [mut go_back, mut go_previous, mut go_next] = if ui.ctx().egui_wants_keyboard_input() {
+            [false; 3]
+        } else {
+            ui.input_mut(|i| {
+                [Key::Escape, Key::ArrowLeft, Key::ArrowRight]
+                    .map(|k| i.consume_key(Modifiers::NONE, k))
+            })
+        };
+        ui.horizontal(|ui| {
+            go_back |= ui.button("Back").clicked();
+            go_previous |= ui
+                .add_enabled(previous.is_some(), egui::Button::new("Previous"))
+                .on_hover_text("Left arrow")
+                .clicked();
+            if let Some(i) = position {
+                ui.label(format!("{} of {}", i + 1, self.sequence.len()));
+            }
+            go_next |= ui
+                .add_enabled(next.is_some(), egui::Button::new("Next"))
+                .on_hover_text("Right arrow")
+                .clicked();
+            ui.separator();
+            let name = photo
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            ui.strong(name.as_ref())
+                .on_hover_text(photo.path.display().to_string());
+            if let Some(date) = &photo.taken_at {
+                ui.label(date.replace('T', " "));
+            }
+            ui.separator();
+            if ui.button("Open file").clicked() {
+                self.open(ui.ctx(), &photo.path, desktop::open_file);
+            }
+            if ui.button("Show in folder").clicked() {
+                self.open(ui.ctx(), &photo.path, desktop::show_in_folder);
+            }
+        });
+        if let Some(message) = &self.message {
+            ui.colored_label(ui.visuals().error_fg_color, message);
+        }
+        ui.separator();
+
+        if let Some(face) = self
+            .selected
+            .and_then(|s| self.faces.iter().find(|f| f.id == s))
+            .cloned()
+        {
+            egui::Panel::right("photo_face")
+                .default_size(SIDE_PANEL)
+                .show(ui, |ui| self.face_panel(ui, ctx, &face));
+        }
+        if let Some(face) = self.picture_ui(ui, &photo) {
+            self.selected = if self.selected == Some(face) {
+                None
+            } else {
+                Some(face)
+            };
+            self.move_to.clear();
+        }
+
+        let target = match (go_back, go_previous, go_next) {
+            (true, _, _) => Some(from.back()),
+            (_, true, _) => previous.map(|photo| View::Photo { photo, from }),
+            (_, _, true) => next.map(|photo| View::Photo { photo, from }),
+            _ => None,
+        };
+        if let Some(view) = target {
+            ctx.actions.push(Action::Show(view));
+        }
+    }
+
+    /// Starts decoding the photo when it is new, and takes in a finished decode or opener.
+    fn poll(&mut self, ctx: &egui::Context, photo: &PhotoRow) {
+        if self.picture.as_ref().map(|(id, _)| *id) != Some(photo.id) {
+            // Physical pixels of the window's long side: more would only be scaled away.
+            let limit = (ctx.content_rect().size().max_elem() * ctx.pixels_per_point()).ceil();
+            let limit = limit.max(1.0) as u32;
+            let path = photo.path.clone();
+            let pending = Pending::spawn(ctx, move || for_screen(&path, limit));
+            self.picture = Some((photo.id, Picture::Loading(pending)));
+        }
+        if let Some((id, picture)) = &mut self.picture {
+            if let Picture::Loading(pending) = picture {
+                match pending.poll() {
+                    Some(Ok(image)) => {
+                        let texture =
+                            ctx.load_texture(format!("photo-{id}"), image, TextureOptions::LINEAR);
+                        *picture = Picture::Ready(texture);
+                    }
+                    Some(Err(err)) => *picture = Picture::Failed(err),
+                    None => {}
+                }
+            }
+        }
+        if let Some(opening) = &mut self.opening {
+            if let Some(result) = opening.poll() {
+                self.message = result.err();
+                self.opening = None;
+            }
+        }
+    }
+
+    fn open(&mut self, ctx: &egui::Context, path: &Path, how: fn(&Path) -> Result<(), String>) {
+        let path = path.to_path_buf();
+        self.message = None;
+        self.opening = Some(Pending::spawn(ctx, move || how(&path)));
+    }
+
+    /// Draws the photo as large as fits, with the faces' boxes; returns the face whose box was
+    /// clicked.
+    fn picture_ui(&self, ui: &mut egui::Ui, photo: &PhotoRow) -> Option<i64> {
+        let (texture, status) = match &self.picture {
+            Some((_, Picture::Ready(texture))) => (Some(texture), None),
+            Some((_, Picture::Failed(err))) => (None, Some(err.as_str())),
+            _ => (None, Some("Loading the photo…")),
+        };
+        // The catalog's size places the boxes before the pixels arrive, and if they never do.
+        let size = match (photo.width, photo.height) {
+            (Some(w), Some(h)) if w > 0 && h > 0 => vec2(w as f32, h as f32),
+            _ => texture.map_or(vec2(4.0, 3.0), |t| t.size_vec2()),
+        };
+        let available = ui.available_size();
+        let scale = (available.x / size.x).min(available.y / size.y).max(0.0);
+        let (rect, _) = ui.allocate_exact_size(size * scale, Sense::hover());
+        let painter = ui.painter_at(rect);
+        match texture {
+            Some(texture) => {
+                painter.image(
+                    texture.id(),
+                    rect,
+                    Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+                    Color32::WHITE,
+                );
+            }
+            None => {
+                painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+                painter.text(
+                    rect.center(),
+                    Align2::CENTER_CENTER,
+                    status.unwrap_or_default(),
+                    FontId::proportional(15.0),
+                    ui.visuals().weak_text_color(),
+                );
+            }
+        }
+        let mut clicked = None;
+        for face in &self.faces {
+            let [x, y, w, h] = face.bbox;
+            let area = Rect::from_min_size(rect.min + vec2(x, y) * scale, vec2(w, h) * scale)
+                .intersect(rect);
+            let name = face_name(face);
+            let label = format!("Face {}: {name}", face.id);
+            let response = ui.interact(
+                area,
+                ui.scope_id().with(("face box", face.id)),
+                Sense::click(),
+            );
+            response.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));
+            // Named: done; in an unnamed group or with nobody: still to name.
+            let colour = if face.ignored {
+                Color32::GRAY
+            } else if face.person_name.is_some() {
+                Color32::from_rgb(90, 200, 90)
+            } else {
+                Color32::from_rgb(230, 180, 40)
+            };
+            let width = if self.selected == Some(face.id) {
+                4.0
+            } else {
+                2.0
+            };
+            painter.rect_stroke(area, 2.0, Stroke::new(width, colour), StrokeKind::Outside);
+            // The name on a dark band under the box (inside it at the photo's bottom edge), so
+            // that it reads on any photo.
+            let galley = painter.layout_no_wrap(name, FontId::proportional(14.0), Color32::WHITE);
+            let below = area.bottom() + 4.0;
+            let y = if below + galley.size().y <= rect.bottom() {
+                below
+            } else {
+                area.bottom() - galley.size().y - 4.0
+            };
+            let at = pos2(area.left() + 2.0, y);
+            painter.rect_filled(
+                Rect::from_min_size(at, galley.size()).expand(2.0),
+                2.0,
+                Color32::from_black_alpha(170),
+            );
+            painter.galley(at, galley, Color32::WHITE);
+            if response.clicked() {
+                clicked = Some(face.id);
+            }
+        }
+        clicked
+    }
+
+    /// The selected face: who it is, and the corrections.
+    fn face_panel(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, face: &PhotoFace) {
+        let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, face.id);
+        crate::gui::thumbs::face_button(
+            ui,
+            texture.as_ref(),
+            128.0,
+            true,
+            &format!("Selected face {}", face.id),
+        );
+        ui.heading(face_name(face));
+        if face.pinned {
+            ui.weak("confirmed by you");
+        } else if face.person.is_some() {
+            ui.weak("placed by clustering");
+        }
+        if let Some(person) = face.person {
+            if ui.button("Open person").clicked() {
+                ctx.actions.push(Action::Show(View::Person(person)));
+            }
+            if ui
+                .button("Not this person")
+                .on_hover_text("Take the face out; it never goes back to this person")
+                .clicked()
+            {
+                ctx.actions.push(Action::NotThisPerson(vec![face.id]));
+            }
+        }
+        ui.horizontal_wrapped(|ui| {
+            if let Some(to) = self
+                .move_to
+                .ui(ui, ctx.catalog, "Move to", true, face.person)
+            {
+                ctx.actions.push(Action::MoveFaces {
+                    faces: vec![face.id],
+                    to,
+                });
+            }
+        });
+    }
+}
+
+/// Who a face is, for its box.
+fn face_name(face: &PhotoFace) -> String {
+    if face.ignored {
+        return "ignored".into();
+    }
+    face.person_label().unwrap_or_else(|| "nobody".into())
+}
+
+/// The photo at `path`, upright and no longer on its long side than `limit`, as egui pixels.
+fn for_screen(path: &Path, limit: u32) -> Result<ColorImage, String> {
+    let bytes =
+        std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let decoded = decode::decode(&bytes, Some(limit)).map_err(|err| err.to_string())?;
+    let pixels = decode::fit_within(decoded.pixels, limit);
+    let size = [pixels.width() as usize, pixels.height() as usize];
+    Ok(ColorImage::from_rgb(size, pixels.as_raw()))
+}

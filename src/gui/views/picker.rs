@@ -1,0 +1,81 @@
+//! The name picker: a field in which typing part of a name offers the named people it fits, as
+//! buttons. Wherever faces are given to someone (move to, "someone else…") it is this one.
+
+use crate::catalog::Catalog;
+use crate::gui::views::submitted;
+
+/// Most people offered at once.
+const OFFERED: usize = 5;
+
+#[derive(Default)]
+pub struct PersonPicker {
+    query: String,
+    /// Put the keyboard in the field at the next frame.
+    focus: bool,
+}
+
+impl PersonPicker {
+    pub fn clear(&mut self) {
+        self.query.clear();
+    }
+
+    /// Puts the keyboard in the field when it is next drawn.
+    pub fn focus(&mut self) {
+        self.focus = true;
+    }
+
+    /// Draws the field (named `verb`, e.g. "Move to") and, for what is typed, a "`verb` Name"
+    /// button per named person it fits, `exclude` left out. Returns the person clicked, or the
+    /// first one offered when Enter is pressed in the field.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        catalog: &Catalog,
+        verb: &str,
+        enabled: bool,
+        exclude: Option<i64>,
+    ) -> Option<i64> {
+        let field = ui
+            .add_enabled(
+                enabled,
+                egui::TextEdit::singleline(&mut self.query)
+                    .hint_text(format!("{verb}…"))
+                    .desired_width(140.0),
+            )
+            .accessible_name(verb);
+        if std::mem::take(&mut self.focus) {
+            field.request_focus();
+        }
+        if !enabled || self.query.trim().is_empty() {
+            return None;
+        }
+        let offered: Vec<(i64, String)> = match catalog.find_persons(&self.query) {
+            Ok(matches) => matches
+                .into_iter()
+                .filter(|(id, _)| Some(*id) != exclude)
+                .take(OFFERED)
+                .collect(),
+            Err(err) => {
+                ui.label(format!("Cannot look up names: {err}"));
+                return None;
+            }
+        };
+        if offered.is_empty() {
+            ui.weak("nobody else is called that");
+            return None;
+        }
+        let mut chosen = None;
+        for (id, name) in &offered {
+            if ui.button(format!("{verb} {name}")).clicked() {
+                chosen = Some(*id);
+            }
+        }
+        if chosen.is_none() && submitted(ui, &field) {
+            chosen = offered.first().map(|(id, _)| *id);
+        }
+        if chosen.is_some() {
+            self.query.clear();
+        }
+        chosen
+    }
+}
