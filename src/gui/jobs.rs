@@ -1,6 +1,7 @@
-//! Work too slow for the UI thread: scanning a folder and loading the face index. Each runs on a
-//! worker thread with its own catalog connection (SQLite WAL lets the UI read meanwhile) and
-//! reports over an mpsc channel that the UI polls once per frame.
+//! Work too slow for the UI thread: scanning a folder, loading the face index, and any other
+//! one-off [`Task`] (re-clustering, adaptation). Each runs on a worker thread with its own catalog
+//! connection (SQLite WAL lets the UI read meanwhile) and reports over an mpsc channel that the UI
+//! polls once per frame.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -150,11 +151,42 @@ fn scan(
     ))
 }
 
+/// One piece of work on a worker thread whose result the UI picks up when it is ready.
+pub struct Task<T> {
+    rx: Receiver<Result<T, String>>,
+}
+
+impl<T: Send + 'static> Task<T> {
+    /// Runs `work` on a new thread; the window is woken when it ends.
+    pub fn spawn(
+        ctx: &egui::Context,
+        work: impl FnOnce() -> Result<T, String> + Send + 'static,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            // A closed channel means nobody waits for the answer any more.
+            let _ = tx.send(work());
+            ctx.request_repaint();
+        });
+        Self { rx }
+    }
+
+    /// The result once the work has ended (given once), `None` while it runs.
+    pub fn poll(&self) -> Option<Result<T, String>> {
+        match self.rx.try_recv() {
+            Ok(result) => Some(result),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(Err("the work stopped unexpectedly".into())),
+        }
+    }
+}
+
 /// The face index behind the nearest-faces panel and "check these", loaded on a worker.
 pub enum FaceIndex {
     /// Not loaded, or out of date since the catalog changed.
     Stale,
-    Loading(Receiver<Result<FaceSpace, String>>),
+    Loading(Task<FaceSpace>),
     Ready(Box<FaceSpace>),
     Failed(String),
 }
@@ -162,27 +194,20 @@ pub enum FaceIndex {
 impl FaceIndex {
     /// Starts loading the index from the catalog at `catalog_path`.
     pub fn load(ctx: egui::Context, catalog_path: PathBuf, tau: f32) -> Self {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let space = Catalog::open(&catalog_path)
+        FaceIndex::Loading(Task::spawn(&ctx, move || {
+            Catalog::open(&catalog_path)
                 .and_then(|catalog| FaceSpace::load(&catalog, tau))
-                .map_err(|err| err.to_string());
-            let _ = tx.send(space);
-            ctx.request_repaint();
-        });
-        FaceIndex::Loading(rx)
+                .map_err(|err| err.to_string())
+        }))
     }
 
     /// Moves a finished load into place.
     pub fn poll(&mut self) {
-        if let FaceIndex::Loading(rx) = self {
-            match rx.try_recv() {
-                Ok(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
-                Ok(Err(err)) => *self = FaceIndex::Failed(err),
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => {
-                    *self = FaceIndex::Failed("the face index could not be loaded".into())
-                }
+        if let FaceIndex::Loading(task) = self {
+            match task.poll() {
+                Some(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
+                Some(Err(err)) => *self = FaceIndex::Failed(err),
+                None => {}
             }
         }
     }

@@ -1,5 +1,5 @@
-//! One struct per screen (people, person, search, suggested merges, unreadable files) plus the
-//! nearest-faces panel. Views read the
+//! One struct per screen (people, person, search, suggested merges, unreadable files, settings)
+//! plus the nearest-faces panel. Views read the
 //! catalog to draw and report what the user asked for as [`Action`]s; the app applies them.
 
 pub mod merges;
@@ -8,6 +8,7 @@ pub mod people;
 pub mod person;
 pub mod problems;
 pub mod search;
+pub mod settings;
 
 use crate::catalog::Catalog;
 use crate::gui::app::Action;
