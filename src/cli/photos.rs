@@ -357,8 +357,9 @@ fn bench_gui(cli: &Cli) -> Result<()> {
         &serde_json::json!({ "library": shape, "scenes": rows }),
         |_| {
             println!(
-                "frame CPU time (egui layout + tessellation, 1280x800 points), {} faces, {} people, \
-                 the largest with {} faces (library built in {:.1} s)",
+                "time per frame on the UI thread (egui layout + tessellation, 1280x800 points, \
+                 60 frames/s), {} faces, {} people, the largest with {} faces (library built in \
+                 {:.1} s)",
                 shape.faces, shape.persons, shape.largest, shape.build_seconds
             );
             println!("| scene | frames | mean ms | p95 ms | max ms |");

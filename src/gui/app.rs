@@ -105,7 +105,7 @@ impl KithApp {
             people: PeopleView::default(),
             person: PersonView::default(),
             search: SearchView::default(),
-            merges: MergesView,
+            merges: MergesView::default(),
             problems: ProblemsView::default(),
             settings: SettingsView::default(),
             prefs: Prefs::default(),
@@ -165,11 +165,12 @@ impl KithApp {
     }
 
     /// Whether work started by the window is still under way (scan, face index, thumbnails,
-    /// settings jobs): what a benchmark waits for before it measures.
+    /// merge suggestions, settings jobs): what a benchmark waits for before it measures.
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
             || matches!(self.faces, FaceIndex::Loading(_))
             || self.thumbs.pending() > 0
+            || self.merges.is_busy()
             || self.settings.is_busy()
     }
 

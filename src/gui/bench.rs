@@ -25,6 +25,9 @@ const CROPS: usize = 8;
 const PER_PHOTO: usize = 2;
 /// How long to wait for the window's background work (face index, thumbnails) to settle.
 const SETTLE: Duration = Duration::from_secs(120);
+/// Frames are paced at 60 per second, as a display would, so that thumbnails arrive from their
+/// worker at the rate they would in the window.
+const FRAME: Duration = Duration::from_nanos(16_666_667);
 
 /// The synthetic library's shape.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -181,24 +184,34 @@ impl Driver {
 
     /// Runs idle frames until the window's background work is done.
     fn settle(&mut self) {
-        let deadline = Instant::now() + SETTLE;
+        let started = Instant::now();
         self.frame(Vec::new());
-        while self.app.is_busy() && Instant::now() < deadline {
+        while self.app.is_busy() && started.elapsed() < SETTLE {
             std::thread::sleep(Duration::from_millis(5));
             self.frame(Vec::new());
         }
         if self.app.is_busy() {
             tracing::warn!("background work still running after {SETTLE:?}");
         }
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "background work done"
+        );
     }
 
     /// `frames` frames of the wheel turning by `step` points each, the pointer in the grid;
     /// the direction turns round when the grid stops moving at an end.
     fn scroll(&mut self, frames: usize, step: f32) -> Vec<Duration> {
+        let textures = self.textures();
         let pointer = Pos2::new(SCREEN.x / 2.0, SCREEN.y * 0.7);
         let mut times = Vec::with_capacity(frames);
+        let started = Instant::now();
         times.push(self.frame(vec![Event::PointerMoved(pointer)]));
-        for _ in 1..frames {
+        for i in 1..frames {
+            if let Some(wait) = (started + FRAME * i as u32).checked_duration_since(Instant::now())
+            {
+                std::thread::sleep(wait);
+            }
             times.push(self.frame(vec![Event::MouseWheel {
                 unit: MouseWheelUnit::Point,
                 delta: Vec2::new(0.0, -step),
@@ -207,7 +220,17 @@ impl Driver {
                 source: egui::MouseWheelSource::Unknown,
             }]));
         }
+        // Scrolling shows new faces: their thumbnails are loaded as they come into view.
+        tracing::info!(
+            before = textures,
+            after = self.textures(),
+            "face textures while scrolling"
+        );
         times
+    }
+
+    fn textures(&self) -> usize {
+        self.ctx.tex_manager().read().num_allocated()
     }
 }
 
@@ -237,16 +260,31 @@ pub fn frame_times(catalog: Catalog, largest_person: i64, frames: usize) -> Vec<
     driver
         .app
         .apply(Action::Show(View::Person(largest_person)), &ctx);
-    let open = opened.elapsed() + driver.frame(Vec::new());
     out.push(FrameStats::of(
-        "person view, opening (reads the faces)",
-        &[open],
+        "person view, opening: reading its faces",
+        &[opened.elapsed()],
     ));
+    let first = driver.frame(Vec::new());
+    out.push(FrameStats::of("person view, first frame", &[first]));
     driver.settle();
     out.push(FrameStats::of(
         "person view, scrolling",
         &driver.scroll(frames, 60.0),
     ));
+
+    driver.app.apply(Action::Show(View::Merges), &ctx);
+    let waiting: Vec<Duration> = (0..frames.min(60))
+        .map(|_| driver.frame(Vec::new()))
+        .collect();
+    out.push(FrameStats::of(
+        "suggested merges, while they are looked for",
+        &waiting,
+    ));
+    driver.settle();
+    let still: Vec<Duration> = (0..frames.min(60))
+        .map(|_| driver.frame(Vec::new()))
+        .collect();
+    out.push(FrameStats::of("suggested merges, shown", &still));
     out
 }
 

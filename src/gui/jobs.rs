@@ -187,7 +187,8 @@ pub enum FaceIndex {
     /// Not loaded, or out of date since the catalog changed.
     Stale,
     Loading(Task<FaceSpace>),
-    Ready(Box<FaceSpace>),
+    /// Shared, so that work on it (merge suggestions) can run on a worker too.
+    Ready(Arc<FaceSpace>),
     Failed(String),
 }
 
@@ -205,14 +206,14 @@ impl FaceIndex {
     pub fn poll(&mut self) {
         if let FaceIndex::Loading(task) = self {
             match task.poll() {
-                Some(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
+                Some(Ok(space)) => *self = FaceIndex::Ready(Arc::new(space)),
                 Some(Err(err)) => *self = FaceIndex::Failed(err),
                 None => {}
             }
         }
     }
 
-    pub fn ready(&self) -> Option<&FaceSpace> {
+    pub fn ready(&self) -> Option<&Arc<FaceSpace>> {
         match self {
             FaceIndex::Ready(space) => Some(space),
             _ => None,

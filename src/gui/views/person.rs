@@ -12,6 +12,9 @@ const THUMB: f32 = 96.0;
 const CHECK_THUMB: f32 = 56.0;
 const CHECK_COUNT: usize = 8;
 
+/// Named people (id, name) that typed text fits, or why they could not be looked up.
+type NameMatches = Result<Vec<(i64, String)>, String>;
+
 #[derive(Default)]
 pub struct PersonView {
     person: Option<PersonSummary>,
@@ -20,6 +23,8 @@ pub struct PersonView {
     selected: Vec<i64>,
     name: String,
     move_query: String,
+    /// The named people `move_query` fits, looked up when it changes rather than every frame.
+    move_matches: Option<(String, NameMatches)>,
     /// Least typical faces, computed once the face index is ready.
     check_these: Option<Vec<(i64, f32)>>,
     neighbours: NeighboursPanel,
@@ -37,6 +42,7 @@ impl PersonView {
             self.selected.clear();
             self.move_query.clear();
         }
+        self.move_matches = None;
         self.name = person.name.clone().unwrap_or_default();
         self.faces = catalog.faces_of_person(id)?;
         self.selected
@@ -149,21 +155,29 @@ impl PersonView {
             .accessible_name("Move to");
             if any && !self.move_query.trim().is_empty() {
                 // Autocomplete: the named people the typed text fits, as buttons.
-                match ctx.catalog.find_persons(&self.move_query) {
-                    Ok(matches) => {
-                        let others = matches.into_iter().filter(|(id, _)| *id != person.id);
+                if self.move_matches.as_ref().map(|(q, _)| q) != Some(&self.move_query) {
+                    let found = ctx
+                        .catalog
+                        .find_persons(&self.move_query)
+                        .map_err(|err| err.to_string());
+                    self.move_matches = Some((self.move_query.clone(), found));
+                }
+                match self.move_matches.as_ref().map(|(_, found)| found) {
+                    Some(Ok(matches)) => {
+                        let others = matches.iter().filter(|(id, _)| *id != person.id);
                         for (id, name) in others.take(5) {
                             if ui.button(format!("Move to {name}")).clicked() {
                                 ctx.actions.push(Action::MoveFaces {
                                     faces: faces.clone(),
-                                    to: id,
+                                    to: *id,
                                 });
                             }
                         }
                     }
-                    Err(err) => {
+                    Some(Err(err)) => {
                         ui.label(format!("Cannot look up names: {err}"));
                     }
+                    None => {}
                 }
             }
         });
