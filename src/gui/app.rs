@@ -182,6 +182,7 @@ impl KithApp {
             self.applied_theme = Some(self.prefs.theme);
         }
         let mut actions = Vec::new();
+        self.settings.poll(&mut actions);
         self.shortcuts(ui, &mut actions);
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut actions));
@@ -323,6 +324,7 @@ impl KithApp {
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         self.faces.poll();
+        self.thumbs.poll();
         let Some(job) = &mut self.scan else { return };
         if let ScanPoll::Finished(result) = job.poll() {
             self.status = match result {

@@ -44,7 +44,7 @@ impl Thumbnails {
         catalog: &Catalog,
         face_id: i64,
     ) -> Option<TextureHandle> {
-        self.receive();
+        self.poll();
         match self.cache.get(&face_id) {
             Some(Slot::Ready(texture)) => return texture.clone(),
             Some(Slot::Loading) => return None,
@@ -63,7 +63,7 @@ impl Thumbnails {
         None
     }
 
-    /// Faces asked for and not loaded yet.
+    /// Faces asked for and not loaded yet (as of the last [`Thumbnails::poll`]).
     pub fn pending(&self) -> usize {
         self.cache
             .values()
@@ -85,8 +85,9 @@ impl Thumbnails {
             .get_or_insert_with(|| Loader::spawn(ctx.clone(), catalog.to_path_buf()))
     }
 
-    /// Takes in what the worker finished since the last call.
-    fn receive(&mut self) {
+    /// Takes in what the worker finished since the last call; the window calls it every frame, so
+    /// that what arrives after a view stopped drawing faces is not left waiting.
+    pub fn poll(&mut self) {
         let Some(loader) = &self.loader else { return };
         loop {
             match loader.results.try_recv() {

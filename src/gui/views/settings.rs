@@ -188,8 +188,46 @@ impl SettingsView {
             || self.probing.is_some()
     }
 
+    /// Takes in the re-cluster, adaptation or reset that finished: called every frame, whichever
+    /// view is shown, since the user may have left the settings while one ran.
+    pub fn poll(&mut self, actions: &mut Vec<Action>) {
+        if let Some(result) = self.applying.as_ref().and_then(Task::poll) {
+            self.applying = None;
+            actions.push(Action::Changed(match result {
+                Ok(r) => format!(
+                    "Re-clustered: {} faces considered, {} with a person, {} new people",
+                    r.faces, r.assigned, r.new_persons
+                ),
+                Err(err) => format!("Re-clustering failed: {err}"),
+            }));
+        }
+        if let Some(adapting) = &self.adapting {
+            if let Some(result) = adapting.task.poll() {
+                let message = match &result {
+                    Ok(outcome) if outcome.report.accepted => {
+                        "Adapted: the head learned from your names is in use".to_string()
+                    }
+                    Ok(_) => "Not adapted: the plain distances stay in use".to_string(),
+                    Err(err) => format!("Adaptation failed: {err}"),
+                };
+                self.adapted = Some(result);
+                self.adapting = None;
+                actions.push(Action::Changed(message));
+            }
+        }
+        if let Some(result) = self.resetting.as_ref().and_then(Task::poll) {
+            self.resetting = None;
+            self.adapted = None;
+            actions.push(Action::Changed(match result {
+                Ok(Some(_)) => "Back to the plain distances; people re-clustered".to_string(),
+                Ok(None) => "No adaptation was in use".to_string(),
+                Err(err) => format!("Reset failed: {err}"),
+            }));
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, prefs: &mut Prefs) {
-        self.poll(ui.ctx(), ctx);
+        self.refresh(ui.ctx(), ctx);
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .show(ui, |ui| {
@@ -204,8 +242,8 @@ impl SettingsView {
             });
     }
 
-    /// Takes in finished work, and starts the count for the form if it has none.
-    fn poll(&mut self, egui_ctx: &egui::Context, ctx: &mut ViewCtx<'_>) {
+    /// Takes in the device probe and the count, and starts the count for the form if it has none.
+    fn refresh(&mut self, egui_ctx: &egui::Context, ctx: &ViewCtx<'_>) {
         if let Some(result) = self.probing.as_ref().and_then(Task::poll) {
             self.backends = Some(result.unwrap_or_default());
             self.probing = None;
@@ -229,40 +267,6 @@ impl SettingsView {
                 assign::preview(&catalog, &wanted).map_err(|e| e.to_string())
             });
             self.previewing = Some((wanted, task));
-        }
-
-        if let Some(result) = self.applying.as_ref().and_then(Task::poll) {
-            self.applying = None;
-            ctx.actions.push(Action::Changed(match result {
-                Ok(r) => format!(
-                    "Re-clustered: {} faces considered, {} with a person, {} new people",
-                    r.faces, r.assigned, r.new_persons
-                ),
-                Err(err) => format!("Re-clustering failed: {err}"),
-            }));
-        }
-        if let Some(adapting) = &self.adapting {
-            if let Some(result) = adapting.task.poll() {
-                let message = match &result {
-                    Ok(outcome) if outcome.report.accepted => {
-                        "Adapted: the head learned from your names is in use".to_string()
-                    }
-                    Ok(_) => "Not adapted: the plain distances stay in use".to_string(),
-                    Err(err) => format!("Adaptation failed: {err}"),
-                };
-                self.adapted = Some(result);
-                self.adapting = None;
-                ctx.actions.push(Action::Changed(message));
-            }
-        }
-        if let Some(result) = self.resetting.as_ref().and_then(Task::poll) {
-            self.resetting = None;
-            self.adapted = None;
-            ctx.actions.push(Action::Changed(match result {
-                Ok(Some(_)) => "Back to the plain distances; people re-clustered".to_string(),
-                Ok(None) => "No adaptation was in use".to_string(),
-                Err(err) => format!("Reset failed: {err}"),
-            }));
         }
     }
 
