@@ -147,7 +147,18 @@ fn decisions_survive_reclustering_and_rescans() {
         },
         settings::algorithm("agglomerative", Some(0.6), None).expect("algo"),
     ] {
+        // The preview the settings view shows counts the people the re-cluster then leaves.
+        let preview = assign::preview(&catalog, &algorithm).expect("preview");
+        assert_eq!(
+            preview.people_now,
+            catalog.persons(true).expect("persons").len()
+        );
         assign::recluster(&mut catalog, &algorithm).expect("recluster");
+        assert_eq!(
+            preview.people_after,
+            catalog.persons(true).expect("persons").len(),
+            "{algorithm:?}"
+        );
         expect(&catalog);
     }
     // Nor a re-scan followed by the incremental update.

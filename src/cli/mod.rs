@@ -70,9 +70,7 @@ pub fn main() {
         Some(Command::People(c)) => people::run(&cli, c),
         Some(Command::Eval(c)) => eval::run(&cli, c),
         Some(Command::Learn(c)) => learn::run(&cli, c),
-        None => cli
-            .catalog_path()
-            .and_then(|path| kith::gui::run(path, cli.models.clone(), cli.device)),
+        None => kith::gui::run(cli.library.clone(), cli.models.clone(), cli.device),
     };
     if let Err(err) = result {
         eprintln!("kith: {err:#}");
