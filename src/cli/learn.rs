@@ -333,13 +333,7 @@ fn print_adapt(r: &AdaptReport) {
     );
     println!("| check | embedding | BCubed F | accuracy at tau | AUC | LFW accuracy |");
     println!("|---|---|---|---|---|---|");
-    let rows = [
-        ("known people", "plain", Some(&r.plain)),
-        ("known people", "adapted", Some(&r.adapted)),
-        ("with strangers", "plain", r.plain_mixed.as_ref()),
-        ("with strangers", "adapted", r.adapted_mixed.as_ref()),
-    ];
-    for (check, name, m) in rows {
+    for (check, name, m) in r.rows() {
         if let Some(m) = m {
             println!(
                 "| {check} | {name} | {:.4} | {:.4} | {:.4} | {:.4} |",

@@ -91,6 +91,18 @@ pub struct AdaptReport {
     pub seconds: f64,
 }
 
+impl AdaptReport {
+    /// The four measurements as (check, distances, measures) rows, the order every view shows.
+    pub fn rows(&self) -> [(&'static str, &'static str, Option<&Measures>); 4] {
+        [
+            ("known people", "plain", Some(&self.plain)),
+            ("known people", "adapted", Some(&self.adapted)),
+            ("with strangers", "plain", self.plain_mixed.as_ref()),
+            ("with strangers", "adapted", self.adapted_mixed.as_ref()),
+        ]
+    }
+}
+
 /// The user's decisions as labelled faces (see the module comment): the placed faces, labelled
 /// with their persons' names (`#id` for unnamed ones), and the "not this person" faces, each an
 /// identity of its own.

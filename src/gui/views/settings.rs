@@ -648,13 +648,7 @@ fn adapt_report(ui: &mut egui::Ui, outcome: &AdaptOutcome) {
                 ui.strong(heading);
             }
             ui.end_row();
-            let rows = [
-                ("known people", "plain", Some(&r.plain)),
-                ("known people", "adapted", Some(&r.adapted)),
-                ("with strangers", "plain", r.plain_mixed.as_ref()),
-                ("with strangers", "adapted", r.adapted_mixed.as_ref()),
-            ];
-            for (check, name, m) in rows {
+            for (check, name, m) in r.rows() {
                 if let Some(m) = m {
                     ui.label(check);
                     ui.label(name);
