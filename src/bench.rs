@@ -318,7 +318,7 @@ pub fn search_latency(
     faces: usize,
     repeats: usize,
 ) -> Result<Vec<SearchTiming>, crate::people::search::SearchError> {
-    use crate::catalog::{Catalog, FileStamp, NewFace, PhotoRecord};
+    use crate::catalog::{Catalog, NewFace, PhotoRecord};
     use crate::people::search::{search, Query};
 
     let persons = (faces / 50).max(2);
@@ -327,17 +327,7 @@ pub fn search_latency(
     let mut face_ids_by_person: Vec<Vec<i64>> = vec![Vec::new(); persons];
     for (photo, pair) in points.chunks(2).enumerate() {
         let name = PathBuf::from(format!("/synthetic/{photo:07}.jpg"));
-        let record = PhotoRecord {
-            path: &name,
-            stamp: FileStamp {
-                size: 1,
-                mtime_ns: 0,
-            },
-            hash: "synthetic",
-            width: 100,
-            height: 100,
-            taken_at: None,
-        };
+        let record = PhotoRecord::synthetic(&name, 100, 100);
         let new: Vec<NewFace> = pair
             .iter()
             .map(|e| NewFace {

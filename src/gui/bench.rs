@@ -13,7 +13,7 @@ use egui::{Event, MouseWheelUnit, Pos2, RawInput, Rect, TouchPhase, Vec2};
 use image::codecs::jpeg::JpegEncoder;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, CatalogError, FileStamp, NewFace, PhotoRecord};
+use crate::catalog::{Catalog, CatalogError, NewFace, PhotoRecord};
 use crate::gui::{Action, KithApp, View};
 use crate::people::synthetic::gaussian_people;
 
@@ -92,17 +92,7 @@ pub fn synthetic_library(
         .collect();
     for (photo, chunk) in all.chunks(PER_PHOTO).enumerate() {
         let name = PathBuf::from(format!("/synthetic/{:03}/{photo:07}.jpg", photo / 1000));
-        let record = PhotoRecord {
-            path: &name,
-            stamp: FileStamp {
-                size: 1,
-                mtime_ns: 0,
-            },
-            hash: "synthetic",
-            width: 4000,
-            height: 3000,
-            taken_at: None,
-        };
+        let record = PhotoRecord::synthetic(&name, 4000, 3000);
         let new: Vec<NewFace> = chunk
             .iter()
             .enumerate()
