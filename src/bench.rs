@@ -9,7 +9,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use serde::Serialize;
 
 use crate::scan::decode::decode;
@@ -62,7 +61,7 @@ pub fn prepare_folder(
                 let (w, h) = photo.pixels.dimensions();
                 let k = ((mp as f64 * 1e6) / (w as f64 * h as f64)).sqrt();
                 let (nw, nh) = ((w as f64 * k).round() as u32, (h as f64 * k).round() as u32);
-                let resized = image::imageops::resize(&photo.pixels, nw, nh, FilterType::Triangle);
+                let resized = crate::scan::decode::resize(&photo.pixels, nw, nh);
                 let mut out = Vec::new();
                 if JpegEncoder::new_with_quality(&mut out, 90)
                     .encode_image(&resized)
@@ -171,10 +170,40 @@ fn busiest_gpu(csv: &str) -> Option<(f64, f64)> {
         .max_by(|a: &(f64, f64), b| a.0.total_cmp(&b.0))
 }
 
+/// CPU time this process has used so far, all threads, user and system; `None` where the
+/// platform does not say.
+pub fn process_cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage only writes the struct it is given, which is large enough.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: getrusage returned 0, so it filled the struct.
+        let usage = unsafe { usage.assume_init() };
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// What the networks ran with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    pub device: String,
+    /// Long side of the detector's input, in pixels.
+    pub detect_size: u32,
+}
+
 /// Throughput and per-stage cost of one benchmark scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub device: String,
+    pub detect_size: u32,
     pub photos: usize,
     pub mean_megapixels: f64,
     pub faces: usize,
@@ -188,6 +217,11 @@ pub struct Report {
     pub detect_align_ms: f64,
     pub embed_ms: f64,
     pub store_ms: f64,
+    /// CPU time per photo over all threads: what the scan costs, however busy the machine was.
+    pub cpu_ms_per_photo: Option<f64>,
+    pub cores: usize,
+    /// The photos/s this CPU cost allows when every core works for the scan alone.
+    pub cpu_bound_photos_per_second: Option<f64>,
     /// `None` where `nvidia-smi` is not available.
     pub gpu: Option<GpuLoad>,
 }
@@ -196,13 +230,17 @@ impl Report {
     pub fn new(
         summary: &ScanSummary,
         prepared: Prepared,
-        device: String,
+        setup: Setup,
+        cpu_seconds: Option<f64>,
         gpu: Option<GpuLoad>,
     ) -> Self {
         let n = summary.photos.max(1) as f64;
         let s = summary.stages;
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let cpu_ms_per_photo = cpu_seconds.map(|c| c * 1000.0 / n);
         Self {
-            device,
+            device: setup.device,
+            detect_size: setup.detect_size,
             photos: summary.photos,
             mean_megapixels: prepared.mean_megapixels,
             faces: summary.faces,
@@ -215,6 +253,11 @@ impl Report {
             detect_align_ms: s.detect_ms / n,
             embed_ms: s.embed_ms / n,
             store_ms: s.store_ms / n,
+            cpu_ms_per_photo,
+            cores,
+            cpu_bound_photos_per_second: cpu_ms_per_photo
+                .filter(|&ms| ms > 0.0)
+                .map(|ms| cores as f64 * 1000.0 / ms),
             gpu,
         }
     }
@@ -225,6 +268,7 @@ impl fmt::Display for Report {
         writeln!(f, "| measure | value |")?;
         writeln!(f, "|---|---|")?;
         writeln!(f, "| device | {} |", self.device)?;
+        writeln!(f, "| detector input | {} px long side |", self.detect_size)?;
         writeln!(
             f,
             "| photos | {} ({:.1} MP mean) |",
@@ -240,6 +284,14 @@ impl fmt::Display for Report {
         writeln!(f, "| detect+align ms/photo | {:.1} |", self.detect_align_ms)?;
         writeln!(f, "| embed ms/photo | {:.1} |", self.embed_ms)?;
         writeln!(f, "| store ms/photo | {:.1} |", self.store_ms)?;
+        if let (Some(ms), Some(rate)) = (self.cpu_ms_per_photo, self.cpu_bound_photos_per_second) {
+            writeln!(f, "| CPU ms/photo (all threads) | {ms:.1} |")?;
+            writeln!(
+                f,
+                "| photos/s with {} free cores (from CPU time) | {rate:.2} |",
+                self.cores
+            )?;
+        }
         match self.gpu {
             Some(g) => writeln!(
                 f,
@@ -266,7 +318,7 @@ pub fn search_latency(
     faces: usize,
     repeats: usize,
 ) -> Result<Vec<SearchTiming>, crate::people::search::SearchError> {
-    use crate::catalog::{Catalog, FileStamp, NewFace, PhotoRecord};
+    use crate::catalog::{Catalog, NewFace, PhotoRecord};
     use crate::people::search::{search, Query};
 
     let persons = (faces / 50).max(2);
@@ -275,17 +327,7 @@ pub fn search_latency(
     let mut face_ids_by_person: Vec<Vec<i64>> = vec![Vec::new(); persons];
     for (photo, pair) in points.chunks(2).enumerate() {
         let name = PathBuf::from(format!("/synthetic/{photo:07}.jpg"));
-        let record = PhotoRecord {
-            path: &name,
-            stamp: FileStamp {
-                size: 1,
-                mtime_ns: 0,
-            },
-            hash: "synthetic",
-            width: 100,
-            height: 100,
-            taken_at: None,
-        };
+        let record = PhotoRecord::synthetic(&name, 100, 100);
         let new: Vec<NewFace> = pair
             .iter()
             .map(|e| NewFace {

@@ -534,7 +534,23 @@ fn unreadable_files_are_listed_with_their_reasons() {
     }
 }
 
-/// Runs frames until `done` holds (the review queue is measured on a worker thread).
+/// The app with scans on the CPU, opened on the settings view.
+fn settings_harness(path: &Path) -> Harness<'static, KithApp> {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let app = KithApp::new(Catalog::open(path).expect("catalog"), tau())
+        .with_scanner(Some(models), DeviceChoice::Cpu);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+    harness.get_by_label("Settings").click();
+    harness.run();
+    assert_eq!(harness.state().view(), View::Settings);
+    harness
+}
+
+/// Runs frames until `done` holds (work on worker threads), failing after a minute.
 fn wait_until(
     harness: &mut Harness<'static, KithApp>,
     what: &str,
@@ -543,7 +559,7 @@ fn wait_until(
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done(harness) {
         assert!(Instant::now() < deadline, "{what} never happened");
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
         harness.run();
     }
 }
@@ -794,5 +810,149 @@ fn a_search_result_opens_in_the_photo_viewer() {
             photo: results[1].photo_id,
             from
         }
+    );
+}
+
+#[test]
+fn changing_the_clustering_in_settings_reclusters_as_the_live_count_said() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let before = reopen(&path).persons(true).expect("persons").len();
+    let wanted = kith::people::settings::algorithm("agglomerative", Some(0.4), None).expect("algo");
+    // What `kith cluster --algo agglomerative --eps 0.4` gives, on a copy of the library.
+    let copy = dir.path().join("copy.sqlite");
+    reopen(&path).copy_to(&copy).expect("copy");
+    let mut reference = reopen(&copy);
+    kith::people::assign::recluster(&mut reference, &wanted).expect("recluster");
+    let expected = reference.persons(true).expect("persons").len();
+    assert_ne!(
+        expected, before,
+        "the test needs a setting that changes the people"
+    );
+
+    let mut harness = settings_harness(&path);
+    harness.get_by_label("Agglomerative (average)").click();
+    harness.run();
+    harness
+        .get_by_label("Clustering distance")
+        .set_value_accesskit(0.4);
+    harness.run();
+    let count = format!("Re-clustering would leave {expected} people (now {before};");
+    wait_until(&mut harness, "the live count", |h| {
+        h.query_by_label_contains(&count).is_some()
+    });
+
+    harness.get_by_label("Apply").click();
+    harness.run();
+    wait_until(&mut harness, "the re-cluster", |h| !h.state().is_busy());
+    let catalog = reopen(&path);
+    match kith::people::settings::load(&catalog).expect("settings") {
+        kith::people::cluster::Algorithm::Agglomerative { cut, .. } => {
+            assert!((cut - 0.4).abs() < 1e-6, "cut {cut}")
+        }
+        other => panic!("saved {other:?}"),
+    }
+    assert_eq!(catalog.persons(true).expect("persons").len(), expected);
+    assert!(
+        harness.state().status().starts_with("Re-clustered"),
+        "{}",
+        harness.state().status()
+    );
+}
+
+#[test]
+fn adding_and_forgetting_a_folder_in_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let photos = dir.path().join("new photos");
+    std::fs::create_dir(&photos).expect("mkdir");
+    let files = common::copy_into(&photos, &["faces/sheldon/1.png", "faces/penny/1.png"]);
+    let photos = photos.canonicalize().expect("canonical");
+    let before = reopen(&path).photos().expect("photos").len();
+    let mut harness = settings_harness(&path);
+
+    let field = harness.get_by_label("New folder path");
+    field.focus();
+    field.type_text(&photos.to_string_lossy());
+    harness.run();
+    harness.get_by_label("Add and scan").click();
+    harness.run();
+    wait_until(&mut harness, "the scan", |h| !h.state().is_scanning());
+    let catalog = reopen(&path);
+    assert!(catalog.folders().expect("folders").contains(&photos));
+    assert_eq!(catalog.photos().expect("photos").len(), before + 2);
+
+    let remove = format!("Remove {}", photos.display());
+    harness.get_by_label(&remove).click();
+    harness.run();
+    assert!(harness
+        .query_by_label_contains("and its 2 photos?")
+        .is_some());
+    harness.get_by_label("Forget folder").click();
+    harness.run();
+    let catalog = reopen(&path);
+    assert!(!catalog.folders().expect("folders").contains(&photos));
+    assert_eq!(catalog.photos().expect("photos").len(), before);
+    assert!(
+        catalog
+            .faces()
+            .expect("faces")
+            .iter()
+            .all(|f| !f.photo_path.starts_with(&photos)),
+        "the folder's faces are gone"
+    );
+    assert!(files.iter().all(|f| f.is_file()), "the files stay");
+    assert!(harness.query_by_label(&remove).is_none());
+}
+
+#[test]
+fn switching_libraries_remembers_them_and_the_theme_follows_the_setting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = library(dir.path());
+    let second = dir.path().join("second.sqlite");
+    let app = KithApp::new(Catalog::open(&first).expect("catalog"), tau())
+        .with_prefs(kith::gui::Prefs::default());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+    assert_eq!(
+        harness.ctx.options(|o| o.theme_preference),
+        egui::ThemePreference::System
+    );
+    harness.get_by_label("Settings").click();
+    harness.run();
+    harness.get_by_label("Dark").click();
+    harness.run();
+    assert_eq!(
+        harness.ctx.options(|o| o.theme_preference),
+        egui::ThemePreference::Dark
+    );
+
+    let field = harness.get_by_label("Library path");
+    field.focus();
+    field.type_text(&second.to_string_lossy());
+    harness.run();
+    harness.get_by_label("Open library").click();
+    harness.run();
+    assert_eq!(harness.state().catalog().path(), second);
+    assert!(harness.query_by_label_contains("No people yet").is_some());
+    let canonical = |p: &Path| p.canonicalize().expect("exists");
+    assert_eq!(
+        harness.state().prefs().recent,
+        vec![canonical(&second), canonical(&first)]
+    );
+
+    // Back through the recent list in the settings.
+    harness.get_by_label("Settings").click();
+    harness.run();
+    harness.get_by_label("Open").click();
+    harness.run();
+    assert_eq!(harness.state().catalog().path(), canonical(&first));
+    assert!(harness.query_by_label_contains("No people yet").is_none());
+    assert_eq!(
+        harness.ctx.options(|o| o.theme_preference),
+        egui::ThemePreference::Dark
     );
 }

@@ -1,7 +1,7 @@
-//! The catalog: one SQLite file holding what Kith knows about a library: the photos it has seen,
-//! the faces found in them with their embeddings, why some files could not be read, the persons,
-//! the user's decisions about them, the undo history and the adaptation head learned from those
-//! decisions.
+//! The catalog: one SQLite file holding what Kith knows about a library: its folders, the photos
+//! it has seen, the faces found in them with their embeddings, why some files could not be read,
+//! the persons, the user's decisions about them, the undo history and the adaptation head learned
+//! from those decisions.
 //!
 //! Every photo's results are committed in one transaction, so a scan killed at any moment leaves
 //! whole photos or nothing, and the next scan resumes where it stopped. The catalog knows nothing
@@ -9,6 +9,7 @@
 
 mod adaptation;
 mod faces;
+mod folders;
 mod history;
 mod paths;
 mod people;
@@ -93,23 +94,6 @@ impl Catalog {
         self.conn
             .execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
         Ok(())
-    }
-
-    /// Remembers `folder` as one of the library's roots.
-    pub fn add_folder(&self, folder: &Path) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO folders (path, added_at) VALUES (?1, ?2)",
-            rusqlite::params![path_key(folder), unix_now()],
-        )?;
-        Ok(())
-    }
-
-    pub fn folders(&self) -> Result<Vec<PathBuf>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT path FROM folders ORDER BY path")?;
-        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
-        rows.map(|r| Ok(path_from_key(&r?))).collect()
     }
 
     /// A library setting (e.g. the clustering algorithm), as saved by `set_setting`.

@@ -35,39 +35,57 @@ pub struct PersonBrief {
     pub hidden: bool,
 }
 
-/// The face shown for person `p`: the chosen cover, else the most confident face of a readable
-/// photo.
-const COVER_FACE: &str = "COALESCE(p.cover_face,
-    (SELECT f2.id FROM faces f2 JOIN photos ph2 ON ph2.id = f2.photo_id
-     WHERE f2.person_id = p.id AND ph2.status = 'ok'
-     ORDER BY f2.score DESC, f2.id LIMIT 1))";
-
 /// How a person is called in lists: the name, or "Unnamed #id".
 pub fn person_label(id: i64, name: Option<&str>) -> String {
     name.map_or_else(|| format!("Unnamed #{id}"), str::to_string)
 }
 
+/// The face shown for person `p`: the chosen cover, else the most confident face (not ignored)
+/// of a readable photo.
+const COVER: &str = "COALESCE(p.cover_face,
+    (SELECT f2.id FROM faces f2 JOIN photos ph2 ON ph2.id = f2.photo_id
+     WHERE f2.person_id = p.id AND f2.ignored = 0 AND ph2.status = 'ok'
+     ORDER BY f2.score DESC, f2.id LIMIT 1))";
+
+/// A [`PersonSummary`] from the columns id, name, hidden, faces, photos, cover.
+fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonSummary> {
+    Ok(PersonSummary {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        hidden: r.get(2)?,
+        faces: r.get::<_, i64>(3)? as usize,
+        photos: r.get::<_, i64>(4)? as usize,
+        cover_face: r.get(5)?,
+    })
+}
+
 impl Catalog {
     /// Persons, named ones first (alphabetically), then unnamed ones by size.
     pub fn persons(&self, include_hidden: bool) -> Result<Vec<PersonSummary>> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id), {COVER_FACE}
+        // Counted from the `faces_of_persons` index alone: every face not ignored, less those in
+        // photos that are not readable now (few). A photo is either readable or not, so the
+        // distinct photos of a person split the same way and subtract too.
+        let sql = format!(
+            "WITH everything AS (
+                 SELECT person_id AS person, COUNT(*) AS faces, COUNT(DISTINCT photo_id) AS photos
+                 FROM faces WHERE ignored = 0 AND person_id IS NOT NULL GROUP BY person_id),
+             unreadable AS (
+                 SELECT f.person_id AS person, COUNT(*) AS faces,
+                        COUNT(DISTINCT f.photo_id) AS photos
+                 FROM photos ph CROSS JOIN faces f ON f.photo_id = ph.id
+                 WHERE ph.status != 'ok' AND f.ignored = 0 AND f.person_id IS NOT NULL
+                 GROUP BY f.person_id)
+             SELECT p.id, p.name, p.hidden,
+                    COALESCE(e.faces, 0) - COALESCE(u.faces, 0),
+                    COALESCE(e.photos, 0) - COALESCE(u.photos, 0),
+                    {COVER}
              FROM persons p
-             LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
-                 AND f.photo_id IN (SELECT id FROM photos WHERE status = 'ok')
-             WHERE ?1 OR p.hidden = 0
-             GROUP BY p.id"
-        ))?;
-        let rows = stmt.query_map([include_hidden], |r| {
-            Ok(PersonSummary {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                hidden: r.get(2)?,
-                faces: r.get::<_, i64>(3)? as usize,
-                photos: r.get::<_, i64>(4)? as usize,
-                cover_face: r.get(5)?,
-            })
-        })?;
+             LEFT JOIN everything e ON e.person = p.id
+             LEFT JOIN unreadable u ON u.person = p.id
+             WHERE ?1 OR p.hidden = 0"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map([include_hidden], summary)?;
         let mut persons: Vec<PersonSummary> = rows.collect::<rusqlite::Result<_>>()?;
         persons.retain(|p| p.faces > 0 || p.name.is_some());
         persons.sort_by(|a, b| match (&a.name, &b.name) {
@@ -100,7 +118,7 @@ impl Catalog {
         let cover = self
             .conn()
             .query_row(
-                &format!("SELECT {COVER_FACE} FROM persons p WHERE p.id = ?1"),
+                &format!("SELECT {COVER} FROM persons p WHERE p.id = ?1"),
                 [person],
                 |r| r.get(0),
             )
@@ -108,8 +126,19 @@ impl Catalog {
         Ok(cover.flatten())
     }
 
+    /// One person as [`Catalog::persons`] lists them (`None` also for an unnamed person left
+    /// without faces).
     pub fn person(&self, id: i64) -> Result<Option<PersonSummary>> {
-        Ok(self.persons(true)?.into_iter().find(|p| p.id == id))
+        let sql = format!(
+            "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id), {COVER}
+             FROM persons p
+             LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
+                 AND f.photo_id IN (SELECT id FROM photos WHERE status = 'ok')
+             WHERE p.id = ?1
+             GROUP BY p.id"
+        );
+        let person = self.conn().query_row(&sql, [id], summary).optional()?;
+        Ok(person.filter(|p| p.faces > 0 || p.name.is_some()))
     }
 
     /// Named persons whose name equals `query` or, failing that, starts with it
@@ -498,4 +527,77 @@ fn clean_name(name: &str) -> Result<String> {
         return Err(CatalogError::Invalid("a name cannot be empty".into()));
     }
     Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::catalog::{FileStamp, NewFace, PhotoRecord};
+
+    fn face(score: f32) -> NewFace {
+        NewFace {
+            bbox: [score * 100.0, 0.0, 5.0, 5.0],
+            score,
+            landmarks: [[0.0; 2]; 5],
+            embedding: [0.0; 128],
+            thumbnail: vec![0; 2000],
+        }
+    }
+
+    #[test]
+    fn people_count_only_faces_not_ignored_in_readable_photos() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        let mut photos = Vec::new();
+        for i in 0..4 {
+            let path = PathBuf::from(format!("/p/{i}.jpg"));
+            let record = PhotoRecord {
+                path: &path,
+                stamp: FileStamp {
+                    size: 1,
+                    mtime_ns: 0,
+                },
+                hash: "h",
+                width: 10,
+                height: 10,
+                taken_at: None,
+            };
+            photos.push(
+                catalog
+                    .record_photo(&record, &[face(0.9), face(0.8)])
+                    .expect("record"),
+            );
+        }
+        // Person a: the first face of every photo; b: the second ones.
+        let faces = catalog.faces().expect("faces");
+        let (a, b): (Vec<i64>, Vec<i64>) = faces.iter().map(|f| f.id).partition(|id| id % 2 == 1);
+        let created = catalog
+            .apply_clustering(&[], &[a.clone(), b.clone()])
+            .expect("persons");
+        let (pa, pb) = (created[0], created[1]);
+        // Photo 0 goes missing, one face of a is ignored, all of b's faces but one too.
+        catalog.mark_missing(&photos[..1]).expect("missing");
+        catalog.ignore_face(a[1], true).expect("ignore");
+        for f in &b[1..] {
+            catalog.ignore_face(*f, true).expect("ignore");
+        }
+
+        let listed = catalog.persons(true).expect("persons");
+        let of = |id| listed.iter().find(|p| p.id == id).cloned();
+        let a_now = of(pa).expect("a listed");
+        // a: 4 faces, one in the missing photo, one ignored.
+        assert_eq!((a_now.faces, a_now.photos), (2, 2));
+        // Its first most confident face in a readable photo, not ignored, for a cover.
+        assert_eq!(a_now.cover_face, Some(a[2]));
+        // b's only face left is in the missing photo: not listed (no name, no face).
+        assert!(of(pb).is_none());
+        assert_eq!(catalog.person(pb).expect("read"), None);
+        assert_eq!(catalog.person(pa).expect("read"), Some(a_now));
+        catalog.name_person(pb, "B").expect("name");
+        let b_now = catalog.person(pb).expect("read").expect("named");
+        assert_eq!((b_now.faces, b_now.photos), (0, 0));
+        assert!(catalog.persons(true).expect("persons").contains(&b_now));
+    }
 }

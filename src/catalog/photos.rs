@@ -77,6 +77,23 @@ pub struct PhotoRecord<'a> {
     pub taken_at: Option<&'a str>,
 }
 
+impl<'a> PhotoRecord<'a> {
+    /// A photo with no file behind it, for benchmarks' synthetic libraries.
+    pub fn synthetic(path: &'a Path, width: u32, height: u32) -> Self {
+        Self {
+            path,
+            stamp: FileStamp {
+                size: 1,
+                mtime_ns: 0,
+            },
+            hash: "synthetic",
+            width,
+            height,
+            taken_at: None,
+        }
+    }
+}
+
 /// A catalogued photo, for listings and export.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhotoRow {

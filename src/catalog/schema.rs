@@ -81,6 +81,12 @@ const MIGRATIONS: &[&str] = &[
         report      TEXT NOT NULL,
         created_at  INTEGER NOT NULL
     );",
+    // 5: the people list reads only this index. Columns added to `faces` by migration 2 sit after
+    // the thumbnail in each row, so reading a face's person from the table walks the thumbnail's
+    // overflow pages: listing 900 people of 50,000 faces took 350 ms, with this index 30 ms.
+    // It starts with person_id, so it replaces faces_by_person.
+    "CREATE INDEX faces_of_persons ON faces(person_id, score DESC, id, photo_id, ignored);
+    DROP INDEX faces_by_person;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::eval::scan_truth;
 use super::Cli;
 use kith::eval::labelled::Measures;
-use kith::people::{assign, settings};
+use kith::people::settings;
 use kith::train::adapt::{self, AdaptOptions, AdaptReport};
 use kith::train::oneshot::{one_shot, OneShotReport, PersonSplit};
 use kith::train::{LossKind, OptimiserKind, Progress, Schedule, TrainConfig};
@@ -289,36 +289,26 @@ fn adapt_command(cli: &Cli, options: &AdaptOptions, dry_run: bool) -> Result<()>
     let mut catalog = cli.catalog()?;
     let tau = cli.model_dir()?.same_person_threshold()?;
     let algorithm = settings::load(&catalog)?;
-    let had_head = catalog.adaptation()?.is_some();
     let bar = progress_bar(cli);
     bar.set_prefix("adapting");
-    let adaptation = adapt::validate(
-        &catalog,
+    let outcome = adapt::run(
+        &mut catalog,
         &algorithm,
         tau,
         options,
+        dry_run,
         &AtomicBool::new(false),
         &mut |p| show_progress(&bar, p),
     )?;
     bar.finish_and_clear();
-    let report = adaptation.report.clone();
-    if !dry_run {
-        adapt::keep(&catalog, &adaptation)?;
-    }
-    // Distances changed if a head came or went: place the faces again.
-    let clustered = if !dry_run && (report.accepted || had_head) {
-        Some(assign::recluster(&mut catalog, &algorithm)?)
-    } else {
-        None
-    };
     cli.emit(
-        &serde_json::json!({ "report": report, "recluster": clustered }),
+        &serde_json::json!({ "report": outcome.report, "recluster": outcome.reclustered }),
         |_| {
-            print_adapt(&report);
+            print_adapt(&outcome.report);
             if dry_run {
                 println!("(dry run: the library is unchanged)");
             }
-            if let Some(c) = clustered {
+            if let Some(c) = outcome.reclustered {
                 println!(
                     "re-clustered: {} faces considered, {} with a person, {} new people",
                     c.faces, c.assigned, c.new_persons
@@ -343,13 +333,7 @@ fn print_adapt(r: &AdaptReport) {
     );
     println!("| check | embedding | BCubed F | accuracy at tau | AUC | LFW accuracy |");
     println!("|---|---|---|---|---|---|");
-    let rows = [
-        ("known people", "plain", Some(&r.plain)),
-        ("known people", "adapted", Some(&r.adapted)),
-        ("with strangers", "plain", r.plain_mixed.as_ref()),
-        ("with strangers", "adapted", r.adapted_mixed.as_ref()),
-    ];
-    for (check, name, m) in rows {
+    for (check, name, m) in r.rows() {
         if let Some(m) = m {
             println!(
                 "| {check} | {name} | {:.4} | {:.4} | {:.4} | {:.4} |",
@@ -381,15 +365,10 @@ fn adapt_status(cli: &Cli) -> Result<()> {
 
 fn adapt_reset(cli: &Cli) -> Result<()> {
     let mut catalog = cli.catalog()?;
-    let dropped = catalog.clear_adaptation()?;
-    let clustered = if dropped {
-        let algorithm = settings::load(&catalog)?;
-        Some(assign::recluster(&mut catalog, &algorithm)?)
-    } else {
-        None
-    };
+    let algorithm = settings::load(&catalog)?;
+    let clustered = adapt::reset(&mut catalog, &algorithm)?;
     cli.emit(
-        &serde_json::json!({ "dropped": dropped, "recluster": clustered }),
+        &serde_json::json!({ "dropped": clustered.is_some(), "recluster": clustered }),
         |_| match clustered {
             Some(c) => println!(
                 "back to the plain embedding; re-clustered: {} faces considered, {} with a person, {} new people",

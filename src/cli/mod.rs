@@ -34,6 +34,10 @@ pub struct Cli {
     /// Where the networks run: auto, cpu, cuda, cuda:N or metal.
     #[arg(long, global = true, default_value = "auto")]
     device: DeviceChoice,
+    /// Long side, in pixels, of the copy of each photo the face detector searches. Smaller is
+    /// faster and misses smaller faces: a face needs about 16 px at this size to be found.
+    #[arg(long, global = true, value_name = "PIXELS", default_value_t = vision::analyzer::DEFAULT_DETECT_LONG_SIDE)]
+    detect_size: u32,
     /// Print results as JSON for scripts.
     #[arg(long, global = true)]
     json: bool,
@@ -66,9 +70,7 @@ pub fn main() {
         Some(Command::People(c)) => people::run(&cli, c),
         Some(Command::Eval(c)) => eval::run(&cli, c),
         Some(Command::Learn(c)) => learn::run(&cli, c),
-        None => cli
-            .catalog_path()
-            .and_then(|path| kith::gui::run(path, cli.models.clone(), cli.device)),
+        None => kith::gui::run(cli.library.clone(), cli.models.clone(), cli.device),
     };
     if let Err(err) = result {
         eprintln!("kith: {err:#}");
@@ -142,7 +144,10 @@ impl Cli {
     fn analyzer(&self) -> Result<FaceAnalyzer> {
         let device = vision::device::open(self.device)?;
         tracing::info!(device = %vision::device::describe(&device), "networks on");
-        Ok(FaceAnalyzer::load(&self.model_dir()?, &device)?)
+        Ok(
+            FaceAnalyzer::load(&self.model_dir()?, &device)?
+                .with_detect_long_side(self.detect_size),
+        )
     }
 
     /// Prints `value` as JSON when `--json` was given, else runs `human`.

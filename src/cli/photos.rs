@@ -43,6 +43,10 @@ pub enum PhotoCommand {
         /// Time training a head with each loss on this many synthetic faces instead.
         #[arg(long, value_name = "FACES")]
         train: Option<usize>,
+        /// Time the desktop window's frames (no window is opened) on a synthetic library of
+        /// 50,000 faces instead.
+        #[arg(long)]
+        gui: bool,
         /// Re-encode every photo as a JPEG of about this many megapixels first.
         #[arg(long)]
         megapixels: Option<f32>,
@@ -68,13 +72,16 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
         PhotoCommand::Bench {
             train: Some(faces), ..
         } => bench_train(cli, *faces),
+        PhotoCommand::Bench { gui: true, .. } => bench_gui(cli),
         PhotoCommand::Bench {
             folder: Some(folder),
             megapixels,
             copies,
             ..
         } => bench(cli, folder, *megapixels, *copies),
-        PhotoCommand::Bench { .. } => bail!("give a FOLDER, --clustering, --search N or --train N"),
+        PhotoCommand::Bench { .. } => {
+            bail!("give a FOLDER, --clustering, --search N, --train N or --gui")
+        }
     }
 }
 
@@ -265,6 +272,7 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
     let mut catalog = Catalog::open(&work.path().join("bench.sqlite"))?;
     let cancel = AtomicBool::new(false);
     let sampler = kith::bench::GpuSampler::start();
+    let cpu_before = kith::bench::process_cpu_seconds();
     let summary = scan_with_progress(
         &mut catalog,
         &analyzer,
@@ -273,10 +281,17 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
         &cancel,
         !cli.json,
     )?;
+    let cpu_seconds = cpu_before
+        .zip(kith::bench::process_cpu_seconds())
+        .map(|(before, after)| after - before);
     let report = kith::bench::Report::new(
         &summary,
         prepared,
-        vision::device::describe(analyzer.device()),
+        kith::bench::Setup {
+            device: vision::device::describe(analyzer.device()),
+            detect_size: cli.detect_size,
+        },
+        cpu_seconds,
         sampler.and_then(kith::bench::GpuSampler::finish),
     );
     cli.emit(&report, |r| print!("{r}"))
@@ -333,4 +348,36 @@ fn bench_search(cli: &Cli, faces: usize) -> Result<()> {
             println!("| {} | {} | {:.2} |", r.query, r.photos, r.mean_ms);
         }
     })
+}
+
+fn bench_gui(cli: &Cli) -> Result<()> {
+    const FACES: usize = 50_000;
+    const LARGEST: usize = 5_000;
+    const FRAMES: usize = 300;
+    let work = tempfile::tempdir().context("cannot create a scratch folder")?;
+    let path = work.path().join("gui.sqlite");
+    if !cli.json {
+        eprintln!("building a synthetic library of {FACES} faces…");
+    }
+    let (shape, largest) = kith::gui::bench::synthetic_library(&path, FACES, LARGEST)?;
+    let rows = kith::gui::bench::frame_times(Catalog::open(&path)?, largest, FRAMES);
+    cli.emit(
+        &serde_json::json!({ "library": shape, "scenes": rows }),
+        |_| {
+            println!(
+                "time per frame on the UI thread (egui layout + tessellation, 1280x800 points, \
+                 60 frames/s), {} faces, {} people, the largest with {} faces (library built in \
+                 {:.1} s)",
+                shape.faces, shape.persons, shape.largest, shape.build_seconds
+            );
+            println!("| scene | frames | mean ms | p95 ms | max ms |");
+            println!("|---|---|---|---|---|");
+            for r in &rows {
+                println!(
+                    "| {} | {} | {:.2} | {:.2} | {:.2} |",
+                    r.scene, r.frames, r.mean_ms, r.p95_ms, r.max_ms
+                );
+            }
+        },
+    )
 }

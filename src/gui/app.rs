@@ -1,12 +1,13 @@
 //! `KithApp`: the window's state (catalog, current view, background jobs, status line) and the one
 //! place where the user's decisions are applied to the catalog. Drawing is in `views`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use egui::{Key, Modifiers};
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll};
+use crate::gui::prefs::Prefs;
 use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
 use crate::gui::views::people::PeopleView;
@@ -15,11 +16,12 @@ use crate::gui::views::photo::{PhotoSource, PhotoView};
 use crate::gui::views::problems::ProblemsView;
 use crate::gui::views::review::ReviewView;
 use crate::gui::views::search::SearchView;
+use crate::gui::views::settings::{library_menu, SettingsView};
 use crate::gui::views::ViewCtx;
 use crate::vision::DeviceChoice;
 
 /// The screen shown in the central area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum View {
     People,
     Person(i64),
@@ -28,6 +30,7 @@ pub enum View {
     Problems,
     Review,
     Photo { photo: i64, from: PhotoSource },
+    Settings,
 }
 
 /// Something the user asked for; views produce these, [`KithApp::apply`] carries them out.
@@ -73,6 +76,12 @@ pub enum Action {
     Redo,
     StartScan(PathBuf),
     CancelScan,
+    /// Forget a library folder and its photos (the files stay).
+    RemoveFolder(PathBuf),
+    /// Switch to (or create) the library at this catalog path.
+    OpenLibrary(PathBuf),
+    /// A worker changed the catalog: show this and read it again.
+    Changed(String),
 }
 
 pub struct KithApp {
@@ -88,6 +97,10 @@ pub struct KithApp {
     problems: ProblemsView,
     review: ReviewView,
     photo: PhotoView,
+    settings: SettingsView,
+    prefs: Prefs,
+    /// The theme last handed to egui, to set it only when it changes.
+    applied_theme: Option<egui::ThemePreference>,
     thumbs: Thumbnails,
     faces: FaceIndex,
     scan: Option<ScanJob>,
@@ -108,10 +121,13 @@ impl KithApp {
             people: PeopleView::default(),
             person: PersonView::default(),
             search: SearchView::default(),
-            merges: MergesView,
+            merges: MergesView::default(),
             problems: ProblemsView::default(),
             review: ReviewView::default(),
             photo: PhotoView::default(),
+            settings: SettingsView::default(),
+            prefs: Prefs::default(),
+            applied_theme: None,
             thumbs: Thumbnails::default(),
             faces: FaceIndex::Stale,
             scan: None,
@@ -127,6 +143,22 @@ impl KithApp {
         self.models = models;
         self.device = device;
         self
+    }
+
+    /// The remembered preferences: shows their last view, and lists this library first among
+    /// the recent ones.
+    pub fn with_prefs(mut self, prefs: Prefs) -> Self {
+        self.prefs = prefs;
+        self.prefs.remember_library(self.catalog.path());
+        if self.prefs.view != self.view {
+            self.view = self.prefs.view;
+            self.reload();
+        }
+        self
+    }
+
+    pub fn prefs(&self) -> &Prefs {
+        &self.prefs
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -158,10 +190,25 @@ impl KithApp {
         self.scan.is_some()
     }
 
+    /// Whether work started by the window is still under way (scan, face index, thumbnails,
+    /// merge suggestions, settings jobs): what a benchmark waits for before it measures.
+    pub fn is_busy(&self) -> bool {
+        self.scan.is_some()
+            || matches!(self.faces, FaceIndex::Loading(_))
+            || self.thumbs.pending() > 0
+            || self.merges.is_busy()
+            || self.settings.is_busy()
+    }
+
     /// Draws the whole window into `ui` and applies what the user did.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.poll_jobs(ui.ctx());
+        if self.applied_theme != Some(self.prefs.theme) {
+            ui.ctx().set_theme(self.prefs.theme);
+            self.applied_theme = Some(self.prefs.theme);
+        }
         let mut actions = Vec::new();
+        self.settings.poll(&mut actions);
         self.shortcuts(ui, &mut actions);
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut actions));
@@ -197,6 +244,7 @@ impl KithApp {
                 View::Problems => self.problems.ui(ui),
                 View::Review => self.review.ui(ui, &mut ctx),
                 View::Photo { .. } => self.photo.ui(ui, &mut ctx),
+                View::Settings => self.settings.ui(ui, &mut ctx, &mut self.prefs),
             }
         });
 
@@ -256,6 +304,13 @@ impl KithApp {
             {
                 actions.push(Action::Show(View::Problems));
             }
+            if ui
+                .selectable_label(self.view == View::Settings, "Settings")
+                .clicked()
+            {
+                actions.push(Action::Show(View::Settings));
+            }
+            ui.menu_button("Library", |ui| library_menu(ui, &self.prefs, actions));
             ui.separator();
             if ui.button("Undo").on_hover_text("Ctrl+Z").clicked() {
                 actions.push(Action::Undo);
@@ -306,6 +361,7 @@ impl KithApp {
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         self.faces.poll();
         self.review.poll(ctx, self.catalog.path(), self.tau);
+        self.thumbs.poll();
         let Some(job) = &mut self.scan else { return };
         if let ScanPoll::Finished(result) = job.poll() {
             self.status = match result {
@@ -334,10 +390,25 @@ impl KithApp {
                         self.catalog.path().to_path_buf(),
                         folder,
                         self.models.clone(),
-                        self.device,
+                        self.prefs.device.unwrap_or(self.device),
                     ));
                 }
                 return;
+            }
+            Action::OpenLibrary(path) => {
+                self.open_library(&path);
+                return;
+            }
+            Action::Changed(message) => Ok(Some(message)),
+            Action::RemoveFolder(folder) => {
+                // Face ids of the forgotten photos may be given to new faces later.
+                self.thumbs.clear();
+                self.catalog.remove_folder(&folder).map(|n| {
+                    Some(format!(
+                        "Forgot {} and its {n} photos (the files are untouched)",
+                        folder.display()
+                    ))
+                })
             }
             Action::CancelScan => {
                 if let Some(job) = &self.scan {
@@ -429,6 +500,25 @@ impl KithApp {
         self.reload();
     }
 
+    /// Replaces the library with the one at `path` (created if new), starting afresh on it.
+    fn open_library(&mut self, path: &Path) {
+        if self.scan.is_some() {
+            self.status = "Wait for the scan to finish (or cancel it) before switching".into();
+            return;
+        }
+        match Catalog::open(path) {
+            Ok(catalog) => {
+                let mut prefs = std::mem::take(&mut self.prefs);
+                prefs.view = View::People;
+                *self = Self::new(catalog, self.tau)
+                    .with_scanner(self.models.take(), self.device)
+                    .with_prefs(prefs);
+                self.status = format!("Opened {}", path.display());
+            }
+            Err(err) => self.status = format!("Cannot open {}: {err}", path.display()),
+        }
+    }
+
     /// Re-reads what the current view shows.
     fn reload(&mut self) {
         if let Err(err) = self.problems.reload(&self.catalog) {
@@ -439,6 +529,7 @@ impl KithApp {
                 self.people.reload(&self.catalog).map(|()| true)
             }
             View::Person(id) => self.person.load(&self.catalog, id),
+            View::Settings => self.settings.reload(&self.catalog).map(|()| true),
             View::Photo { photo, from } => {
                 self.photo
                     .load(&self.catalog, photo, from, self.search.results())
@@ -490,5 +581,10 @@ fn scan_progress(ui: &mut egui::Ui, job: &ScanJob, actions: &mut Vec<Action>) {
 impl eframe::App for KithApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.prefs.view = self.view;
+        self.prefs.save(storage);
     }
 }

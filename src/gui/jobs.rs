@@ -1,7 +1,7 @@
-//! Work too slow for the UI thread: scanning a folder, loading the face index, and any one-off
-//! result ([`Pending`]: measuring the review queue, decoding a photo). Each runs on a worker thread
-//! (with its own catalog connection where it needs one: SQLite WAL lets the UI read meanwhile) and
-//! reports over an mpsc channel that the UI polls once per frame.
+//! Work too slow for the UI thread: scanning a folder, loading the face index, and any other
+//! one-off [`Task`] (re-clustering, adaptation, measuring the review queue, decoding a photo).
+//! Each runs on a worker thread (with its own catalog connection where it needs one: SQLite WAL
+//! lets the UI read meanwhile) and reports over an mpsc channel that the UI polls once per frame.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -151,11 +151,13 @@ fn scan(
     ))
 }
 
-/// One result computed on a worker thread; the UI polls for it once per frame.
-pub struct Pending<T>(Receiver<Result<T, String>>);
+/// One piece of work on a worker thread whose result the UI picks up when it is ready.
+pub struct Task<T> {
+    rx: Receiver<Result<T, String>>,
+}
 
-impl<T: Send + 'static> Pending<T> {
-    /// Runs `work` on a new thread, which wakes the UI when it is done.
+impl<T: Send + 'static> Task<T> {
+    /// Runs `work` on a new thread; the window is woken when it ends.
     pub fn spawn(
         ctx: &egui::Context,
         work: impl FnOnce() -> Result<T, String> + Send + 'static,
@@ -163,19 +165,19 @@ impl<T: Send + 'static> Pending<T> {
         let (tx, rx) = mpsc::channel();
         let ctx = ctx.clone();
         std::thread::spawn(move || {
-            // A closed channel means nobody waits for the result any more.
+            // A closed channel means nobody waits for the answer any more.
             let _ = tx.send(work());
             ctx.request_repaint();
         });
-        Self(rx)
+        Self { rx }
     }
 
-    /// The result, once the worker is done; `None` while it runs.
-    pub fn poll(&mut self) -> Option<Result<T, String>> {
-        match self.0.try_recv() {
+    /// The result once the work has ended (given once), `None` while it runs.
+    pub fn poll(&self) -> Option<Result<T, String>> {
+        match self.rx.try_recv() {
             Ok(result) => Some(result),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(Err("the worker stopped unexpectedly".into())),
+            Err(TryRecvError::Disconnected) => Some(Err("the work stopped unexpectedly".into())),
         }
     }
 }
@@ -184,15 +186,16 @@ impl<T: Send + 'static> Pending<T> {
 pub enum FaceIndex {
     /// Not loaded, or out of date since the catalog changed.
     Stale,
-    Loading(Pending<FaceSpace>),
-    Ready(Box<FaceSpace>),
+    Loading(Task<FaceSpace>),
+    /// Shared, so that work on it (merge suggestions) can run on a worker too.
+    Ready(Arc<FaceSpace>),
     Failed(String),
 }
 
 impl FaceIndex {
     /// Starts loading the index from the catalog at `catalog_path`.
     pub fn load(ctx: egui::Context, catalog_path: PathBuf, tau: f32) -> Self {
-        FaceIndex::Loading(Pending::spawn(&ctx, move || {
+        FaceIndex::Loading(Task::spawn(&ctx, move || {
             Catalog::open(&catalog_path)
                 .and_then(|catalog| FaceSpace::load(&catalog, tau))
                 .map_err(|err| err.to_string())
@@ -201,16 +204,16 @@ impl FaceIndex {
 
     /// Moves a finished load into place.
     pub fn poll(&mut self) {
-        if let FaceIndex::Loading(pending) = self {
-            match pending.poll() {
-                Some(Ok(space)) => *self = FaceIndex::Ready(Box::new(space)),
+        if let FaceIndex::Loading(task) = self {
+            match task.poll() {
+                Some(Ok(space)) => *self = FaceIndex::Ready(Arc::new(space)),
                 Some(Err(err)) => *self = FaceIndex::Failed(err),
                 None => {}
             }
         }
     }
 
-    pub fn ready(&self) -> Option<&FaceSpace> {
+    pub fn ready(&self) -> Option<&Arc<FaceSpace>> {
         match self {
             FaceIndex::Ready(space) => Some(space),
             _ => None,

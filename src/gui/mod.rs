@@ -2,12 +2,16 @@
 //!
 //! `app` owns the state and applies the user's decisions to the catalog; `views` draw one screen
 //! each and report what the user asked for as [`Action`]s; `jobs` runs scans, loads the face
-//! index and other slow work on worker threads; `thumbs` turns stored face thumbnails into
-//! textures; `desktop` hands a photo file to the system's viewer.
+//! index and does other slow work on worker threads; `thumbs` turns stored face thumbnails into
+//! textures off the UI thread; `desktop` hands a photo file to the system's viewer; `prefs` is
+//! what the window remembers between runs; `bench` drives the window headless to time its frames
+//! (`kith bench --gui`).
 
 mod app;
+pub mod bench;
 pub mod desktop;
 pub mod jobs;
+pub mod prefs;
 pub mod thumbs;
 pub mod views;
 
@@ -16,6 +20,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 pub use app::{Action, KithApp, View};
+pub use prefs::Prefs;
 pub use views::photo::PhotoSource;
 
 use crate::catalog::Catalog;
@@ -29,14 +34,13 @@ pub const FALLBACK_TAU: f32 = 0.6;
 /// The window and taskbar icon, rendered from `assets/icon/kith.svg` by `assets/icon/generate`.
 const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../assets/icon/kith-128.png");
 
-/// Opens the main window on the catalog at `catalog_path` and runs until it is closed.
+/// Opens the main window and runs until it is closed. The library is `library` when given, else
+/// the one used last, else the default one in the platform's data directory.
 pub fn run(
-    catalog_path: PathBuf,
+    library: Option<PathBuf>,
     models: Option<PathBuf>,
     device: DeviceChoice,
 ) -> anyhow::Result<()> {
-    let catalog = Catalog::open(&catalog_path)
-        .with_context(|| format!("cannot open the library {}", catalog_path.display()))?;
     let tau = match ModelDir::locate(models.as_deref()).and_then(|m| m.same_person_threshold()) {
         Ok(tau) => tau,
         Err(err) => {
@@ -58,14 +62,48 @@ pub fn run(
         persist_window: true,
         ..Default::default()
     };
-    eframe::run_native(
+    // The remembered library is only known once eframe has read its storage, in the closure.
+    let mut opened: anyhow::Result<()> = Ok(());
+    let result = eframe::run_native(
         "Kith",
         options,
-        Box::new(move |_cc| {
+        Box::new(|cc| {
+            let prefs = Prefs::load(cc.storage);
+            let catalog = match open_library(library, &prefs) {
+                Ok(catalog) => catalog,
+                Err(err) => {
+                    let message = format!("{err:#}");
+                    opened = Err(err);
+                    return Err(message.into());
+                }
+            };
             Ok(Box::new(
-                KithApp::new(catalog, tau).with_scanner(models, device),
+                KithApp::new(catalog, tau)
+                    .with_scanner(models, device)
+                    .with_prefs(prefs),
             ))
         }),
-    )
-    .map_err(|err| anyhow::anyhow!("the window could not be opened: {err}"))
+    );
+    opened?;
+    result.map_err(|err| anyhow::anyhow!("the window could not be opened: {err}"))
+}
+
+/// The catalog the window opens on (see [`run`]). A remembered library that cannot be opened any
+/// more (a drive not plugged in) gives way to the default one.
+fn open_library(library: Option<PathBuf>, prefs: &Prefs) -> anyhow::Result<Catalog> {
+    let open = |path: &std::path::Path| {
+        Catalog::open(path).with_context(|| format!("cannot open the library {}", path.display()))
+    };
+    if let Some(path) = library {
+        return open(&path);
+    }
+    if let Some(last) = prefs.last_library() {
+        match open(last) {
+            Ok(catalog) => return Ok(catalog),
+            Err(err) => tracing::warn!("{err:#}; opening the default library"),
+        }
+    }
+    let default = crate::paths::default_catalog()
+        .context("no data directory on this system: pass --library PATH")?;
+    open(&default)
 }

@@ -35,11 +35,60 @@ pub struct AssignReport {
     pub new_persons: usize,
 }
 
+/// What the people would be after a re-cluster, without changing anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Preview {
+    /// People listed now (hidden ones included, as `Catalog::persons(true)` lists them).
+    pub people_now: usize,
+    /// People listed after re-clustering with the algorithm.
+    pub people_after: usize,
+    /// Of those, people the re-cluster would create.
+    pub new_persons: usize,
+}
+
+/// A re-cluster worked out but not written: the faces it looked at and where each goes.
+struct Plan {
+    faces: Vec<FaceRow>,
+    assign: Vec<(i64, Option<i64>)>,
+    new_persons: Vec<Vec<i64>>,
+}
+
 /// Re-clusters every face that the user has not placed.
 pub fn recluster(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
 ) -> Result<AssignReport, CatalogError> {
+    let plan = plan_recluster(catalog, algorithm)?;
+    finish(catalog, &plan.faces, plan.assign, plan.new_persons)
+}
+
+/// How many people [`recluster`] with `algorithm` would leave, computed without writing: the
+/// settings view shows it live while the user tries parameters.
+pub fn preview(catalog: &Catalog, algorithm: &Algorithm) -> Result<Preview, CatalogError> {
+    let plan = plan_recluster(catalog, algorithm)?;
+    // A person is listed while it has a name or a face (not ignored, in a readable photo): the
+    // placeable faces are exactly those faces.
+    let named: Vec<i64> = catalog
+        .persons(true)?
+        .into_iter()
+        .filter(|p| p.name.is_some())
+        .map(|p| p.id)
+        .collect();
+    let moved: HashMap<i64, Option<i64>> = plan.assign.iter().copied().collect();
+    let mut now: HashSet<i64> = named.iter().copied().collect();
+    let mut after = now.clone();
+    for f in &plan.faces {
+        now.extend(f.person);
+        after.extend(moved.get(&f.id).copied().unwrap_or(f.person));
+    }
+    Ok(Preview {
+        people_now: now.len(),
+        people_after: after.len() + plan.new_persons.len(),
+        new_persons: plan.new_persons.len(),
+    })
+}
+
+fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, CatalogError> {
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
     let points: Vec<_> = faces.iter().map(|f| f.embedding).collect();
@@ -112,7 +161,11 @@ pub fn recluster(
             assign.push((f.id, None));
         }
     }
-    finish(catalog, &faces, assign, new_persons)
+    Ok(Plan {
+        faces,
+        assign,
+        new_persons,
+    })
 }
 
 /// Places the faces that have no person yet (after a scan), leaving everything placed alone.

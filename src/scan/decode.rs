@@ -8,7 +8,6 @@
 
 use std::io::Cursor;
 
-use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
@@ -93,7 +92,25 @@ pub fn fit_within(image: RgbImage, limit: u32) -> RgbImage {
     let k = limit as f64 / long as f64;
     let nw = ((w as f64 * k).round() as u32).max(1);
     let nh = ((h as f64 * k).round() as u32).max(1);
-    image::imageops::resize(&image, nw, nh, FilterType::Triangle)
+    resize(&image, nw, nh)
+}
+
+/// `image` resampled to `width` x `height` with a bilinear (triangle) filter widened to the
+/// scale, so that shrinking averages every source pixel. SIMD, several times faster than
+/// `image::imageops::resize`, which took a third of a scan's time.
+pub fn resize(image: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let mut out = RgbImage::new(width.max(1), height.max(1));
+    let options = fast_image_resize::ResizeOptions::new().resize_alg(
+        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
+    );
+    match fast_image_resize::Resizer::new().resize(image, &mut out, &options) {
+        Ok(()) => out,
+        // Only an empty source gets here (both sides are RGB8): nothing to resample.
+        Err(e) => {
+            tracing::debug!("resize of a {:?} image: {e}", image.dimensions());
+            out
+        }
+    }
 }
 
 /// The real format from the content, not the name: a PNG called `.jpg` is a PNG.

@@ -1,7 +1,6 @@
 //! Small JPEG face thumbnails stored with each face, so that views of people never reopen photos.
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::RgbImage;
 
 /// Side of the square face thumbnail in pixels.
@@ -18,8 +17,7 @@ pub fn face_thumbnail(pixels: &RgbImage, bbox: [f32; 4]) -> Vec<u8> {
     let cw = side.min(iw - left).max(1.0) as u32;
     let ch = side.min(ih - top).max(1.0) as u32;
     let crop = image::imageops::crop_imm(pixels, left as u32, top as u32, cw, ch).to_image();
-    let thumb =
-        image::imageops::resize(&crop, THUMBNAIL_SIDE, THUMBNAIL_SIDE, FilterType::Triangle);
+    let thumb = super::decode::resize(&crop, THUMBNAIL_SIDE, THUMBNAIL_SIDE);
     let mut out = Vec::new();
     // Encoding an in-memory RGB buffer of fixed size cannot fail short of memory exhaustion;
     // an empty thumbnail is the harmless fallback.

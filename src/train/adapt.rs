@@ -26,6 +26,7 @@ use super::trainer::{train, Progress, TrainConfig};
 use super::TrainError;
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::eval::labelled::{measure, Measures};
+use crate::people::assign::{self, AssignReport};
 use crate::people::cluster::Algorithm;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,6 +89,18 @@ pub struct AdaptReport {
     pub epochs: usize,
     pub steps: usize,
     pub seconds: f64,
+}
+
+impl AdaptReport {
+    /// The four measurements as (check, distances, measures) rows, the order every view shows.
+    pub fn rows(&self) -> [(&'static str, &'static str, Option<&Measures>); 4] {
+        [
+            ("known people", "plain", Some(&self.plain)),
+            ("known people", "adapted", Some(&self.adapted)),
+            ("with strangers", "plain", self.plain_mixed.as_ref()),
+            ("with strangers", "adapted", self.adapted_mixed.as_ref()),
+        ]
+    }
 }
 
 /// The user's decisions as labelled faces (see the module comment): the placed faces, labelled
@@ -238,6 +251,53 @@ pub fn keep(catalog: &Catalog, adaptation: &Adaptation) -> Result<(), TrainError
         catalog.clear_adaptation()?;
     }
     Ok(())
+}
+
+/// What [`run`] did: the validation report, and the re-cluster that followed when the head in
+/// use changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdaptOutcome {
+    pub report: AdaptReport,
+    pub reclustered: Option<AssignReport>,
+}
+
+/// `kith adapt` and the GUI's "Adapt to my names": trains and validates a head on the user's
+/// decisions ([`validate`]), keeps or drops it ([`keep`]) unless `dry_run`, and re-clusters when
+/// that changed the distances (a head came, went or was replaced).
+pub fn run(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+    tau: f32,
+    options: &AdaptOptions,
+    dry_run: bool,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<AdaptOutcome, TrainError> {
+    let had_head = catalog.adaptation()?.is_some();
+    let adaptation = validate(catalog, algorithm, tau, options, cancel, progress)?;
+    let mut reclustered = None;
+    if !dry_run {
+        keep(catalog, &adaptation)?;
+        if adaptation.report.accepted || had_head {
+            reclustered = Some(assign::recluster(catalog, algorithm)?);
+        }
+    }
+    Ok(AdaptOutcome {
+        report: adaptation.report,
+        reclustered,
+    })
+}
+
+/// Stops using the head in use and re-clusters with the plain embedding; `None` when no head was
+/// in use (nothing changes then).
+pub fn reset(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+) -> Result<Option<AssignReport>, TrainError> {
+    if !catalog.clear_adaptation()? {
+        return Ok(None);
+    }
+    Ok(Some(assign::recluster(catalog, algorithm)?))
 }
 
 /// No worse on clustering (BCubed F) and verification (accuracy at tau) on every validation set,

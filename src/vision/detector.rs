@@ -11,8 +11,10 @@
 //! `tests/golden_detector.rs` checks this file against onnxruntime on that graph.
 
 use candle_core::{DType, Device, Module, Result, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, VarBuilder};
+use candle_nn::VarBuilder;
 use serde::Deserialize;
+
+use super::conv::{Activation, Conv2d, Depthwise3x3};
 
 /// The "config" object of the model card (`models/retinaface-mnet025.json`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -49,133 +51,30 @@ pub struct Detection {
     pub landmarks: [[f32; 2]; 5],
 }
 
-/// Conv (BatchNorm folded into its bias) followed by an optional LeakyReLU.
-#[derive(Debug, Clone)]
-struct ConvBn {
-    conv: Conv2d,
-    leaky: Option<f64>,
-}
-
-impl ConvBn {
-    #[allow(clippy::too_many_arguments)]
-    fn load(
-        vb: VarBuilder,
-        c_in: usize,
-        c_out: usize,
-        kernel: usize,
-        stride: usize,
-        groups: usize,
-        leaky: Option<f64>,
-    ) -> Result<Self> {
-        let cfg = Conv2dConfig {
-            padding: kernel / 2,
-            stride,
-            groups,
-            ..Default::default()
-        };
-        let conv = candle_nn::conv2d(c_in, c_out, kernel, cfg, vb)?;
-        Ok(Self { conv, leaky })
-    }
-}
-
-impl Module for ConvBn {
-    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let xs = self.conv.forward(xs)?;
-        match self.leaky {
-            Some(slope) => leaky_relu(&xs, slope),
-            None => Ok(xs),
-        }
-    }
-}
-
-/// max(x, slope*x), which is LeakyReLU for 0 <= slope <= 1, in two passes over the data
-/// (candle_nn's takes five). `broadcast_maximum` rather than the generic `maximum`: generic
-/// candle methods are compiled into this crate, unoptimised in debug builds and tests.
-fn leaky_relu(xs: &Tensor, slope: f64) -> Result<Tensor> {
-    xs.broadcast_maximum(&(xs * slope)?)
-}
-
-/// 3x3 depthwise conv, padding 1, stride 1 or 2, BatchNorm folded in, then LeakyReLU.
-///
-/// candle runs a grouped conv as one conv per group: hundreds of tiny convs for a depthwise
-/// layer. Here the same sum is nine shifted multiply-adds over whole tensors.
-#[derive(Debug, Clone)]
-struct DepthwiseConv {
-    /// Weight of tap (ky, kx) at index 3*ky + kx, shaped to broadcast over the input.
-    taps: Vec<Tensor>,
-    bias: Tensor,
+/// Conv (BatchNorm folded into its bias), padded to keep the size, then LeakyReLU or nothing.
+fn conv_bn(
+    vb: VarBuilder,
+    c_in: usize,
+    c_out: usize,
+    kernel: usize,
     stride: usize,
-    leaky: f64,
-}
-
-impl DepthwiseConv {
-    fn load(vb: VarBuilder, channels: usize, stride: usize, leaky: f64) -> Result<Self> {
-        if stride != 1 && stride != 2 {
-            candle_core::bail!("depthwise conv: stride {stride} not supported");
-        }
-        let weight = vb.get((channels, 1, 3, 3), "weight")?;
-        let bias = vb.get(channels, "bias")?;
-        let shape = (1, channels, 1, 1);
-        let taps = (0..9)
-            .map(|k| {
-                weight
-                    .narrow(2, k / 3, 1)?
-                    .narrow(3, k % 3, 1)?
-                    .reshape(shape)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self {
-            taps,
-            bias: bias.reshape(shape)?,
-            stride,
-            leaky,
-        })
-    }
-}
-
-impl Module for DepthwiseConv {
-    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let (b, c, h, w) = xs.dims4()?;
-        let s = self.stride;
-        let (ho, wo) = (h.div_ceil(s), w.div_ceil(s));
-        // Pad 1 before and enough after that the padded rows split into (out + 2/s, s):
-        // padded row s*i + k is then split row i + k/s, phase k%s (likewise columns).
-        let (rows, cols) = (ho + 2 / s, wo + 2 / s);
-        let xs = xs
-            .pad_with_zeros(2, 1, s * rows - h - 1)?
-            .pad_with_zeros(3, 1, s * cols - w - 1)?
-            .reshape((b, c, rows, s, cols, s))?;
-        // Tap (ky, kx) as a (B, C, out_h, out_w) view; with stride 1 its rows are contiguous,
-        // so candle's vectorised kernels apply.
-        let tap = |k: usize| -> Result<Tensor> {
-            let (ky, kx) = (k / 3, k % 3);
-            xs.narrow(2, ky / s, ho)?
-                .narrow(3, ky % s, 1)?
-                .narrow(4, kx / s, wo)?
-                .narrow(5, kx % s, 1)?
-                .squeeze(5)?
-                .squeeze(3)?
-                .broadcast_mul(&self.taps[k])
-        };
-        let mut acc = tap(0)?;
-        for k in 1..9 {
-            acc = (acc + tap(k)?)?;
-        }
-        leaky_relu(&acc.broadcast_add(&self.bias)?, self.leaky)
-    }
+    leaky: Option<f32>,
+) -> Result<Conv2d> {
+    let activation = leaky.map_or(Activation::Identity, Activation::LeakyRelu);
+    Conv2d::load(vb, c_in, c_out, kernel, stride, kernel / 2, activation)
 }
 
 /// MobileNetV1 depthwise-separable block: 3x3 depthwise conv, then 1x1 pointwise conv.
 #[derive(Debug, Clone)]
 struct ConvDw {
-    dw: DepthwiseConv,
-    pw: ConvBn,
+    dw: Depthwise3x3,
+    pw: Conv2d,
 }
 
 impl ConvDw {
-    fn load(vb: VarBuilder, c_in: usize, c_out: usize, stride: usize, leaky: f64) -> Result<Self> {
-        let dw = DepthwiseConv::load(vb.pp("dw"), c_in, stride, leaky)?;
-        let pw = ConvBn::load(vb.pp("pw"), c_in, c_out, 1, 1, 1, Some(leaky))?;
+    fn load(vb: VarBuilder, c_in: usize, c_out: usize, stride: usize, leaky: f32) -> Result<Self> {
+        let dw = Depthwise3x3::load(vb.pp("dw"), c_in, stride, Activation::LeakyRelu(leaky))?;
+        let pw = conv_bn(vb.pp("pw"), c_in, c_out, 1, 1, Some(leaky))?;
         Ok(Self { dw, pw })
     }
 }
@@ -190,14 +89,14 @@ impl Module for ConvDw {
 /// (strides 8, 16 and 32; 64, 128 and 256 channels).
 #[derive(Debug, Clone)]
 struct MobileNetV1 {
-    stem: ConvBn,
+    stem: Conv2d,
     stage1: Vec<ConvDw>,
     stage2: Vec<ConvDw>,
     stage3: Vec<ConvDw>,
 }
 
 impl MobileNetV1 {
-    fn load(vb: VarBuilder, leaky: f64) -> Result<Self> {
+    fn load(vb: VarBuilder, leaky: f32) -> Result<Self> {
         // (in, out, stride) of each depthwise-separable block, by stage; block 0 of stage1 is the stem.
         const STAGE1: [(usize, usize, usize); 5] = [
             (8, 16, 1),
@@ -223,7 +122,7 @@ impl MobileNetV1 {
                 })
                 .collect::<Result<Vec<_>>>()
         };
-        let stem = ConvBn::load(vb.pp("stage1.0.conv"), 3, 8, 3, 2, 1, Some(leaky))?;
+        let stem = conv_bn(vb.pp("stage1.0.conv"), 3, 8, 3, 2, Some(leaky))?;
         Ok(Self {
             stem,
             stage1: blocks(vb.pp("stage1"), &STAGE1, 1)?,
@@ -255,17 +154,17 @@ impl MobileNetV1 {
 /// Feature pyramid: 1x1 laterals to 64 channels, top-down nearest upsampling, 3x3 merges.
 #[derive(Debug, Clone)]
 struct Fpn {
-    output1: ConvBn,
-    output2: ConvBn,
-    output3: ConvBn,
-    merge1: ConvBn,
-    merge2: ConvBn,
+    output1: Conv2d,
+    output2: Conv2d,
+    output3: Conv2d,
+    merge1: Conv2d,
+    merge2: Conv2d,
 }
 
 impl Fpn {
-    fn load(vb: VarBuilder, leaky: f64) -> Result<Self> {
+    fn load(vb: VarBuilder, leaky: f32) -> Result<Self> {
         let conv = |name: &str, c_in, kernel| {
-            ConvBn::load(vb.pp(name).pp("conv"), c_in, 64, kernel, 1, 1, Some(leaky))
+            conv_bn(vb.pp(name).pp("conv"), c_in, 64, kernel, 1, Some(leaky))
         };
         Ok(Self {
             output1: conv("output1", 64, 1)?,
@@ -295,17 +194,17 @@ impl Fpn {
 /// (the larger ones as stacked 3x3 convs sharing their first layer), concatenated.
 #[derive(Debug, Clone)]
 struct Ssh {
-    conv3x3: ConvBn,
-    conv5x5_1: ConvBn,
-    conv5x5_2: ConvBn,
-    conv7x7_2: ConvBn,
-    conv7x7_3: ConvBn,
+    conv3x3: Conv2d,
+    conv5x5_1: Conv2d,
+    conv5x5_2: Conv2d,
+    conv7x7_2: Conv2d,
+    conv7x7_3: Conv2d,
 }
 
 impl Ssh {
-    fn load(vb: VarBuilder, c_in: usize, c_out: usize, leaky: f64) -> Result<Self> {
+    fn load(vb: VarBuilder, c_in: usize, c_out: usize, leaky: f32) -> Result<Self> {
         let conv = |name: &str, c_in, c_out, leaky| {
-            ConvBn::load(vb.pp(name).pp("conv"), c_in, c_out, 3, 1, 1, leaky)
+            conv_bn(vb.pp(name).pp("conv"), c_in, c_out, 3, 1, leaky)
         };
         Ok(Self {
             conv3x3: conv("conv3x3", c_in, c_out / 2, None)?,
@@ -339,7 +238,15 @@ struct Head {
 
 impl Head {
     fn load(vb: VarBuilder, c_in: usize, anchors: usize, per_anchor: usize) -> Result<Self> {
-        let conv = candle_nn::conv2d(c_in, anchors * per_anchor, 1, Default::default(), vb)?;
+        let conv = Conv2d::load(
+            vb,
+            c_in,
+            anchors * per_anchor,
+            1,
+            1,
+            0,
+            Activation::Identity,
+        )?;
         Ok(Self { conv, per_anchor })
     }
 }
@@ -375,7 +282,7 @@ impl RetinaFace {
                 config.min_sizes.len()
             );
         }
-        let leaky = config.leaky_relu_slope;
+        let leaky = config.leaky_relu_slope as f32;
         let heads = |name: &str, per_anchor: usize| {
             (0..levels)
                 .map(|i| Head::load(vb.pp(name).pp(i), 64, config.min_sizes[i].len(), per_anchor))
@@ -631,42 +538,6 @@ mod tests {
         let expect = [10.0, 20.0, 11.6, 20.0, 10.0, 23.2, 8.4, 20.0, 10.0, 16.8];
         for (a, e) in l[0].iter().zip(expect) {
             assert!((a - e).abs() < 1e-5, "{:?}", l[0]);
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn depthwise_matches_grouped_conv() -> Result<()> {
-        let dev = Device::Cpu;
-        let c = 5;
-        let weight = Tensor::randn(0f32, 1.0, (c, 1, 3, 3), &dev)?;
-        let bias = Tensor::randn(0f32, 1.0, c, &dev)?;
-        let vb = VarBuilder::from_tensors(
-            [
-                ("weight".to_string(), weight.clone()),
-                ("bias".to_string(), bias.clone()),
-            ]
-            .into(),
-            DType::F32,
-            &dev,
-        );
-        for stride in [1, 2] {
-            let dw = DepthwiseConv::load(vb.clone(), c, stride, 0.1)?;
-            for (h, w) in [(1, 1), (2, 3), (7, 6), (9, 11)] {
-                let xs = Tensor::randn(0f32, 1.0, (2, c, h, w), &dev)?;
-                let want = xs
-                    .conv2d(&weight, 1, stride, 1, c)?
-                    .broadcast_add(&bias.reshape((1, c, 1, 1))?)?;
-                let want = candle_nn::ops::leaky_relu(&want, 0.1)?;
-                let got = dw.forward(&xs)?;
-                assert_eq!(got.dims(), want.dims(), "stride {stride}, {h}x{w}");
-                let diff = (got - want)?
-                    .abs()?
-                    .flatten_all()?
-                    .max(0)?
-                    .to_scalar::<f32>()?;
-                assert!(diff < 1e-5, "stride {stride}, {h}x{w}: {diff}");
-            }
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use candle_core::Device;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum DeviceChoice {
     /// The best device this build and machine offer.
     #[default]
@@ -74,6 +74,34 @@ pub fn compiled_backends() -> Vec<&'static str> {
         backends.push("metal");
     }
     backends
+}
+
+/// A GPU back-end as the settings view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    pub choice: DeviceChoice,
+    pub name: &'static str,
+    /// Built into this binary (the `cuda` / `metal` feature).
+    pub compiled: bool,
+    /// Why it cannot be used on this machine, if it cannot (not built in, no driver, no GPU).
+    pub unavailable: Option<String>,
+}
+
+/// CUDA and Metal, each opened once to see whether it works here. Opening a GPU can take a moment
+/// (driver initialisation): call this off the UI thread.
+pub fn gpu_backends() -> Vec<Backend> {
+    [
+        (DeviceChoice::Cuda(0), "CUDA", cfg!(feature = "cuda")),
+        (DeviceChoice::Metal, "Metal", cfg!(feature = "metal")),
+    ]
+    .into_iter()
+    .map(|(choice, name, compiled)| Backend {
+        choice,
+        name,
+        compiled,
+        unavailable: open(choice).err().map(|err| err.to_string()),
+    })
+    .collect()
 }
 
 /// Opens the device for `choice`.
@@ -175,6 +203,19 @@ mod tests {
     #[test]
     fn auto_always_gives_a_device() {
         assert!(open(DeviceChoice::Auto).is_ok());
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn a_gpu_not_built_in_is_listed_as_unavailable() {
+        let cuda = gpu_backends()
+            .into_iter()
+            .find(|b| b.choice == DeviceChoice::Cuda(0))
+            .expect("CUDA is listed");
+        assert!(!cuda.compiled);
+        assert!(cuda
+            .unavailable
+            .is_some_and(|why| why.contains("--features cuda")));
     }
 
     #[cfg(not(feature = "cuda"))]

@@ -25,9 +25,11 @@
 //! pooling by kernel/2 when its stride is 1 and not at all otherwise.
 
 use candle_core::{DType, Device, Module, Result, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder};
+use candle_nn::{Linear, VarBuilder};
 use image::RgbImage;
 use serde::Deserialize;
+
+use super::conv::{Activation, Conv2d};
 
 /// Length of one face descriptor.
 pub const EMBEDDING_DIM: usize = 128;
@@ -52,8 +54,9 @@ fn default_embedding_dim() -> usize {
     EMBEDDING_DIM
 }
 
-/// A convolution followed by dlib's `affine` layer. Both are linear, so the affine scale and shift
-/// are folded into the filters and bias at load time: one op per layer at run time.
+/// A convolution followed by dlib's `affine` layer (and a ReLU where the network has one). Both are
+/// linear, so the affine scale and shift are folded into the filters and bias at load time: one op
+/// per layer at run time.
 #[derive(Debug, Clone)]
 struct ConvAffine {
     conv: Conv2d,
@@ -61,6 +64,7 @@ struct ConvAffine {
 
 impl ConvAffine {
     /// Loads `{conv}.weight`, `{conv}.bias`, `{affine}.scale` and `{affine}.shift`.
+    #[allow(clippy::too_many_arguments)]
     fn load(
         vb: &VarBuilder,
         conv: &str,
@@ -69,6 +73,7 @@ impl ConvAffine {
         out_channels: usize,
         kernel: usize,
         stride: usize,
+        activation: Activation,
     ) -> Result<Self> {
         let weight = vb.get(
             (out_channels, in_channels, kernel, kernel),
@@ -79,13 +84,9 @@ impl ConvAffine {
         let shift = vb.get(out_channels, &format!("{affine}.shift"))?;
         let weight = weight.broadcast_mul(&scale.reshape((out_channels, 1, 1, 1))?)?;
         let bias = ((bias * &scale)? + shift)?;
-        let cfg = Conv2dConfig {
-            padding: if stride == 1 { kernel / 2 } else { 0 },
-            stride,
-            ..Default::default()
-        };
+        let padding = if stride == 1 { kernel / 2 } else { 0 };
         Ok(Self {
-            conv: Conv2d::new(weight, Some(bias), cfg),
+            conv: Conv2d::new(weight, bias, stride, padding, activation)?,
         })
     }
 }
@@ -111,15 +112,33 @@ impl ResidualBlock {
         let stride = if down { 2 } else { 1 };
         Ok(Self {
             down,
-            conv1: ConvAffine::load(&vb, "conv1", "bn1", in_channels, out_channels, 3, stride)?,
-            conv2: ConvAffine::load(&vb, "conv2", "bn2", out_channels, out_channels, 3, 1)?,
+            conv1: ConvAffine::load(
+                &vb,
+                "conv1",
+                "bn1",
+                in_channels,
+                out_channels,
+                3,
+                stride,
+                Activation::Relu,
+            )?,
+            conv2: ConvAffine::load(
+                &vb,
+                "conv2",
+                "bn2",
+                out_channels,
+                out_channels,
+                3,
+                1,
+                Activation::Identity,
+            )?,
         })
     }
 }
 
 impl Module for ResidualBlock {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let ys = self.conv1.forward(xs)?.relu()?;
+        let ys = self.conv1.forward(xs)?;
         let ys = self.conv2.forward(&ys)?;
         let shortcut = if self.down {
             xs.avg_pool2d_with_stride(2, 2)?
@@ -220,7 +239,7 @@ impl FaceEmbedder {
                 config.scale
             );
         }
-        let conv1 = ConvAffine::load(&vb, "conv1", "bn1", 3, 32, 7, 2)?;
+        let conv1 = ConvAffine::load(&vb, "conv1", "bn1", 3, 32, 7, 2, Activation::Relu)?;
         let level4 = Level::load(vb.pp("level4"), 32, 32, 3, false)?;
         let level3 = Level::load(vb.pp("level3"), 32, 64, 4, true)?;
         let level2 = Level::load(vb.pp("level2"), 64, 128, 3, true)?;
@@ -243,7 +262,7 @@ impl FaceEmbedder {
 
     /// (B,3,150,150) normalised input -> (B,128) descriptors.
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let xs = self.conv1.forward(xs)?.relu()?;
+        let xs = self.conv1.forward(xs)?;
         let xs = xs.max_pool2d_with_stride(3, 2)?;
         let xs = self.level4.forward(&xs)?;
         let xs = self.level3.forward(&xs)?;

@@ -2,6 +2,7 @@
 
 pub mod align;
 pub mod analyzer;
+mod conv;
 pub mod detector;
 pub mod device;
 pub mod embedder;

@@ -1,24 +1,64 @@
 //! Suggested merges: pairs of people whose faces come within the same-person threshold, closest
 //! first, side by side with their distances, each answered "Same person" (merge) or "Different"
 //! (remembered, never suggested again).
+//!
+//! Finding the pairs means a range query around every face (seconds on a large library), so it
+//! runs on a worker once per face index, not in the frame.
+
+use std::sync::Arc;
 
 use crate::gui::app::Action;
+use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::ViewCtx;
+use crate::people::suggest::{FaceSpace, MergeSuggestion};
 
 const THUMB: f32 = 72.0;
 const SHOWN: usize = 30;
 
 #[derive(Default)]
-pub struct MergesView;
+pub struct MergesView {
+    /// The face index the suggestions below (or the work on them) belong to.
+    computed_for: Option<Arc<FaceSpace>>,
+    computing: Option<Task<Vec<MergeSuggestion>>>,
+    suggestions: Vec<MergeSuggestion>,
+}
 
 impl MergesView {
+    /// Whether suggestions are being looked for.
+    pub fn is_busy(&self) -> bool {
+        self.computing.is_some()
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let Some(space) = ctx.faces.ready() else {
             ui.label("Measuring distances between people…");
             return;
         };
-        let suggestions = space.merge_suggestions(None, SHOWN);
+        if !self
+            .computed_for
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, space))
+        {
+            let worker_space = Arc::clone(space);
+            self.computing = Some(Task::spawn(ui.ctx(), move || {
+                Ok(worker_space.merge_suggestions(None, SHOWN))
+            }));
+            self.computed_for = Some(Arc::clone(space));
+            self.suggestions.clear();
+        }
+        if let Some(result) = self.computing.as_ref().and_then(Task::poll) {
+            self.computing = None;
+            match result {
+                Ok(found) => self.suggestions = found,
+                Err(err) => tracing::warn!(%err, "merge suggestions failed"),
+            }
+        }
+        if self.computing.is_some() {
+            ui.label("Looking for people who may be one person…");
+            return;
+        }
+        let suggestions = &self.suggestions;
         if suggestions.is_empty() {
             ui.label(format!(
                 "No two people have faces closer than {:.2}: nothing to merge.",
@@ -32,7 +72,7 @@ impl MergesView {
             ctx.tau
         ));
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for s in &suggestions {
+            for s in suggestions {
                 ui.horizontal(|ui| {
                     for (person, label) in [(s.a, &s.a_label), (s.b, &s.b_label)] {
                         // From the loaded index: this runs every frame, and the catalog would

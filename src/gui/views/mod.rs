@@ -1,6 +1,6 @@
 //! One struct per screen (people, person, search, suggested merges, review, photo, unreadable
-//! files) plus the nearest-faces panel and the name picker. Views read the catalog to draw and
-//! report what the user asked for as [`Action`]s; the app applies them.
+//! files, settings) plus the nearest-faces panel and the name picker. Views read the catalog to
+//! draw and report what the user asked for as [`Action`]s; the app applies them.
 
 pub mod merges;
 pub mod neighbours;
@@ -11,6 +11,7 @@ pub mod picker;
 pub mod problems;
 pub mod review;
 pub mod search;
+pub mod settings;
 
 use crate::catalog::Catalog;
 use crate::gui::app::Action;

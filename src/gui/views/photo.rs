@@ -13,7 +13,7 @@ use egui::{
 use crate::catalog::{Catalog, CatalogError, PhotoFace, PhotoRow};
 use crate::gui::app::{Action, View};
 use crate::gui::desktop;
-use crate::gui::jobs::Pending;
+use crate::gui::jobs::Task;
 use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::ViewCtx;
 use crate::people::search::PhotoHit;
@@ -22,7 +22,7 @@ use crate::scan::decode;
 const SIDE_PANEL: f32 = 260.0;
 
 /// Where the viewer was opened from: what Left/Right step through and where Back returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PhotoSource {
     /// A person's photos (from their face grid).
     Person(i64),
@@ -43,7 +43,7 @@ impl PhotoSource {
 }
 
 enum Picture {
-    Loading(Pending<ColorImage>),
+    Loading(Task<ColorImage>),
     Ready(TextureHandle),
     Failed(String),
 }
@@ -60,7 +60,7 @@ pub struct PhotoView {
     /// The pixels, for the photo of that id.
     picture: Option<(i64, Picture)>,
     /// Opening the file or its folder, on a worker: the opener may take a while to return.
-    opening: Option<Pending<()>>,
+    opening: Option<Task<()>>,
     /// What went wrong opening the file.
     message: Option<String>,
 }
@@ -210,7 +210,7 @@ impl PhotoView {
             let limit = (ctx.content_rect().size().max_elem() * ctx.pixels_per_point()).ceil();
             let limit = limit.max(1.0) as u32;
             let path = photo.path.clone();
-            let pending = Pending::spawn(ctx, move || for_screen(&path, limit));
+            let pending = Task::spawn(ctx, move || for_screen(&path, limit));
             self.picture = Some((photo.id, Picture::Loading(pending)));
         }
         if let Some((id, picture)) = &mut self.picture {
@@ -237,7 +237,7 @@ impl PhotoView {
     fn open(&mut self, ctx: &egui::Context, path: &Path, how: fn(&Path) -> Result<(), String>) {
         let path = path.to_path_buf();
         self.message = None;
-        self.opening = Some(Pending::spawn(ctx, move || how(&path)));
+        self.opening = Some(Task::spawn(ctx, move || how(&path)));
     }
 
     /// Draws the photo as large as fits, with the faces' boxes; returns the face whose box was

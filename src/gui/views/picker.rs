@@ -7,9 +7,15 @@ use crate::gui::views::submitted;
 /// Most people offered at once.
 const OFFERED: usize = 5;
 
+/// Named people (id, name) that typed text fits, or why they could not be looked up.
+type Matches = Result<Vec<(i64, String)>, String>;
+
 #[derive(Default)]
 pub struct PersonPicker {
     query: String,
+    /// The lookup for the text as last typed: the catalog is asked when the text changes, not in
+    /// every frame.
+    matches: Option<(String, Matches)>,
     /// Put the keyboard in the field at the next frame.
     focus: bool,
 }
@@ -17,6 +23,7 @@ pub struct PersonPicker {
 impl PersonPicker {
     pub fn clear(&mut self) {
         self.query.clear();
+        self.matches = None;
     }
 
     /// Puts the keyboard in the field when it is next drawn.
@@ -49,13 +56,21 @@ impl PersonPicker {
         if !enabled || self.query.trim().is_empty() {
             return None;
         }
-        let offered: Vec<(i64, String)> = match catalog.find_persons(&self.query) {
-            Ok(matches) => matches
-                .into_iter()
+        if self.matches.as_ref().map(|(q, _)| q) != Some(&self.query) {
+            let found = catalog
+                .find_persons(&self.query)
+                .map_err(|err| err.to_string());
+            self.matches = Some((self.query.clone(), found));
+        }
+        let offered: Vec<(i64, String)> = match self.matches.as_ref().map(|(_, found)| found) {
+            Some(Ok(matches)) => matches
+                .iter()
                 .filter(|(id, _)| Some(*id) != exclude)
                 .take(OFFERED)
+                .cloned()
                 .collect(),
-            Err(err) => {
+            None => return None,
+            Some(Err(err)) => {
                 ui.label(format!("Cannot look up names: {err}"));
                 return None;
             }
@@ -74,7 +89,7 @@ impl PersonPicker {
             chosen = offered.first().map(|(id, _)| *id);
         }
         if chosen.is_some() {
-            self.query.clear();
+            self.clear();
         }
         chosen
     }

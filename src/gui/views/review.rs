@@ -9,7 +9,7 @@ use egui::{Key, Modifiers};
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
-use crate::gui::jobs::Pending;
+use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::distance_bar;
 use crate::gui::views::photo::PhotoSource;
@@ -25,7 +25,7 @@ pub struct ReviewView {
     /// Who is who, as of the last change to the catalog.
     decisions: Option<Decisions>,
     queue: Option<ReviewQueue>,
-    measuring: Option<Pending<ReviewQueue>>,
+    measuring: Option<Task<ReviewQueue>>,
     /// Faces wait that the queue never measured (computed when the catalog changes, not per frame).
     unmeasured: bool,
     /// Why measuring failed; not tried again before the catalog changes.
@@ -72,7 +72,7 @@ impl ReviewView {
         }
         if self.unmeasured && self.failed.is_none() {
             let path = catalog_path.to_path_buf();
-            self.measuring = Some(Pending::spawn(ctx, move || {
+            self.measuring = Some(Task::spawn(ctx, move || {
                 let measure = || -> Result<ReviewQueue, CatalogError> {
                     let catalog = Catalog::open(&path)?;
                     let decisions = Decisions::read(&catalog)?;
