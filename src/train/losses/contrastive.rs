@@ -53,7 +53,7 @@ pub fn contrastive_loss(x: &Tensor, labels: &[usize], margin: f32) -> Result<Bat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::losses::testing::{batch, check_gradient};
+    use crate::train::losses::testing::{batch, check_gradient, five_faces};
 
     #[test]
     fn by_hand() {
@@ -74,15 +74,7 @@ mod tests {
 
     #[test]
     fn gradient_matches_finite_differences() {
-        let values = [
-            0.10, 0.20, -0.30, //
-            0.40, -0.10, 0.05, //
-            -0.20, 0.35, 0.10, //
-            0.55, 0.15, -0.25, //
-            0.05, -0.40, 0.30,
-        ];
-        let labels = [0, 0, 1, 1, 2];
-        let x = batch(&values, 3);
+        let (x, labels) = five_faces();
         check_gradient(&x, |t| {
             contrastive_loss(t, &labels, 0.7).expect("loss").loss
         });

@@ -224,6 +224,19 @@ pub(crate) mod testing {
             .expect("var")
     }
 
+    /// Five 3-d faces of three people (labels 0, 0, 1, 1, 2): a batch with same-person pairs,
+    /// different-person pairs and a lone face.
+    pub fn five_faces() -> (Var, [usize; 5]) {
+        let values = [
+            0.10, 0.20, -0.30, //
+            0.40, -0.10, 0.05, //
+            -0.20, 0.35, 0.10, //
+            0.55, 0.15, -0.25, //
+            0.05, -0.40, 0.30,
+        ];
+        (batch(&values, 3), [0, 0, 1, 1, 2])
+    }
+
     /// Checks the autograd gradient of `f` at `x` against central differences, entry by entry.
     pub fn check_gradient(x: &Var, f: impl Fn(&Tensor) -> Tensor) {
         let loss = f(x.as_tensor());

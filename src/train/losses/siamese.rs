@@ -133,7 +133,7 @@ impl SiameseHead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::losses::testing::{batch, check_gradient};
+    use crate::train::losses::testing::{batch, check_gradient, five_faces};
 
     #[test]
     fn by_hand() {
@@ -180,15 +180,7 @@ mod tests {
         head.bias
             .set(&Tensor::new(&[0.6f32], &Device::Cpu).expect("b"))
             .expect("set");
-        let values = [
-            0.10, 0.20, -0.30, //
-            0.40, -0.10, 0.05, //
-            -0.20, 0.35, 0.10, //
-            0.55, 0.15, -0.25, //
-            0.05, -0.40, 0.30,
-        ];
-        let labels = [0, 0, 1, 1, 2];
-        let x = batch(&values, 3);
+        let (x, labels) = five_faces();
         check_gradient(&x, |t| head.value(t, &labels).expect("loss"));
     }
 }
