@@ -34,9 +34,9 @@ pub enum PhotoCommand {
     /// a head (--train N faces).
     Bench {
         folder: Option<PathBuf>,
-        /// Time clustering on synthetic faces instead.
-        #[arg(long)]
-        clustering: bool,
+        /// Time clustering on synthetic faces instead: at 1k/10k/100k faces, or at the sizes given.
+        #[arg(long, num_args = 0.., value_name = "FACES")]
+        clustering: Option<Vec<usize>>,
         /// Time searches on a synthetic catalog of this many faces instead.
         #[arg(long, value_name = "FACES")]
         search: Option<usize>,
@@ -63,8 +63,9 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
         PhotoCommand::Compare { a, b } => compare(cli, a, b),
         PhotoCommand::Errors => errors(cli),
         PhotoCommand::Bench {
-            clustering: true, ..
-        } => bench_clustering(cli),
+            clustering: Some(sizes),
+            ..
+        } => bench_clustering(cli, sizes),
         PhotoCommand::Bench {
             search: Some(faces),
             ..
@@ -297,8 +298,13 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
     cli.emit(&report, |r| print!("{r}"))
 }
 
-fn bench_clustering(cli: &Cli) -> Result<()> {
-    let rows = kith::people::cluster::benchmark(&[1_000, 10_000, 100_000]);
+fn bench_clustering(cli: &Cli, sizes: &[usize]) -> Result<()> {
+    let sizes = if sizes.is_empty() {
+        &[1_000, 10_000, 100_000][..]
+    } else {
+        sizes
+    };
+    let rows = kith::people::cluster::benchmark(sizes);
     cli.emit(&rows, |rows| {
         println!("| faces | index ms | DBSCAN ms | agglomerative ms | linfa DBSCAN ms | clusters | same as linfa |");
         println!("|---|---|---|---|---|---|---|");

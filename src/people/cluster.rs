@@ -217,7 +217,9 @@ fn connect_core_points(
     let n = index.len();
     let mut components = UnionFind::new(n);
     let mut border_links = vec![Vec::new(); n];
+    let t = std::time::Instant::now();
     let pairs = index.cell_pairs_within(eps);
+    let bounding = t.elapsed();
     let mut start = 0;
     let mut round = FIRST_ROUND;
     while start < pairs.len() {
@@ -239,6 +241,12 @@ fn connect_core_points(
         start = end;
         round = (round * 2).min(LAST_ROUND);
     }
+    tracing::debug!(
+        cell_pairs = pairs.len(),
+        ?bounding,
+        joining = ?(t.elapsed() - bounding),
+        "points within eps connected"
+    );
     (components, border_links)
 }
 
@@ -401,19 +409,15 @@ fn condensed_distances(points: &[Embedding], members: &[usize]) -> Vec<f32> {
     let rows: Vec<Vec<f32>> = (0..m)
         .into_par_iter()
         .map(|a| {
-            let mut row = Vec::with_capacity(m - a - 1);
-            let mut lanes = [0.0f32; LANES];
-            for b in (a + 1) / LANES..blocks.len() {
-                blocks.squared_distances(&points[members[a]], b, f32::INFINITY, &mut lanes);
-                let first = b * LANES;
-                for (lane, &squared) in lanes.iter().enumerate() {
-                    let j = first + lane;
-                    if j > a && j < m {
-                        row.push(squared.sqrt());
-                    }
-                }
-            }
-            row
+            // Blocks from the one holding member a + 1 on; lanes before it are dropped.
+            let range = (a + 1) / LANES..blocks.len();
+            let first = range.start * LANES;
+            let mut squared = vec![0.0f32; range.len() * LANES];
+            blocks.squared_distances(&points[members[a]], range, f32::INFINITY, &mut squared);
+            squared[a + 1 - first..m - first]
+                .iter()
+                .map(|s| s.sqrt())
+                .collect::<Vec<f32>>()
         })
         .collect();
     rows.concat()

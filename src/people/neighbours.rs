@@ -28,7 +28,7 @@
 //! and they carry a slack far above the rounding error.
 
 use std::collections::BinaryHeap;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 
 use rayon::prelude::*;
 
@@ -119,66 +119,91 @@ impl Blocks {
         std::array::from_fn(|i| self.data[start + i * LANES + lane])
     }
 
-    fn block(&self, block: usize) -> &[f32] {
-        &self.data[block * BLOCK..(block + 1) * BLOCK]
-    }
-
-    /// Squared distances from `query` to the 16 points of `block`, bit-exact; returns false, with
-    /// partial sums in `out`, as soon as every lane exceeds `limit`.
+    /// Squared distances from `query` to every point of the blocks in `blocks`, bit-exact, into
+    /// `out` (`LANES` per block). Blocks are computed [`RUN`] at a time; a run stops early once all
+    /// its lanes exceed `limit`, leaving partial sums that exceed it too (sums of squares only
+    /// grow, also in floating point).
     pub(crate) fn squared_distances(
         &self,
         query: &Embedding,
-        block: usize,
+        blocks: Range<usize>,
         limit: f32,
-        out: &mut [f32; LANES],
-    ) -> bool {
-        block_kernel(query, self.block(block), limit, out)
+        out: &mut [f32],
+    ) {
+        let data = &self.data[blocks.start * BLOCK..blocks.end * BLOCK];
+        for (run, out) in data.chunks(RUN * BLOCK).zip(out.chunks_mut(RUN * LANES)) {
+            run_kernel(query, run, limit, out);
+        }
+    }
+
+    /// squared_distances() over all blocks, square-rooted, padding lanes cut off: distances to
+    /// the first `count` points.
+    fn distances(&self, query: &Embedding, count: usize) -> Vec<f32> {
+        let mut out = vec![0.0; self.len() * LANES];
+        self.squared_distances(query, 0..self.len(), f32::INFINITY, &mut out);
+        out.truncate(count);
+        out.iter_mut().for_each(|s| *s = s.sqrt());
+        out
     }
 }
 
+/// Blocks that one kernel call works on side by side. Each lane's sum is a strict chain of
+/// additions (to stay bit-exact), so a single block keeps the CPU waiting on its adder; several
+/// independent blocks fill the gap.
+pub(crate) const RUN: usize = 4;
+
 /// Dispatches to the widest vector unit the CPU has; the arithmetic is the same in both.
-fn block_kernel(query: &Embedding, block: &[f32], limit: f32, out: &mut [f32; LANES]) -> bool {
+fn run_kernel(query: &Embedding, run: &[f32], limit: f32, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { block_kernel_avx2(query, block, limit, out) };
+        return unsafe { run_kernel_avx2(query, run, limit, out) };
     }
-    block_kernel_portable(query, block, limit, out)
+    run_kernel_portable(query, run, limit, out)
 }
 
 /// AVX2 build of the kernel. Only additions, subtractions and multiplications: Rust never fuses
 /// them into FMAs, so the results are bit-identical to the portable build.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn block_kernel_avx2(query: &Embedding, block: &[f32], limit: f32, out: &mut [f32; LANES]) -> bool {
-    block_kernel_portable(query, block, limit, out)
+fn run_kernel_avx2(query: &Embedding, run: &[f32], limit: f32, out: &mut [f32]) {
+    run_kernel_portable(query, run, limit, out)
 }
 
 #[inline(always)]
-fn block_kernel_portable(
-    query: &Embedding,
-    block: &[f32],
-    limit: f32,
-    out: &mut [f32; LANES],
-) -> bool {
-    let mut acc = [0.0f32; LANES];
-    for (q_stride, b_stride) in query
-        .chunks_exact(EXIT_STRIDE)
-        .zip(block.chunks_exact(EXIT_STRIDE * LANES))
-    {
-        for (&q, row) in q_stride.iter().zip(b_stride.chunks_exact(LANES)) {
-            for (a, &p) in acc.iter_mut().zip(row) {
-                let d = q - p;
-                *a += d * d;
+fn run_kernel_portable(query: &Embedding, run: &[f32], limit: f32, out: &mut [f32]) {
+    match run.len() / BLOCK {
+        0 => {}
+        1 => blocks_kernel::<1>(query, run, limit, out),
+        2 => blocks_kernel::<2>(query, run, limit, out),
+        3 => blocks_kernel::<3>(query, run, limit, out),
+        _ => blocks_kernel::<RUN>(query, run, limit, out),
+    }
+}
+
+/// `N` blocks at once: per lane, `(q_i - p_i)²` summed over dimensions in order.
+#[inline(always)]
+fn blocks_kernel<const N: usize>(query: &Embedding, run: &[f32], limit: f32, out: &mut [f32]) {
+    let run = &run[..N * BLOCK];
+    let mut acc = [[0.0f32; LANES]; N];
+    for (stride, q_stride) in query.chunks_exact(EXIT_STRIDE).enumerate() {
+        for (offset, &q) in q_stride.iter().enumerate() {
+            let dim = stride * EXIT_STRIDE + offset;
+            for (n, acc) in acc.iter_mut().enumerate() {
+                let row = &run[n * BLOCK + dim * LANES..][..LANES];
+                for (a, &p) in acc.iter_mut().zip(row) {
+                    let d = q - p;
+                    *a += d * d;
+                }
             }
         }
-        if acc.iter().all(|&a| a > limit) {
-            *out = acc;
-            return false;
+        if acc.iter().flatten().all(|&a| a > limit) {
+            break;
         }
     }
-    *out = acc;
-    true
+    for (out, acc) in out.chunks_exact_mut(LANES).zip(&acc) {
+        out.copy_from_slice(acc);
+    }
 }
 
 /// One cell of the partition: members occupy slots `first..first + len` (first is a multiple of
@@ -223,6 +248,7 @@ impl NeighbourIndex {
         if points.is_empty() {
             return Self::default();
         }
+        let t = std::time::Instant::now();
         let mut centroids = kmeans_centroids(
             points,
             cells.clamp(1, points.len()).min(MAX_MATRIX_CELLS * 3 / 4),
@@ -232,7 +258,16 @@ impl NeighbourIndex {
         for _ in 0..SPLIT_ROUNDS {
             split_wide_cells(points, &mut centroids, &mut assignment);
         }
-        Self::from_assignment(points, &centroids, &assignment)
+        let partition = t.elapsed();
+        let index = Self::from_assignment(points, &centroids, &assignment);
+        tracing::debug!(
+            points = points.len(),
+            cells = index.cells.len(),
+            ?partition,
+            bounds = ?(t.elapsed() - partition),
+            "neighbour index built"
+        );
+        index
     }
 
     pub fn len(&self) -> usize {
@@ -271,7 +306,7 @@ impl NeighbourIndex {
             return Vec::new();
         }
         let centre_distances = self.centre_distances(query);
-        let home = nearest_of(&centre_distances);
+        let home = position_of_least(&centre_distances);
         let to_home = centre_distances[home];
         let mut order: Vec<(f32, usize)> = self
             .cells
@@ -375,7 +410,7 @@ impl NeighbourIndex {
             }
         }
         let centre_distances = self.centre_distances(query);
-        let home = first_cell.map_or_else(|| nearest_of(&centre_distances), |f| f.cell);
+        let home = first_cell.map_or_else(|| position_of_least(&centre_distances), |f| f.cell);
         let to_home = centre_distances[home];
         for (c, (cell, &d)) in self.cells.iter().zip(&centre_distances).enumerate() {
             if first_cell.is_some_and(|first| first.cell == c)
@@ -414,15 +449,7 @@ impl NeighbourIndex {
 
     /// Distances from `query` to every centroid (rounded; only used for bounds).
     fn centre_distances(&self, query: &Embedding) -> Vec<f32> {
-        let mut out = Vec::with_capacity(self.centroids.len() * LANES);
-        let mut lanes = [0.0f32; LANES];
-        for b in 0..self.centroids.len() {
-            self.centroids
-                .squared_distances(query, b, f32::INFINITY, &mut lanes);
-            out.extend(lanes.iter().map(|s| s.sqrt()));
-        }
-        out.truncate(self.cells.len());
-        out
+        self.centroids.distances(query, self.cells.len())
     }
 
     /// Checks the members of cell `c` that the ring bound for `radius` leaves, calling `visit` on
@@ -445,13 +472,14 @@ impl NeighbourIndex {
             return ControlFlow::Continue(());
         }
         let (start, end) = (cell.first + low, cell.first + high);
-        let mut lanes = [0.0f32; LANES];
-        for b in start / LANES..end.div_ceil(LANES) {
-            if !self.members.squared_distances(query, b, limit, &mut lanes) {
-                continue;
-            }
-            for (lane, &squared) in lanes.iter().enumerate() {
-                let slot = b * LANES + lane;
+        let (first, last) = (start / LANES, end.div_ceil(LANES));
+        let mut buffer = [0.0f32; RUN * LANES];
+        for run in (first..last).step_by(RUN) {
+            let blocks = run..(run + RUN).min(last);
+            let lanes = &mut buffer[..blocks.len() * LANES];
+            self.members.squared_distances(query, blocks, limit, lanes);
+            for (k, &squared) in lanes.iter().enumerate() {
+                let slot = run * LANES + k;
                 if slot < start || slot >= end || squared > limit {
                     continue;
                 }
@@ -642,14 +670,12 @@ impl NeighbourIndex {
     fn member_distances(&self, c: usize, to: usize) -> Vec<f32> {
         let cell = &self.cells[c];
         let centre = self.centroids.get(to / LANES, to % LANES);
-        let mut lanes = [0.0f32; LANES];
-        let mut out = Vec::with_capacity(cell.len + LANES);
-        for block in cell.first / LANES..(cell.first + cell.len).div_ceil(LANES) {
-            self.members
-                .squared_distances(&centre, block, f32::INFINITY, &mut lanes);
-            out.extend(lanes.iter().map(|s| s.sqrt()));
-        }
+        let blocks = cell.first / LANES..(cell.first + cell.len).div_ceil(LANES);
+        let mut out = vec![0.0; blocks.len() * LANES];
+        self.members
+            .squared_distances(&centre, blocks, f32::INFINITY, &mut out);
         out.truncate(cell.len);
+        out.iter_mut().for_each(|s| *s = s.sqrt());
         out
     }
 }
@@ -696,21 +722,32 @@ fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &[Embedd
                 .flatten()
                 .map(|&(_, p)| points[p as usize])
                 .collect();
-            let dots = product.dots(&cell_points);
-            let mut dot_rows = cell_points.iter().zip(dots.rows());
+            let keys = product.keys(&cell_points);
+            let mut key_rows = cell_points.iter().zip(keys.rows());
             cells
                 .iter()
                 .map(|cell| {
-                    let mut row = vec![f32::INFINITY; k];
-                    for (point, dots) in dot_rows.by_ref().take(cell.len()) {
-                        let norm: f32 = point.iter().map(|x| x * x).sum();
-                        for ((m, &dot), &c_norm) in row.iter_mut().zip(dots).zip(&product.norms) {
-                            // 128-term dot products are within ~1e-5 (relative) of exact.
-                            let sum = norm + c_norm;
-                            *m = m.min(sum - 2.0 * dot - PRODUCT_ROUNDING * sum);
+                    let mut least = vec![f32::INFINITY; k];
+                    let mut largest_norm = 0.0f32;
+                    for (point, keys) in key_rows.by_ref().take(cell.len()) {
+                        let norm = squared_norm(point);
+                        largest_norm = largest_norm.max(norm);
+                        let keys = keys.as_slice().expect("rows of a standard-layout matrix");
+                        // Written as a select so that it compiles to packed minimums.
+                        for (m, &key) in least.iter_mut().zip(keys) {
+                            let squared = norm + key;
+                            *m = if squared < *m { squared } else { *m };
                         }
                     }
-                    row.iter().map(|s| s.max(0.0).sqrt()).collect::<Vec<f32>>()
+                    least
+                        .iter()
+                        .zip(&product.norms)
+                        .map(|(&s, &c_norm)| {
+                            // 129-term products are within ~1e-5 (relative) of exact.
+                            let allowance = PRODUCT_ROUNDING * (largest_norm + c_norm);
+                            (s - allowance).max(0.0).sqrt()
+                        })
+                        .collect::<Vec<f32>>()
                 })
                 .collect::<Vec<_>>()
         })
@@ -722,30 +759,12 @@ fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &[Embedd
 /// Relative rounding allowance for squared distances from matrix products.
 const PRODUCT_ROUNDING: f32 = 1e-5;
 
-/// Index of the smallest distance.
-fn nearest_of(distances: &[f32]) -> usize {
-    distances
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))
-        .map_or(0, |(i, _)| i)
-}
-
 /// Centroid-centroid distance matrix.
 fn centre_gaps(centroids: &[Embedding], blocks: &Blocks) -> Vec<f32> {
     let k = centroids.len();
     let rows: Vec<Vec<f32>> = centroids
         .par_iter()
-        .map(|c| {
-            let mut row = Vec::with_capacity(blocks.len() * LANES);
-            let mut lanes = [0.0f32; LANES];
-            for b in 0..blocks.len() {
-                blocks.squared_distances(c, b, f32::INFINITY, &mut lanes);
-                row.extend(lanes.iter().map(|s| s.sqrt()));
-            }
-            row.truncate(k);
-            row
-        })
+        .map(|c| blocks.distances(c, k))
         .collect();
     rows.concat()
 }
@@ -880,7 +899,6 @@ fn mean_of(points: &[Embedding], members: &[usize]) -> Embedding {
     std::array::from_fn(|d| (sum[d] / members.len().max(1) as f64) as f32)
 }
 
-/// Nearest centroid of each point, in parallel.
 /// Each point's nearest centroid, with the bit-exact distance to it. The choice is made on
 /// rounded distances from a matrix product (a near-tie may go either way, which only changes
 /// the partition, never a result); the distance kept is then computed exactly, since the ring
@@ -890,19 +908,13 @@ fn assign(points: &[Embedding], centroids: &[Embedding]) -> Vec<Assigned> {
     points
         .par_chunks(PRODUCT_ROWS)
         .flat_map_iter(|chunk| {
-            let dots = product.dots(chunk);
+            let keys = product.keys(chunk);
             chunk
                 .iter()
-                .zip(dots.rows())
-                .map(|(point, row)| {
-                    // |p - c|² = |p|² + |c|² - 2 p·c, and |p|² is the same for every c.
-                    let (mut best, mut cell) = (f32::INFINITY, 0);
-                    for (c, (&dot, &norm)) in row.iter().zip(&product.norms).enumerate() {
-                        let key = norm - 2.0 * dot;
-                        if key < best {
-                            (best, cell) = (key, c);
-                        }
-                    }
+                .zip(keys.rows())
+                .map(|(point, keys)| {
+                    let keys = keys.as_slice().expect("rows of a standard-layout matrix");
+                    let cell = position_of_least(keys);
                     Assigned {
                         cell: cell as u32,
                         distance: squared_distance(point, &centroids[cell]).sqrt(),
@@ -913,35 +925,63 @@ fn assign(points: &[Embedding], centroids: &[Embedding]) -> Vec<Assigned> {
         .collect()
 }
 
+/// Index of the smallest value (the first of equals; 0 if empty or all NaN). The minimum is
+/// found in lanes of eight, which vectorises, and then located.
+fn position_of_least(values: &[f32]) -> usize {
+    let mut lanes = [f32::INFINITY; 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (m, &v) in lanes.iter_mut().zip(chunk) {
+            *m = if v < *m { v } else { *m };
+        }
+    }
+    let least = lanes
+        .iter()
+        .chain(tail)
+        .fold(f32::INFINITY, |m, &v| if v < m { v } else { m });
+    values.iter().position(|&v| v == least).unwrap_or(0)
+}
+
+fn squared_norm(point: &Embedding) -> f32 {
+    point.iter().map(|x| x * x).sum()
+}
+
 /// Rows of points per matrix product.
 const PRODUCT_ROWS: usize = 512;
 
-/// Centroids laid out for matrix products with points (`p·c` for many p and c at once, by
-/// ndarray's blocked SIMD kernel, several times faster than one distance at a time).
+/// Centroids laid out for matrix products with points: `|c|² - 2 p·c` for many p and c at once,
+/// by ndarray's blocked SIMD kernel, several times faster than one distance at a time. Adding
+/// `|p|²` gives the squared distance; comparing centroids for one point does not need it.
 struct CentroidProduct {
-    transposed: ndarray::Array2<f32>,
+    /// (dims + 1) x centroids: `-2 c` over `|c|²`, so that a point extended by a 1 gives the key.
+    extended: ndarray::Array2<f32>,
     norms: Vec<f32>,
 }
 
 impl CentroidProduct {
     fn new(centroids: &[Embedding]) -> Self {
-        let transposed =
-            ndarray::Array2::from_shape_fn((EMBEDDING_DIM, centroids.len()), |(i, c)| {
-                centroids[c][i]
+        let norms: Vec<f32> = centroids.iter().map(squared_norm).collect();
+        let extended =
+            ndarray::Array2::from_shape_fn((EMBEDDING_DIM + 1, centroids.len()), |(i, c)| {
+                if i < EMBEDDING_DIM {
+                    -2.0 * centroids[c][i]
+                } else {
+                    norms[c]
+                }
             });
-        let norms = centroids
-            .iter()
-            .map(|c| c.iter().map(|x| x * x).sum())
-            .collect();
-        Self { transposed, norms }
+        Self { extended, norms }
     }
 
-    /// `rows x centroids` dot products.
-    fn dots(&self, rows: &[Embedding]) -> ndarray::Array2<f32> {
-        let flat: Vec<f32> = rows.iter().flatten().copied().collect();
-        let rows = ndarray::ArrayView2::from_shape((rows.len(), EMBEDDING_DIM), &flat)
+    /// `rows x centroids` keys `|c|² - 2 p·c`.
+    fn keys(&self, rows: &[Embedding]) -> ndarray::Array2<f32> {
+        let flat: Vec<f32> = rows
+            .iter()
+            .flat_map(|row| row.iter().copied().chain([1.0]))
+            .collect();
+        let rows = ndarray::ArrayView2::from_shape((rows.len(), EMBEDDING_DIM + 1), &flat)
             .expect("a row per embedding");
-        rows.dot(&self.transposed)
+        rows.dot(&self.extended)
     }
 }
 
@@ -1052,14 +1092,16 @@ impl Leaders {
     /// The first leader within [`LEADER_RADIUS`] of `point` (padding lanes are infinitely far).
     fn near(&self, point: &Embedding) -> Option<usize> {
         let limit = LEADER_RADIUS * LEADER_RADIUS;
-        let mut lanes = [0.0f32; LANES];
-        (0..self.blocks.len()).find_map(|b| {
+        let mut buffer = [0.0f32; RUN * LANES];
+        (0..self.blocks.len()).step_by(RUN).find_map(|run| {
+            let blocks = run..(run + RUN).min(self.blocks.len());
+            let lanes = &mut buffer[..blocks.len() * LANES];
             // Partial sums left by an early exit all exceed the limit too.
-            self.blocks.squared_distances(point, b, limit, &mut lanes);
+            self.blocks.squared_distances(point, blocks, limit, lanes);
             lanes
                 .iter()
                 .position(|&s| s <= limit)
-                .map(|lane| b * LANES + lane)
+                .map(|lane| run * LANES + lane)
         })
     }
 
@@ -1132,6 +1174,38 @@ mod tests {
 
     fn data() -> Vec<Embedding> {
         gaussian_people(1500, 60, 0.42, 3).0
+    }
+
+    #[test]
+    fn block_runs_give_the_exact_sums_and_stop_only_above_the_limit() {
+        let points = data();
+        let query = points[0];
+        // 9 blocks: runs of 4, 4 and 1; the last block is part padding.
+        let stored = &points[1..1 + 8 * LANES + 5];
+        let blocks = Blocks::from_points(stored);
+        for range in [0..1, 0..4, 1..4, 2..9, 0..9] {
+            let mut out = vec![0.0; range.len() * LANES];
+            blocks.squared_distances(&query, range.clone(), f32::INFINITY, &mut out);
+            for (k, &sum) in out.iter().enumerate() {
+                let slot = range.start * LANES + k;
+                match stored.get(slot) {
+                    Some(p) => assert_eq!(sum, squared_distance(&query, p), "slot {slot}"),
+                    None => assert_eq!(sum, f32::INFINITY, "padding slot {slot}"),
+                }
+            }
+        }
+        // With a limit, every sum at or below it is exact and every other one stays above it.
+        let limit = 0.3;
+        let mut out = vec![0.0; blocks.len() * LANES];
+        blocks.squared_distances(&query, 0..blocks.len(), limit, &mut out);
+        for (p, &sum) in stored.iter().zip(&out) {
+            let exact = squared_distance(&query, p);
+            if exact <= limit {
+                assert_eq!(sum, exact);
+            } else {
+                assert!(sum > limit && sum <= exact, "{sum} vs {exact}");
+            }
+        }
     }
 
     #[test]
