@@ -69,9 +69,13 @@ fn reopen(path: &Path) -> Catalog {
     Catalog::open(path).expect("reopen")
 }
 
+/// Opens a person from the people grid and waits for their faces (read on a worker thread).
 fn open_person(harness: &mut Harness<'static, KithApp>, label: &str) {
     harness.get_by_label(label).click();
     harness.run();
+    wait_until(harness, "the person's faces", |h| {
+        !h.state().person_view().is_loading()
+    });
 }
 
 #[test]
@@ -208,6 +212,38 @@ fn moving_a_face_to_a_named_person() {
     let moved = reopen(&path).face(face).expect("read").expect("face");
     assert_eq!(moved.person, Some(leonard));
     assert!(moved.pinned, "a user's decision is pinned");
+}
+
+#[test]
+fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let (first, second) = (person_of(&catalog, "amy"), person_of(&catalog, "raj"));
+    let faces = |p| -> Vec<i64> {
+        let faces = catalog.faces_of_person(p).expect("faces");
+        faces.iter().map(|f| f.id).collect()
+    };
+    let mut harness = harness(&path);
+
+    // The second person is opened before the first one's faces can have arrived.
+    let ctx = harness.ctx.clone();
+    for person in [first, second] {
+        harness
+            .state_mut()
+            .apply(kith::gui::Action::Show(View::Person(person)), &ctx);
+    }
+    harness.run();
+    wait_until(&mut harness, "the person's faces", |h| {
+        !h.state().person_view().is_loading()
+    });
+    assert_eq!(harness.state().view(), View::Person(second));
+    for face in faces(second) {
+        assert!(harness.query_by_label(&format!("Face {face}")).is_some());
+    }
+    for face in faces(first) {
+        assert!(harness.query_by_label(&format!("Face {face}")).is_none());
+    }
 }
 
 #[test]

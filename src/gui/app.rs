@@ -186,14 +186,20 @@ impl KithApp {
         &self.photo
     }
 
+    pub fn person_view(&self) -> &PersonView {
+        &self.person
+    }
+
     pub fn is_scanning(&self) -> bool {
         self.scan.is_some()
     }
 
-    /// Whether work started by the window is still under way (scan, face index, thumbnails,
-    /// merge suggestions, settings jobs): what a benchmark waits for before it measures.
+    /// Whether work started by the window is still under way (scan, a person's faces, face index,
+    /// thumbnails, merge suggestions, settings jobs): what a benchmark waits for before it
+    /// measures.
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
+            || (matches!(self.view, View::Person(_)) && self.person.is_loading())
             || matches!(self.faces, FaceIndex::Loading(_))
             || self.thumbs.pending() > 0
             || self.merges.is_busy()
