@@ -73,6 +73,12 @@ fn reopen(path: &Path) -> Catalog {
 fn open_person(harness: &mut Harness<'static, KithApp>, label: &str) {
     harness.get_by_label(label).click();
     harness.run();
+    wait_for_faces(harness);
+}
+
+/// Waits until the person view has read its faces again (after opening it, or after a decision
+/// on its faces), so that a click lands on the grid as it will stay.
+fn wait_for_faces(harness: &mut Harness<'static, KithApp>) {
     wait_until(harness, "the person's faces", |h| {
         !h.state().person_view().is_loading()
     });
@@ -234,9 +240,7 @@ fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
             .apply(kith::gui::Action::Show(View::Person(person)), &ctx);
     }
     harness.run();
-    wait_until(&mut harness, "the person's faces", |h| {
-        !h.state().person_view().is_loading()
-    });
+    wait_for_faces(&mut harness);
     assert_eq!(harness.state().view(), View::Person(second));
     for face in faces(second) {
         assert!(harness.query_by_label(&format!("Face {face}")).is_some());
@@ -358,7 +362,7 @@ fn nearest_faces_panel_shows_distances_against_tau() {
 }
 
 #[test]
-fn adding_a_folder_by_path_scans_it_in_the_background() {
+fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("empty.sqlite");
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
@@ -369,14 +373,15 @@ fn adding_a_folder_by_path_scans_it_in_the_background() {
         .with_max_steps(64)
         .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
     harness.run();
-    assert!(harness.query_by_label_contains("No people yet").is_some());
+    assert!(harness.state().is_first_run());
 
+    // The welcome screen's path field (the fallback of its "Add folder…").
     let folder = testdata("faces/sheldon");
-    let field = harness.get_by_label("Folder path");
+    let field = harness.get_by_label("New folder path");
     field.focus();
     field.type_text(&folder.to_string_lossy());
     harness.run();
-    harness.get_by_label("Scan").click();
+    harness.get_by_label("Add and scan").click();
     harness.run();
     assert!(harness.state().is_scanning());
     assert!(harness.query_by_label("Cancel").is_some());
@@ -392,8 +397,13 @@ fn adding_a_folder_by_path_scans_it_in_the_background() {
     let catalog = reopen(&path);
     assert_eq!(catalog.photos().expect("photos").len(), 5);
     assert!(!catalog.persons(false).expect("persons").is_empty());
-    // The people grid was reloaded when the scan ended.
+    // The people grid took the welcome's place when the scan ended.
+    assert!(!harness.state().is_first_run());
     assert!(harness.query_by_label_contains("No people yet").is_none());
+    assert!(harness
+        .query_all_by_label_contains("Unnamed #")
+        .next()
+        .is_some());
 }
 
 #[test]
@@ -416,6 +426,7 @@ fn cover_split_and_ignore_on_selected_faces() {
     harness.run();
     harness.get_by_label("Set as cover").click();
     harness.run();
+    wait_for_faces(&mut harness);
     let cover = reopen(&path)
         .person(person)
         .expect("read")
@@ -434,6 +445,7 @@ fn cover_split_and_ignore_on_selected_faces() {
     harness.run();
     harness.get_by_label("Split into new person").click();
     harness.run();
+    wait_for_faces(&mut harness);
     let after = reopen(&path);
     let split_to = after.face(faces[2]).expect("read").expect("face").person;
     assert!(split_to.is_some() && split_to != Some(person));
@@ -973,7 +985,7 @@ fn switching_libraries_remembers_them_and_the_theme_follows_the_setting() {
     harness.get_by_label("Open library").click();
     harness.run();
     assert_eq!(harness.state().catalog().path(), second);
-    assert!(harness.query_by_label_contains("No people yet").is_some());
+    assert!(harness.state().is_first_run(), "a new library welcomes");
     let canonical = |p: &Path| p.canonicalize().expect("exists");
     assert_eq!(
         harness.state().prefs().recent,
@@ -991,4 +1003,45 @@ fn switching_libraries_remembers_them_and_the_theme_follows_the_setting() {
         harness.ctx.options(|o| o.theme_preference),
         egui::ThemePreference::Dark
     );
+}
+
+#[test]
+fn an_empty_library_welcomes_and_opens_a_recent_library_in_one_click() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let used = library(dir.path());
+    let empty = dir.path().join("new.sqlite");
+    let mut prefs = kith::gui::Prefs::default();
+    prefs.remember_library(&used);
+    let app = KithApp::new(Catalog::open(&empty).expect("catalog"), tau()).with_prefs(prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+    assert!(harness.state().is_first_run());
+    assert!(harness
+        .query_by_label_contains("Everything stays on this computer")
+        .is_some());
+    assert!(harness.query_by_label_contains("No people yet").is_none());
+    assert!(harness.query_by_label("New folder path").is_some());
+
+    let name = used
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    harness.get_by_label(&name).click();
+    harness.run();
+    assert_eq!(
+        harness.state().catalog().path(),
+        used.canonicalize().expect("exists")
+    );
+    assert!(!harness.state().is_first_run());
+    assert!(harness
+        .query_by_label_contains("Everything stays on this computer")
+        .is_none());
+    assert!(harness
+        .query_all_by_label_contains("Unnamed #")
+        .next()
+        .is_some());
 }
