@@ -15,6 +15,7 @@ use kith::catalog::Catalog;
 use kith::gui::{KithApp, PhotoSource, View};
 use kith::models::ModelDir;
 use kith::people::review;
+use kith::photo_thumbnails::ThumbnailCache;
 use kith::vision::DeviceChoice;
 
 /// faces/ scanned and clustered once; each test works on its own copy, returned as its path.
@@ -32,7 +33,9 @@ fn tau() -> f32 {
 /// Worker threads (the face index, scans) ask for a repaint whenever they finish, which can land
 /// in the middle of any `run`, so a run may take a few more frames than the UI alone needs.
 fn harness(path: &Path) -> Harness<'static, KithApp> {
-    let app = KithApp::new(Catalog::open(path).expect("catalog"), tau());
+    // Photo thumbnails are cached beside the test's catalog, not in the user's cache directory.
+    let app = KithApp::new(Catalog::open(path).expect("catalog"), tau())
+        .with_photo_cache(ThumbnailCache::at(path.with_file_name("thumbnails")));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 2400.0))
         .with_max_steps(64)
@@ -1044,4 +1047,65 @@ fn an_empty_library_welcomes_and_opens_a_recent_library_in_one_click() {
         .query_all_by_label_contains("Unnamed #")
         .next()
         .is_some());
+}
+
+#[test]
+fn search_shows_the_found_photos_as_thumbnails_with_their_dates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let penny = person_of(&reopen(&path), "penny");
+    reopen(&path).name_person(penny, "Penny").expect("name");
+    let query = kith::people::search::Query::parse("penny").expect("query");
+    let expected = kith::people::search::search(&reopen(&path), &query).expect("search");
+    assert!(expected.len() >= 3, "{} photos", expected.len());
+    let mut harness = harness(&path);
+
+    harness.get_by_label("Search").click();
+    harness.run();
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    field.type_text("penny");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    wait_until(&mut harness, "the thumbnails", |h| !h.state().is_busy());
+
+    // One cell per photo found, labelled with its file name and date.
+    let label = |hit: &kith::people::search::PhotoHit| {
+        let name = hit.path.file_name().expect("name").to_string_lossy();
+        let date = match &hit.taken_at {
+            Some(t) => format!("{} {}", &t[..10], &t[11..16]),
+            None => "no date".to_string(),
+        };
+        format!("{name}, {date}")
+    };
+    for hit in &expected {
+        let same = expected.iter().filter(|h| label(h) == label(hit)).count();
+        assert_eq!(
+            harness.query_all_by_label(&label(hit)).count(),
+            same,
+            "{}",
+            label(hit)
+        );
+    }
+    // Their thumbnails were made once each, into the disk cache.
+    let cached = walk_files(&path.with_file_name("thumbnails"));
+    assert_eq!(cached, expected.len());
+}
+
+fn walk_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                walk_files(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
 }

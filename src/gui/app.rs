@@ -19,6 +19,7 @@ use crate::gui::views::search::SearchView;
 use crate::gui::views::settings::{library_menu, SettingsView};
 use crate::gui::views::welcome::WelcomeView;
 use crate::gui::views::ViewCtx;
+use crate::photo_thumbnails::ThumbnailCache;
 use crate::vision::DeviceChoice;
 
 /// The screen shown in the central area.
@@ -160,6 +161,12 @@ impl KithApp {
             self.view = self.prefs.view;
             self.reload();
         }
+        self
+    }
+
+    /// Keeps photo thumbnails in `cache` instead of the platform's cache directory.
+    pub fn with_photo_cache(mut self, cache: ThumbnailCache) -> Self {
+        self.thumbs.set_photo_cache(cache);
         self
     }
 
