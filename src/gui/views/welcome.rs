@@ -47,7 +47,11 @@ impl WelcomeView {
         }
 
         let here = canonical(ctx.catalog.path());
-        let others: Vec<&PathBuf> = recent.iter().filter(|p| **p != here).collect();
+        // A library on a drive not plugged in is left out: opening it would start an empty one.
+        let others: Vec<&PathBuf> = recent
+            .iter()
+            .filter(|p| **p != here && p.is_file())
+            .collect();
         if others.is_empty() {
             return;
         }
