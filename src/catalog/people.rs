@@ -133,7 +133,7 @@ impl Catalog {
             "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id), {COVER}
              FROM persons p
              LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
-                 AND f.photo_id IN (SELECT id FROM photos WHERE status = 'ok')
+                 AND EXISTS (SELECT 1 FROM photos ph WHERE ph.id = f.photo_id AND ph.status = 'ok')
              WHERE p.id = ?1
              GROUP BY p.id"
         );
