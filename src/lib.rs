@@ -11,6 +11,7 @@ pub mod gui;
 pub mod models;
 pub mod paths;
 pub mod people;
+pub mod photo_thumbnails;
 pub mod scan;
 pub mod train;
 pub mod vision;

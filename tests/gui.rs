@@ -15,6 +15,7 @@ use kith::catalog::Catalog;
 use kith::gui::{KithApp, PhotoSource, View};
 use kith::models::ModelDir;
 use kith::people::review;
+use kith::photo_thumbnails::ThumbnailCache;
 use kith::vision::DeviceChoice;
 
 /// faces/ scanned and clustered once; each test works on its own copy, returned as its path.
@@ -32,7 +33,9 @@ fn tau() -> f32 {
 /// Worker threads (the face index, scans) ask for a repaint whenever they finish, which can land
 /// in the middle of any `run`, so a run may take a few more frames than the UI alone needs.
 fn harness(path: &Path) -> Harness<'static, KithApp> {
-    let app = KithApp::new(Catalog::open(path).expect("catalog"), tau());
+    // Photo thumbnails are cached beside the test's catalog, not in the user's cache directory.
+    let app = KithApp::new(Catalog::open(path).expect("catalog"), tau())
+        .with_photo_cache(ThumbnailCache::at(path.with_file_name("thumbnails")));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 2400.0))
         .with_max_steps(64)
@@ -69,9 +72,19 @@ fn reopen(path: &Path) -> Catalog {
     Catalog::open(path).expect("reopen")
 }
 
+/// Opens a person from the people grid and waits for their faces (read on a worker thread).
 fn open_person(harness: &mut Harness<'static, KithApp>, label: &str) {
     harness.get_by_label(label).click();
     harness.run();
+    wait_for_faces(harness);
+}
+
+/// Waits until the person view has read its faces again (after opening it, or after a decision
+/// on its faces), so that a click lands on the grid as it will stay.
+fn wait_for_faces(harness: &mut Harness<'static, KithApp>) {
+    wait_until(harness, "the person's faces", |h| {
+        !h.state().person_view().is_loading()
+    });
 }
 
 #[test]
@@ -211,6 +224,36 @@ fn moving_a_face_to_a_named_person() {
 }
 
 #[test]
+fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let (first, second) = (person_of(&catalog, "amy"), person_of(&catalog, "raj"));
+    let faces = |p| -> Vec<i64> {
+        let faces = catalog.faces_of_person(p).expect("faces");
+        faces.iter().map(|f| f.id).collect()
+    };
+    let mut harness = harness(&path);
+
+    // The second person is opened before the first one's faces can have arrived.
+    let ctx = harness.ctx.clone();
+    for person in [first, second] {
+        harness
+            .state_mut()
+            .apply(kith::gui::Action::Show(View::Person(person)), &ctx);
+    }
+    harness.run();
+    wait_for_faces(&mut harness);
+    assert_eq!(harness.state().view(), View::Person(second));
+    for face in faces(second) {
+        assert!(harness.query_by_label(&format!("Face {face}")).is_some());
+    }
+    for face in faces(first) {
+        assert!(harness.query_by_label(&format!("Face {face}")).is_none());
+    }
+}
+
+#[test]
 fn not_this_person_takes_the_face_out() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());
@@ -322,7 +365,7 @@ fn nearest_faces_panel_shows_distances_against_tau() {
 }
 
 #[test]
-fn adding_a_folder_by_path_scans_it_in_the_background() {
+fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("empty.sqlite");
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
@@ -333,14 +376,15 @@ fn adding_a_folder_by_path_scans_it_in_the_background() {
         .with_max_steps(64)
         .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
     harness.run();
-    assert!(harness.query_by_label_contains("No people yet").is_some());
+    assert!(harness.state().is_first_run());
 
+    // The welcome screen's path field (the fallback of its "Add folder…").
     let folder = testdata("faces/sheldon");
-    let field = harness.get_by_label("Folder path");
+    let field = harness.get_by_label("New folder path");
     field.focus();
     field.type_text(&folder.to_string_lossy());
     harness.run();
-    harness.get_by_label("Scan").click();
+    harness.get_by_label("Add and scan").click();
     harness.run();
     assert!(harness.state().is_scanning());
     assert!(harness.query_by_label("Cancel").is_some());
@@ -356,8 +400,13 @@ fn adding_a_folder_by_path_scans_it_in_the_background() {
     let catalog = reopen(&path);
     assert_eq!(catalog.photos().expect("photos").len(), 5);
     assert!(!catalog.persons(false).expect("persons").is_empty());
-    // The people grid was reloaded when the scan ended.
+    // The people grid took the welcome's place when the scan ended.
+    assert!(!harness.state().is_first_run());
     assert!(harness.query_by_label_contains("No people yet").is_none());
+    assert!(harness
+        .query_all_by_label_contains("Unnamed #")
+        .next()
+        .is_some());
 }
 
 #[test]
@@ -380,6 +429,7 @@ fn cover_split_and_ignore_on_selected_faces() {
     harness.run();
     harness.get_by_label("Set as cover").click();
     harness.run();
+    wait_for_faces(&mut harness);
     let cover = reopen(&path)
         .person(person)
         .expect("read")
@@ -398,6 +448,7 @@ fn cover_split_and_ignore_on_selected_faces() {
     harness.run();
     harness.get_by_label("Split into new person").click();
     harness.run();
+    wait_for_faces(&mut harness);
     let after = reopen(&path);
     let split_to = after.face(faces[2]).expect("read").expect("face").person;
     assert!(split_to.is_some() && split_to != Some(person));
@@ -937,7 +988,7 @@ fn switching_libraries_remembers_them_and_the_theme_follows_the_setting() {
     harness.get_by_label("Open library").click();
     harness.run();
     assert_eq!(harness.state().catalog().path(), second);
-    assert!(harness.query_by_label_contains("No people yet").is_some());
+    assert!(harness.state().is_first_run(), "a new library welcomes");
     let canonical = |p: &Path| p.canonicalize().expect("exists");
     assert_eq!(
         harness.state().prefs().recent,
@@ -955,4 +1006,106 @@ fn switching_libraries_remembers_them_and_the_theme_follows_the_setting() {
         harness.ctx.options(|o| o.theme_preference),
         egui::ThemePreference::Dark
     );
+}
+
+#[test]
+fn an_empty_library_welcomes_and_opens_a_recent_library_in_one_click() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let used = library(dir.path());
+    let empty = dir.path().join("new.sqlite");
+    let mut prefs = kith::gui::Prefs::default();
+    prefs.remember_library(&used);
+    let app = KithApp::new(Catalog::open(&empty).expect("catalog"), tau()).with_prefs(prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+    assert!(harness.state().is_first_run());
+    assert!(harness
+        .query_by_label_contains("Everything stays on this computer")
+        .is_some());
+    assert!(harness.query_by_label_contains("No people yet").is_none());
+    assert!(harness.query_by_label("New folder path").is_some());
+
+    let name = used
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    harness.get_by_label(&name).click();
+    harness.run();
+    assert_eq!(
+        harness.state().catalog().path(),
+        used.canonicalize().expect("exists")
+    );
+    assert!(!harness.state().is_first_run());
+    assert!(harness
+        .query_by_label_contains("Everything stays on this computer")
+        .is_none());
+    assert!(harness
+        .query_all_by_label_contains("Unnamed #")
+        .next()
+        .is_some());
+}
+
+#[test]
+fn search_shows_the_found_photos_as_thumbnails_with_their_dates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let penny = person_of(&reopen(&path), "penny");
+    reopen(&path).name_person(penny, "Penny").expect("name");
+    let query = kith::people::search::Query::parse("penny").expect("query");
+    let expected = kith::people::search::search(&reopen(&path), &query).expect("search");
+    assert!(expected.len() >= 3, "{} photos", expected.len());
+    let mut harness = harness(&path);
+
+    harness.get_by_label("Search").click();
+    harness.run();
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    field.type_text("penny");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    wait_until(&mut harness, "the thumbnails", |h| !h.state().is_busy());
+
+    // One cell per photo found, labelled with its file name and date.
+    let label = |hit: &kith::people::search::PhotoHit| {
+        let name = hit.path.file_name().expect("name").to_string_lossy();
+        let date = match &hit.taken_at {
+            Some(t) => format!("{} {}", &t[..10], &t[11..16]),
+            None => "no date".to_string(),
+        };
+        format!("{name}, {date}")
+    };
+    for hit in &expected {
+        let same = expected.iter().filter(|h| label(h) == label(hit)).count();
+        assert_eq!(
+            harness.query_all_by_label(&label(hit)).count(),
+            same,
+            "{}",
+            label(hit)
+        );
+    }
+    // Their thumbnails were made once each, into the disk cache.
+    let cached = walk_files(&path.with_file_name("thumbnails"));
+    assert_eq!(cached, expected.len());
+}
+
+fn walk_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                walk_files(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
 }

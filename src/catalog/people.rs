@@ -133,7 +133,7 @@ impl Catalog {
             "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id), {COVER}
              FROM persons p
              LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
-                 AND f.photo_id IN (SELECT id FROM photos WHERE status = 'ok')
+                 AND EXISTS (SELECT 1 FROM photos ph WHERE ph.id = f.photo_id AND ph.status = 'ok')
              WHERE p.id = ?1
              GROUP BY p.id"
         );
@@ -275,14 +275,24 @@ impl Catalog {
                     "UPDATE faces SET person_id = ?2, pinned = 1 WHERE person_id = ?1",
                     params![p, target],
                 )?;
-                // "Not the merged person" now means "not the target".
+                // "Not the merged person" now means "not the target", except for the faces
+                // the merge puts in the target: there it would contradict the merge.
                 tx.execute(
                     "INSERT OR IGNORE INTO not_person (face_id, person_id)
-                     SELECT face_id, ?2 FROM not_person WHERE person_id = ?1",
+                     SELECT face_id, ?2 FROM not_person
+                     WHERE person_id = ?1
+                       AND face_id NOT IN (SELECT id FROM faces WHERE person_id = ?2)",
                     params![p, target],
                 )?;
                 tx.execute("DELETE FROM persons WHERE id = ?1", [p])?;
             }
+            // A face of a merged person that was "not the target" is the target now: the merge
+            // is the later decision.
+            tx.execute(
+                "DELETE FROM not_person WHERE person_id = ?1
+                 AND face_id IN (SELECT id FROM faces WHERE person_id = ?1)",
+                [target],
+            )?;
             tx.execute("UPDATE faces SET pinned = 1 WHERE person_id = ?1", [target])?;
             Ok(((), vec![]))
         })
@@ -546,12 +556,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn people_count_only_faces_not_ignored_in_readable_photos() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+    /// A catalog of `n` photos with two faces each: returns the photos' ids.
+    fn two_faces_per_photo(catalog: &mut Catalog, n: usize) -> Vec<i64> {
         let mut photos = Vec::new();
-        for i in 0..4 {
+        for i in 0..n {
             let path = PathBuf::from(format!("/p/{i}.jpg"));
             let record = PhotoRecord {
                 path: &path,
@@ -570,6 +578,14 @@ mod tests {
                     .expect("record"),
             );
         }
+        photos
+    }
+
+    #[test]
+    fn people_count_only_faces_not_ignored_in_readable_photos() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        let photos = two_faces_per_photo(&mut catalog, 4);
         // Person a: the first face of every photo; b: the second ones.
         let faces = catalog.faces().expect("faces");
         let (a, b): (Vec<i64>, Vec<i64>) = faces.iter().map(|f| f.id).partition(|id| id % 2 == 1);
@@ -599,5 +615,51 @@ mod tests {
         let b_now = catalog.person(pb).expect("read").expect("named");
         assert_eq!((b_now.faces, b_now.photos), (0, 0));
         assert!(catalog.persons(true).expect("persons").contains(&b_now));
+    }
+
+    #[test]
+    fn merging_keeps_no_not_facts_against_the_merged_faces_and_undo_restores_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        two_faces_per_photo(&mut catalog, 3);
+        let faces: Vec<i64> = catalog
+            .faces()
+            .expect("faces")
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        let (a, rest) = faces.split_at(2);
+        let (b, loose) = rest.split_at(2);
+        let created = catalog
+            .apply_clustering(&[], &[a.to_vec(), b.to_vec()])
+            .expect("persons");
+        let (pa, pb) = (created[0], created[1]);
+        // A face of A "is not B", a face of B "is not A", and an unassigned face is neither.
+        catalog.reject_person(a[0], pb).expect("not b");
+        catalog.reject_person(b[0], pa).expect("not a");
+        catalog.reject_person(loose[0], pb).expect("not b");
+        catalog.reject_person(loose[1], pa).expect("not a");
+        let facts = |catalog: &Catalog| {
+            let mut facts = catalog.not_person_facts().expect("facts");
+            facts.sort();
+            facts
+        };
+        let people = |catalog: &Catalog| -> Vec<(i64, Option<i64>, bool)> {
+            let faces = catalog.faces().expect("faces");
+            faces.iter().map(|f| (f.id, f.person, f.pinned)).collect()
+        };
+        let (facts_before, people_before) = (facts(&catalog), people(&catalog));
+
+        catalog.merge_persons(pa, &[pb]).expect("merge");
+        let members: Vec<i64> = [a, b].concat();
+        assert_eq!(catalog.face_ids_of(pa).expect("faces").len(), members.len());
+        // No face of the merged person is marked as not being it; the loose faces still are not.
+        let mut expected = vec![(loose[0], pa), (loose[1], pa)];
+        expected.sort();
+        assert_eq!(facts(&catalog), expected);
+
+        catalog.undo().expect("undo");
+        assert_eq!(facts(&catalog), facts_before);
+        assert_eq!(people(&catalog), people_before);
     }
 }

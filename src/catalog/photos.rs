@@ -229,6 +229,13 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Whether any photo was ever catalogued (readable or not): false for a new library.
+    pub fn has_photos(&self) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row("SELECT EXISTS (SELECT 1 FROM photos)", [], |r| r.get(0))?)
+    }
+
     /// Every catalogued photo, by path.
     pub fn photos(&self) -> Result<Vec<PhotoRow>> {
         let mut stmt = self.conn().prepare(&format!(

@@ -17,7 +17,9 @@ use crate::gui::views::problems::ProblemsView;
 use crate::gui::views::review::ReviewView;
 use crate::gui::views::search::SearchView;
 use crate::gui::views::settings::{library_menu, SettingsView};
+use crate::gui::views::welcome::WelcomeView;
 use crate::gui::views::ViewCtx;
+use crate::photo_thumbnails::ThumbnailCache;
 use crate::vision::DeviceChoice;
 
 /// The screen shown in the central area.
@@ -98,6 +100,9 @@ pub struct KithApp {
     review: ReviewView,
     photo: PhotoView,
     settings: SettingsView,
+    welcome: WelcomeView,
+    /// The library has no folders and no photos yet: the people view welcomes instead.
+    first_run: bool,
     prefs: Prefs,
     /// The theme last handed to egui, to set it only when it changes.
     applied_theme: Option<egui::ThemePreference>,
@@ -126,6 +131,8 @@ impl KithApp {
             review: ReviewView::default(),
             photo: PhotoView::default(),
             settings: SettingsView::default(),
+            welcome: WelcomeView::default(),
+            first_run: false,
             prefs: Prefs::default(),
             applied_theme: None,
             thumbs: Thumbnails::default(),
@@ -157,6 +164,12 @@ impl KithApp {
         self
     }
 
+    /// Keeps photo thumbnails in `cache` instead of the platform's cache directory.
+    pub fn with_photo_cache(mut self, cache: ThumbnailCache) -> Self {
+        self.thumbs.set_photo_cache(cache);
+        self
+    }
+
     pub fn prefs(&self) -> &Prefs {
         &self.prefs
     }
@@ -167,6 +180,11 @@ impl KithApp {
 
     pub fn view(&self) -> View {
         self.view
+    }
+
+    /// Whether the welcome screen stands in for the people view (a library with no photos yet).
+    pub fn is_first_run(&self) -> bool {
+        self.first_run
     }
 
     /// The status line: the outcome of the last action.
@@ -186,14 +204,20 @@ impl KithApp {
         &self.photo
     }
 
+    pub fn person_view(&self) -> &PersonView {
+        &self.person
+    }
+
     pub fn is_scanning(&self) -> bool {
         self.scan.is_some()
     }
 
-    /// Whether work started by the window is still under way (scan, face index, thumbnails,
-    /// merge suggestions, settings jobs): what a benchmark waits for before it measures.
+    /// Whether work started by the window is still under way (scan, a person's faces, face index,
+    /// thumbnails, merge suggestions, settings jobs): what a benchmark waits for before it
+    /// measures.
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
+            || (matches!(self.view, View::Person(_)) && self.person.is_loading())
             || matches!(self.faces, FaceIndex::Loading(_))
             || self.thumbs.pending() > 0
             || self.merges.is_busy()
@@ -237,6 +261,10 @@ impl KithApp {
                 actions: &mut actions,
             };
             match self.view {
+                View::People if self.first_run => {
+                    let scanning = self.scan.is_some();
+                    self.welcome.ui(ui, &mut ctx, &self.prefs.recent, scanning)
+                }
                 View::People => self.people.ui(ui, &mut ctx),
                 View::Person(_) => self.person.ui(ui, &mut ctx),
                 View::Search => self.search.ui(ui, &mut ctx),
@@ -494,6 +522,14 @@ impl KithApp {
     /// top bar whatever is shown) re-ranks, and the view is read again.
     fn catalog_changed(&mut self) {
         self.faces = FaceIndex::Stale;
+        let empty = self
+            .catalog
+            .folders()
+            .and_then(|folders| Ok(folders.is_empty() && !self.catalog.has_photos()?));
+        self.first_run = empty.unwrap_or_else(|err| {
+            tracing::warn!(%err, "cannot read the library's folders");
+            false
+        });
         if let Err(err) = self.review.reload(&self.catalog) {
             tracing::warn!(%err, "cannot read the review queue");
         }

@@ -1,7 +1,9 @@
-//! One struct per screen (people, person, search, suggested merges, review, photo, unreadable
-//! files, settings) plus the nearest-faces panel and the name picker. Views read the catalog to
+//! One struct per screen (welcome, people, person, search, suggested merges, review, photo,
+//! unreadable files, settings) plus the shared pieces: the nearest-faces panel, the name picker
+//! and adding a folder. Views read the catalog to
 //! draw and report what the user asked for as [`Action`]s; the app applies them.
 
+pub mod add_folder;
 pub mod merges;
 pub mod neighbours;
 pub mod people;
@@ -12,6 +14,7 @@ pub mod problems;
 pub mod review;
 pub mod search;
 pub mod settings;
+pub mod welcome;
 
 use crate::catalog::Catalog;
 use crate::gui::app::Action;

@@ -1,10 +1,12 @@
 //! One person: all their faces in a grid, inline renaming, face selection and the decisions on
 //! selected faces (not this person, move, split, ignore, cover), a "check these" strip of the least
 //! typical faces, and the nearest-faces panel for a single selected face. A face's photo opens with
-//! "View photo" or a double-click.
+//! "View photo" or a double-click. A person's faces (thousands, for some) are read on a worker, so
+//! opening one never holds up the window.
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, PersonSummary};
 use crate::gui::app::{Action, View};
+use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::NeighboursPanel;
 use crate::gui::views::photo::PhotoSource;
@@ -18,7 +20,13 @@ const CHECK_COUNT: usize = 8;
 #[derive(Default)]
 pub struct PersonView {
     person: Option<PersonSummary>,
+    /// The faces last read for `person` (still those of the previous read while a new one runs).
     faces: Vec<FaceRow>,
+    /// Which faces to read next: `load` asks, the next frame starts the worker.
+    wanted: Option<i64>,
+    /// The worker reading the faces of a person. Replacing it drops its result unread, so a
+    /// person opened after another never shows the first one's faces.
+    reading: Option<(i64, Task<Vec<FaceRow>>)>,
     /// Selected face ids in click order.
     selected: Vec<i64>,
     name: String,
@@ -30,6 +38,8 @@ pub struct PersonView {
 
 impl PersonView {
     /// Shows person `id`; false when it no longer exists (merged away, or all faces moved out).
+    /// Their faces are read on a worker from the next frame on; meanwhile a person opened anew
+    /// shows "Loading…", and the person shown already keeps the faces read before.
     pub fn load(&mut self, catalog: &Catalog, id: i64) -> Result<bool, CatalogError> {
         let Some(person) = catalog.person(id)? else {
             self.person = None;
@@ -39,15 +49,53 @@ impl PersonView {
         if !same_person {
             self.selected.clear();
             self.move_to.clear();
+            self.faces.clear();
         }
         self.name = person.name.clone().unwrap_or_default();
-        self.faces = catalog.faces_of_person(id)?;
-        self.selected
-            .retain(|f| self.faces.iter().any(|face| face.id == *f));
+        self.wanted = Some(id);
+        self.reading = None;
         self.check_these = None;
         self.neighbours.clear();
+        // The summary counts the same faces as `faces_of_person`: not ignored, readable photos.
+        let any = person.faces > 0;
         self.person = Some(person);
-        Ok(!self.faces.is_empty())
+        Ok(any)
+    }
+
+    /// Whether the shown person's faces are still being read.
+    pub fn is_loading(&self) -> bool {
+        self.wanted.is_some() || self.reading.is_some()
+    }
+
+    /// Starts the read `load` asked for, and takes in its faces once they are read.
+    fn poll(&mut self, egui_ctx: &egui::Context, catalog: &Catalog) {
+        if let Some(id) = self.wanted.take() {
+            let path = catalog.path().to_path_buf();
+            let task = Task::spawn(egui_ctx, move || {
+                Catalog::open(&path)
+                    .and_then(|catalog| catalog.faces_of_person(id))
+                    .map_err(|err| err.to_string())
+            });
+            self.reading = Some((id, task));
+        }
+        let Some((id, task)) = &self.reading else {
+            return;
+        };
+        let Some(result) = task.poll() else { return };
+        let id = *id;
+        self.reading = None;
+        if self.person.as_ref().map(|p| p.id) != Some(id) {
+            return;
+        }
+        match result {
+            Ok(faces) => {
+                self.faces = faces;
+                let faces = &self.faces;
+                self.selected
+                    .retain(|f| faces.iter().any(|face| face.id == *f));
+            }
+            Err(err) => tracing::warn!(%err, person = id, "cannot read the person's faces"),
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
@@ -55,6 +103,7 @@ impl PersonView {
             ctx.actions.push(Action::Show(View::People));
             return;
         };
+        self.poll(ui.ctx(), ctx.catalog);
         self.header(ui, ctx, &person);
         ui.separator();
         self.face_actions(ui, ctx, &person);
@@ -167,6 +216,7 @@ impl PersonView {
 
     fn check_strip(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let Some(person) = &self.person else { return };
+        let count = person.faces;
         if self.check_these.is_none() {
             if let Some(space) = ctx.faces.ready() {
                 self.check_these = Some(space.least_typical(person.id, CHECK_COUNT));
@@ -181,7 +231,7 @@ impl PersonView {
                 return;
             };
             // One face is its own centre: nothing to check.
-            if self.faces.len() < 3 {
+            if count < 3 {
                 ui.weak("(too few faces)");
                 return;
             }
@@ -209,6 +259,11 @@ impl PersonView {
     }
 
     fn grid(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        if self.faces.is_empty() && self.is_loading() {
+            // Static text, not a spinner: the worker wakes the UI when the faces are read.
+            ui.weak("Loading…");
+            return;
+        }
         let cell = THUMB + 8.0;
         let columns = ((ui.available_width() / cell).floor() as usize).max(1);
         let rows = self.faces.len().div_ceil(columns);

@@ -1,6 +1,6 @@
-//! Search: "Anna & Ben", "Anna -Ben"; Enter runs the library's search and lists the matching
-//! photos with their dates, each opening in the photo viewer. A bad query (unknown name) is shown
-//! inline.
+//! Search: "Anna & Ben", "Anna -Ben"; Enter runs the library's search and shows the matching
+//! photos as a grid of thumbnails with their dates, each opening in the photo viewer. A bad query
+//! (unknown name) is shown inline.
 
 use crate::catalog::Catalog;
 use crate::gui::app::{Action, View};
@@ -8,7 +8,10 @@ use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{submitted, ViewCtx};
 use crate::people::search::{search, PhotoHit, Query};
 
-const ROW: f32 = 20.0;
+/// A thumbnail's square cell in points; its date goes under it.
+const THUMB: f32 = 160.0;
+const GAP: f32 = 8.0;
+const DATE_LINE: f32 = 20.0;
 
 #[derive(Default)]
 pub struct SearchView {
@@ -67,30 +70,87 @@ impl SearchView {
         };
         ui.label(format!("{} photos with {searched}", self.results.len()));
         ui.separator();
+        let cell = THUMB + GAP;
+        let columns = ((ui.available_width() / cell).floor() as usize).max(1);
+        let rows = self.results.len().div_ceil(columns);
+        let mut opened = None;
+        // show_rows lays out only the visible rows: only their thumbnails are asked for.
         egui::ScrollArea::vertical().auto_shrink(false).show_rows(
             ui,
-            ROW,
-            self.results.len(),
+            THUMB + DATE_LINE + GAP,
+            rows,
             |ui, range| {
-                for hit in &self.results[range] {
-                    let name = hit
-                        .path
-                        .file_name()
-                        .map(|n| n.to_string_lossy())
-                        .unwrap_or_default();
-                    let date = hit.taken_at.as_deref().unwrap_or("no date");
-                    if ui
-                        .link(format!("{name}  {date}"))
-                        .on_hover_text(hit.path.display().to_string())
-                        .clicked()
-                    {
-                        ctx.actions.push(Action::Show(View::Photo {
-                            photo: hit.photo_id,
-                            from: PhotoSource::Search,
-                        }));
-                    }
+                for row in range {
+                    ui.horizontal_top(|ui| {
+                        for hit in self.results.iter().skip(row * columns).take(columns) {
+                            if photo_cell(ui, ctx, hit).clicked() {
+                                opened = Some(hit.photo_id);
+                            }
+                        }
+                    });
                 }
             },
         );
+        if let Some(photo) = opened {
+            ctx.actions.push(Action::Show(View::Photo {
+                photo,
+                from: PhotoSource::Search,
+            }));
+        }
+    }
+}
+
+/// One search result: its thumbnail (a placeholder until loaded) with its date under it.
+fn photo_cell(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, hit: &PhotoHit) -> egui::Response {
+    let name = hit
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let date = hit
+        .taken_at
+        .as_deref()
+        .map_or_else(|| "no date".to_string(), display_date);
+    let texture = ctx
+        .thumbs
+        .photo(ui.ctx(), ctx.catalog, hit.photo_id, &hit.path);
+    ui.vertical(|ui| {
+        ui.set_width(THUMB);
+        let (rect, response) =
+            ui.allocate_exact_size(egui::vec2(THUMB, THUMB), egui::Sense::click());
+        match &texture {
+            Some(texture) => {
+                // The whole photo, fitted into the square cell.
+                let size = texture.size_vec2();
+                let fit = (THUMB / size.x.max(1.0)).min(THUMB / size.y.max(1.0));
+                let shown = egui::Rect::from_center_size(rect.center(), size * fit);
+                let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+                ui.painter()
+                    .image(texture.id(), shown, uv, egui::Color32::WHITE);
+            }
+            None => {
+                ui.painter()
+                    .rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+            }
+        }
+        if response.hovered() {
+            let stroke = egui::Stroke::new(2.0, ui.visuals().selection.stroke.color);
+            ui.painter()
+                .rect_stroke(rect, 4.0, stroke, egui::StrokeKind::Inside);
+        }
+        ui.add(egui::Label::new(egui::RichText::new(date.as_str()).small()).truncate());
+        response
+            .accessible_name(format!("{name}, {date}"))
+            .on_hover_text(hit.path.display().to_string())
+    })
+    .inner
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (the catalog's EXIF date) as `YYYY-MM-DD HH:MM`.
+fn display_date(taken_at: &str) -> String {
+    let date = taken_at.get(..10).unwrap_or(taken_at);
+    match taken_at.get(11..16) {
+        Some(time) => format!("{date} {time}"),
+        None => date.to_string(),
     }
 }

@@ -16,6 +16,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::Action;
 use crate::gui::jobs::Task;
 use crate::gui::prefs::Prefs;
+use crate::gui::views::add_folder::AddFolder;
 use crate::gui::views::{submitted, ViewCtx};
 use crate::people::assign::{self, AssignReport, Preview};
 use crate::people::cluster::{Algorithm, Linkage};
@@ -102,7 +103,7 @@ pub struct SettingsView {
     folders: Vec<Folder>,
     /// A folder whose removal waits for the user's confirmation, and the photos it would forget.
     confirm_remove: Option<(PathBuf, usize)>,
-    folder_input: String,
+    add_folder: AddFolder,
     library_input: String,
     /// CUDA and Metal as probed on a worker the first time the view is drawn.
     backends: Option<Vec<Backend>>,
@@ -126,7 +127,7 @@ impl Default for SettingsView {
         Self {
             folders: Vec::new(),
             confirm_remove: None,
-            folder_input: String::new(),
+            add_folder: AddFolder::default(),
             library_input: String::new(),
             backends: None,
             probing: None,
@@ -354,32 +355,9 @@ impl SettingsView {
             });
         }
         ui.horizontal(|ui| {
-            if ui.button("Add folder…").clicked() {
-                // Without a desktop portal the picker returns None at once: the field remains.
-                if let Some(folder) = rfd::FileDialog::new()
-                    .set_title("Add a photo folder")
-                    .pick_folder()
-                {
-                    ctx.actions.push(Action::StartScan(folder));
-                }
-            }
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.folder_input)
-                        .hint_text("or a folder path")
-                        .desired_width(320.0),
-                )
-                .accessible_name("New folder path");
-            let typed = self.folder_input.trim();
-            if (ui
-                .add_enabled(!typed.is_empty(), egui::Button::new("Add and scan"))
-                .clicked()
-                || submitted(ui, &field))
-                && !typed.is_empty()
-            {
-                ctx.actions.push(Action::StartScan(PathBuf::from(typed)));
-                self.folder_input.clear();
-            }
+            self.add_folder
+                .pick(ui, egui::Button::new("Add folder…"), ctx.actions);
+            self.add_folder.typed(ui, ctx.actions);
         });
     }
 
