@@ -35,8 +35,8 @@ use rayon::prelude::*;
 use super::synthetic::SplitMix64;
 use crate::vision::{Embedding, EMBEDDING_DIM};
 
-/// Points per block: one SIMD lane each. 16 gives the CPU enough independent sums to hide the
-/// latency of the additions (each lane's sum is a strict chain, to stay bit-exact).
+/// Points per block: one SIMD lane each (two AVX registers). The kernel works on up to [`RUN`]
+/// blocks at once to have enough independent sums in flight.
 pub const LANES: usize = 16;
 const BLOCK: usize = EMBEDDING_DIM * LANES;
 /// The kernel checks every this many dimensions whether all lanes already exceed the limit
