@@ -80,21 +80,11 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{FileStamp, NewFace, PhotoRecord};
+    use crate::catalog::{NewFace, PhotoRecord};
 
     fn add_photo(catalog: &mut Catalog, path: &str) -> i64 {
         let path = PathBuf::from(path);
-        let record = PhotoRecord {
-            path: &path,
-            stamp: FileStamp {
-                size: 1,
-                mtime_ns: 0,
-            },
-            hash: path.to_str().unwrap_or_default(),
-            width: 10,
-            height: 10,
-            taken_at: None,
-        };
+        let record = PhotoRecord::synthetic(&path, 10, 10);
         let face = NewFace {
             bbox: [0.0, 0.0, 5.0, 5.0],
             score: 1.0,

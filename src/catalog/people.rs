@@ -544,7 +544,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::catalog::{FileStamp, NewFace, PhotoRecord};
+    use crate::catalog::{NewFace, PhotoRecord};
 
     fn face(score: f32) -> NewFace {
         NewFace {
@@ -561,17 +561,7 @@ mod tests {
         let mut photos = Vec::new();
         for i in 0..n {
             let path = PathBuf::from(format!("/p/{i}.jpg"));
-            let record = PhotoRecord {
-                path: &path,
-                stamp: FileStamp {
-                    size: 1,
-                    mtime_ns: 0,
-                },
-                hash: "h",
-                width: 10,
-                height: 10,
-                taken_at: None,
-            };
+            let record = PhotoRecord::synthetic(&path, 10, 10);
             photos.push(
                 catalog
                     .record_photo(&record, &[face(0.9), face(0.8)])

@@ -242,7 +242,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::catalog::{FileStamp, NewFace, PhotoRecord};
+    use crate::catalog::{NewFace, PhotoRecord};
     use crate::vision::{Embedding, EMBEDDING_DIM};
 
     const TAU: f32 = 0.6;
@@ -262,17 +262,7 @@ mod tests {
         let mut ids = Vec::new();
         for (i, point) in points.iter().enumerate() {
             let path = PathBuf::from(format!("/review/{i:03}.jpg"));
-            let record = PhotoRecord {
-                path: &path,
-                stamp: FileStamp {
-                    size: 1,
-                    mtime_ns: 0,
-                },
-                hash: "test",
-                width: 100,
-                height: 100,
-                taken_at: None,
-            };
+            let record = PhotoRecord::synthetic(&path, 100, 100);
             let face = NewFace {
                 bbox: [10.0, 10.0, 20.0, 20.0],
                 score: 1.0,
