@@ -368,21 +368,16 @@ impl KithApp {
                 }
             }
         }
-        let field = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.folder_input)
-                    .hint_text("or a folder path")
-                    .desired_width(220.0),
-            )
-            .accessible_name("Folder path");
-        let typed = self.folder_input.trim();
-        if (ui
-            .add_enabled(!typed.is_empty(), egui::Button::new("Scan"))
-            .clicked()
-            || crate::gui::views::submitted(ui, &field))
-            && !typed.is_empty()
-        {
-            actions.push(Action::StartScan(PathBuf::from(typed)));
+        let typed = crate::gui::views::path_field(
+            ui,
+            &mut self.folder_input,
+            "or a folder path",
+            "Folder path",
+            220.0,
+            "Scan",
+        );
+        if let Some(folder) = typed {
+            actions.push(Action::StartScan(folder));
         }
     }
 

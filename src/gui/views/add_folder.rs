@@ -1,10 +1,7 @@
 //! Adding a photo folder to the library, as the settings and the welcome screen offer it: the
 //! desktop's folder picker, and a typed path for systems where no picker is available.
 
-use std::path::PathBuf;
-
 use crate::gui::app::Action;
-use crate::gui::views::submitted;
 
 #[derive(Default)]
 pub struct AddFolder {
@@ -29,21 +26,16 @@ impl AddFolder {
 
     /// The path field and its "Add and scan" button.
     pub fn typed(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let field = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.input)
-                    .hint_text("or a folder path")
-                    .desired_width(320.0),
-            )
-            .accessible_name("New folder path");
-        let typed = self.input.trim();
-        if (ui
-            .add_enabled(!typed.is_empty(), egui::Button::new("Add and scan"))
-            .clicked()
-            || submitted(ui, &field))
-            && !typed.is_empty()
-        {
-            actions.push(Action::StartScan(PathBuf::from(typed)));
+        let typed = super::path_field(
+            ui,
+            &mut self.input,
+            "or a folder path",
+            "New folder path",
+            320.0,
+            "Add and scan",
+        );
+        if let Some(folder) = typed {
+            actions.push(Action::StartScan(folder));
             self.input.clear();
         }
     }

@@ -47,6 +47,30 @@ pub fn is_multi_click(ui: &egui::Ui, response: &egui::Response) -> bool {
     })
 }
 
+/// A single-line path field beside a button: the trimmed path when the button is clicked or Enter
+/// is pressed in the field, and it is not empty.
+pub fn path_field(
+    ui: &mut egui::Ui,
+    text: &mut String,
+    hint: &str,
+    accessible_name: &str,
+    width: f32,
+    button: &str,
+) -> Option<std::path::PathBuf> {
+    let field = ui
+        .add(
+            egui::TextEdit::singleline(text)
+                .hint_text(hint)
+                .desired_width(width),
+        )
+        .accessible_name(accessible_name);
+    let typed = text.trim();
+    let clicked = ui
+        .add_enabled(!typed.is_empty(), egui::Button::new(button))
+        .clicked();
+    ((clicked || submitted(ui, &field)) && !typed.is_empty()).then(|| typed.into())
+}
+
 /// Whether Enter was pressed to leave the single-line field `response`.
 pub fn submitted(ui: &egui::Ui, response: &egui::Response) -> bool {
     response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))

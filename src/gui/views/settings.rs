@@ -17,7 +17,7 @@ use crate::gui::app::Action;
 use crate::gui::jobs::Task;
 use crate::gui::prefs::Prefs;
 use crate::gui::views::add_folder::AddFolder;
-use crate::gui::views::{submitted, ViewCtx};
+use crate::gui::views::{path_field, ViewCtx};
 use crate::people::assign::{self, AssignReport, Preview};
 use crate::people::cluster::{Algorithm, Linkage};
 use crate::people::settings::{self, SettingsError};
@@ -288,21 +288,16 @@ impl SettingsView {
         }
         ui.horizontal(|ui| {
             pick_library_buttons(ui, ctx.actions);
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.library_input)
-                        .hint_text("or a library file path")
-                        .desired_width(320.0),
-                )
-                .accessible_name("Library path");
-            let typed = self.library_input.trim();
-            if (ui
-                .add_enabled(!typed.is_empty(), egui::Button::new("Open library"))
-                .clicked()
-                || submitted(ui, &field))
-                && !typed.is_empty()
-            {
-                ctx.actions.push(Action::OpenLibrary(PathBuf::from(typed)));
+            let typed = path_field(
+                ui,
+                &mut self.library_input,
+                "or a library file path",
+                "Library path",
+                320.0,
+                "Open library",
+            );
+            if let Some(library) = typed {
+                ctx.actions.push(Action::OpenLibrary(library));
             }
         });
     }
