@@ -275,19 +275,16 @@ impl Catalog {
                     "UPDATE faces SET person_id = ?2, pinned = 1 WHERE person_id = ?1",
                     params![p, target],
                 )?;
-                // "Not the merged person" now means "not the target", except for the faces
-                // the merge puts in the target: there it would contradict the merge.
+                // "Not the merged person" now means "not the target".
                 tx.execute(
                     "INSERT OR IGNORE INTO not_person (face_id, person_id)
-                     SELECT face_id, ?2 FROM not_person
-                     WHERE person_id = ?1
-                       AND face_id NOT IN (SELECT id FROM faces WHERE person_id = ?2)",
+                     SELECT face_id, ?2 FROM not_person WHERE person_id = ?1",
                     params![p, target],
                 )?;
                 tx.execute("DELETE FROM persons WHERE id = ?1", [p])?;
             }
-            // A face of a merged person that was "not the target" is the target now: the merge
-            // is the later decision.
+            // "Not the target" on a face now in the target contradicts the merge, the later
+            // decision, whether copied above or already there on a merged person's face.
             tx.execute(
                 "DELETE FROM not_person WHERE person_id = ?1
                  AND face_id IN (SELECT id FROM faces WHERE person_id = ?1)",
