@@ -6,6 +6,7 @@
 //! so that faces are upright, and sizes are checked before any pixel is allocated, so a "decompression
 //! bomb" is refused with a reason instead of exhausting memory.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use image::metadata::Orientation;
@@ -84,15 +85,29 @@ pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, 
 
 /// Shrinks `image` so its long side is at most `limit`, keeping the aspect ratio.
 pub fn fit_within(image: RgbImage, limit: u32) -> RgbImage {
-    let (w, h) = image.dimensions();
+    match size_within(image.dimensions(), limit) {
+        Some((w, h)) => resize(&image, w, h),
+        None => image,
+    }
+}
+
+/// `image` itself when its long side is at most `limit`, else a shrunk copy.
+pub fn view_within(image: &RgbImage, limit: u32) -> Cow<'_, RgbImage> {
+    match size_within(image.dimensions(), limit) {
+        Some((w, h)) => Cow::Owned(resize(image, w, h)),
+        None => Cow::Borrowed(image),
+    }
+}
+
+/// The size that fits (w, h) within `limit` on the long side, or None when it already fits.
+fn size_within((w, h): (u32, u32), limit: u32) -> Option<(u32, u32)> {
     let long = w.max(h);
     if long <= limit || limit == 0 {
-        return image;
+        return None;
     }
     let k = limit as f64 / long as f64;
-    let nw = ((w as f64 * k).round() as u32).max(1);
-    let nh = ((h as f64 * k).round() as u32).max(1);
-    resize(&image, nw, nh)
+    let side = |v: u32| ((v as f64 * k).round() as u32).max(1);
+    Some((side(w), side(h)))
 }
 
 /// `image` resampled to `width` x `height` with a bilinear (triangle) filter widened to the
