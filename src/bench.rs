@@ -211,7 +211,8 @@ pub struct Report {
     pub seconds: f64,
     pub photos_per_second: f64,
     pub faces_per_second: f64,
-    /// Milliseconds per photo in each stage (decode is spread over the decoding threads).
+    /// Milliseconds per photo in each stage (decode and detect+align run on several threads at
+    /// once, so their sum can exceed the wall time).
     pub read_ms: f64,
     pub decode_ms: f64,
     pub detect_align_ms: f64,
@@ -281,7 +282,11 @@ impl fmt::Display for Report {
         writeln!(f, "| faces/s | {:.2} |", self.faces_per_second)?;
         writeln!(f, "| read ms/photo | {:.1} |", self.read_ms)?;
         writeln!(f, "| decode ms/photo (parallel) | {:.1} |", self.decode_ms)?;
-        writeln!(f, "| detect+align ms/photo | {:.1} |", self.detect_align_ms)?;
+        writeln!(
+            f,
+            "| detect+align ms/photo (parallel) | {:.1} |",
+            self.detect_align_ms
+        )?;
         writeln!(f, "| embed ms/photo | {:.1} |", self.embed_ms)?;
         writeln!(f, "| store ms/photo | {:.1} |", self.store_ms)?;
         if let (Some(ms), Some(rate)) = (self.cpu_ms_per_photo, self.cpu_bound_photos_per_second) {

@@ -1,8 +1,9 @@
 //! Scanning a folder into the catalog: walk, skip what is unchanged, decode on all cores, detect,
 //! align and embed, and commit each photo atomically.
 //!
-//! Decoding runs on its own thread pool and feeds a bounded queue, so memory stays bounded however
-//! large the library; the networks run on the calling thread in batches. Every problem with a file
+//! Reading, decoding and finding the faces of a photo run on a thread pool, one photo per thread,
+//! and feed a bounded queue, so memory stays bounded however large the library; the embedder runs
+//! on the calling thread in batches and the catalog is written there. Every problem with a file
 //! becomes a recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
 pub mod decode;
@@ -19,7 +20,6 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
 use crate::vision::{FaceAnalyzer, LocatedFace};
-use decode::DecodedPhoto;
 pub use thumbnail::face_thumbnail;
 
 /// Files larger than this are refused unread (no photo format needs a gigabyte).
@@ -33,7 +33,7 @@ pub struct ScanOptions {
     /// and still gives every face the detector can find at full size its own pixels: a face
     /// with eyes 50 px apart here fills a 150 px chip without being enlarged.
     pub decode_long_side: u32,
-    /// Threads decoding photos.
+    /// Threads decoding photos and finding their faces.
     pub decode_threads: usize,
     /// Faces collected before the embedder runs (it takes them in batches sized for its device).
     pub embed_batch: usize,
@@ -121,13 +121,12 @@ pub struct ScanSummary {
 
 /// A file's fate after reading and decoding, before the networks see it.
 enum Prepared {
-    Decoded {
-        path: PathBuf,
-        stamp: FileStamp,
-        hash: String,
-        photo: DecodedPhoto,
+    /// Decoded, faces located and aligned.
+    Located {
+        photo: Pending,
         read: Duration,
         decode: Duration,
+        detect: Duration,
     },
     /// Same content as catalogued (touched or copied back): only the stamp changes.
     SameContent { id: i64, stamp: FileStamp },
@@ -228,8 +227,13 @@ pub fn scan_folder(
                         if cancel.load(Ordering::Relaxed) {
                             return;
                         }
-                        let prepared =
-                            prepare(&file.path, file.stamp, previous.as_ref(), decode_long_side);
+                        let prepared = prepare(
+                            analyzer,
+                            &file.path,
+                            file.stamp,
+                            previous.as_ref(),
+                            decode_long_side,
+                        );
                         // The receiver only hangs up when the scan stops early; nothing to do then.
                         let _ = sender.send(prepared);
                     });
@@ -251,47 +255,16 @@ pub fn scan_folder(
                     kind,
                     message,
                 } => record_failure(catalog, &mut summary, on_event, path, stamp, kind, message)?,
-                Prepared::Decoded {
-                    path,
-                    stamp,
-                    hash,
+                Prepared::Located {
                     photo,
                     read,
                     decode,
+                    detect,
                 } => {
                     summary.stages.read_ms += ms(read);
                     summary.stages.decode_ms += ms(decode);
-                    let t = Instant::now();
-                    match analyzer.locate(&photo.pixels) {
-                        Ok(faces) => {
-                            summary.stages.detect_ms += ms(t.elapsed());
-                            let k = photo.scale();
-                            let faces = faces
-                                .into_iter()
-                                .map(|f| {
-                                    let thumb = face_thumbnail(&photo.pixels, f.bbox);
-                                    (f.scaled(k), thumb)
-                                })
-                                .collect();
-                            pending.push(Pending {
-                                path,
-                                stamp,
-                                hash,
-                                full_size: photo.full_size,
-                                taken_at: photo.taken_at,
-                                faces,
-                            });
-                        }
-                        Err(err) => record_failure(
-                            catalog,
-                            &mut summary,
-                            on_event,
-                            path,
-                            stamp,
-                            "analysis",
-                            err.to_string(),
-                        )?,
-                    }
+                    summary.stages.detect_ms += ms(detect);
+                    pending.push(photo);
                     let queued: usize = pending.iter().map(|p| p.faces.len()).sum();
                     if queued >= options.embed_batch || pending.len() >= options.embed_batch {
                         flush(catalog, analyzer, &mut pending, &mut summary, on_event)?;
@@ -401,8 +374,10 @@ fn record_failure(
     Ok(())
 }
 
-/// Reads and decodes one file (runs on a decoding thread). Files are only ever opened for reading.
+/// Reads and decodes one file and locates its faces (runs on a pool thread). Files are only ever
+/// opened for reading.
 fn prepare(
+    analyzer: &FaceAnalyzer,
     path: &Path,
     stamp: FileStamp,
     previous: Option<&KnownPhoto>,
@@ -443,16 +418,36 @@ fn prepare(
         }
     }
     let t = Instant::now();
-    match decode::decode(&bytes, Some(decode_long_side)) {
-        Ok(photo) => Prepared::Decoded {
+    let photo = match decode::decode(&bytes, Some(decode_long_side)) {
+        Ok(photo) => photo,
+        Err(err) => return failed(err.kind(), err.to_string()),
+    };
+    let decode = t.elapsed();
+    let t = Instant::now();
+    let faces = match analyzer.locate(&photo.pixels) {
+        Ok(faces) => faces,
+        Err(err) => return failed("analysis", err.to_string()),
+    };
+    let k = photo.scale();
+    let faces = faces
+        .into_iter()
+        .map(|f| {
+            let thumb = face_thumbnail(&photo.pixels, f.bbox);
+            (f.scaled(k), thumb)
+        })
+        .collect();
+    Prepared::Located {
+        photo: Pending {
             path: path.to_path_buf(),
             stamp,
             hash,
-            photo,
-            read,
-            decode: t.elapsed(),
+            full_size: photo.full_size,
+            taken_at: photo.taken_at,
+            faces,
         },
-        Err(err) => failed(err.kind(), err.to_string()),
+        read,
+        decode,
+        detect: t.elapsed(),
     }
 }
 
