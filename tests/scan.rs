@@ -310,3 +310,52 @@ fn a_killed_scan_resumes_and_loses_nothing_it_committed() {
     assert_eq!(per_photo.len() as u64, counts.photos_with_faces);
     assert!(per_photo.values().all(|&n| n <= 3), "{per_photo:?}");
 }
+
+#[test]
+fn batched_embedding_on_the_scan_thread_gives_the_per_photo_results() {
+    // The CPU embeds each photo's faces on the thread that found them; a GPU batches faces of
+    // several photos on the scan's thread. Both must store the same faces.
+    let faces_of = |options: &ScanOptions| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+        kith::scan::scan_folder(
+            &mut catalog,
+            analyzer(),
+            &testdata("scenes"),
+            options,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("scan runs");
+        let mut faces: Vec<_> = catalog
+            .faces()
+            .expect("faces")
+            .into_iter()
+            .map(|f| (f.photo_path.clone(), f.bbox, f.embedding))
+            .collect();
+        faces.sort_by(|a, b| a.0.cmp(&b.0).then(a.1[0].total_cmp(&b.1[0])));
+        faces
+    };
+    let per_photo = faces_of(&ScanOptions::default());
+    let batched = faces_of(&ScanOptions {
+        embed_per_photo: false,
+        // Smaller than one photo's faces and not a divisor of the total: batches cross photos.
+        embed_batch: 4,
+        ..ScanOptions::default()
+    });
+    assert!(
+        per_photo.len() >= 20,
+        "{} faces in scenes/",
+        per_photo.len()
+    );
+    assert_eq!(per_photo.len(), batched.len());
+    for ((path, bbox, a), (other_path, other_bbox, b)) in per_photo.iter().zip(&batched) {
+        assert_eq!((path, bbox), (other_path, other_bbox));
+        let distance = kith::vision::distance(a, b);
+        assert!(
+            distance < 1e-4,
+            "{}: embeddings {distance} apart",
+            path.display()
+        );
+    }
+}

@@ -2,9 +2,10 @@
 //! align and embed, and commit each photo atomically.
 //!
 //! Reading, decoding and finding the faces of a photo run on a thread pool, one photo per thread,
-//! and feed a bounded queue, so memory stays bounded however large the library; the embedder runs
-//! on the calling thread in batches and the catalog is written there. Every problem with a file
-//! becomes a recorded reason and the scan goes on. A cancel flag stops the scan between photos.
+//! and feed a bounded queue, so memory stays bounded however large the library. On the CPU each
+//! pool thread also embeds its photo's faces; on a GPU the calling thread embeds them in wide
+//! batches. The catalog is written on the calling thread. Every problem with a file becomes a
+//! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
 pub mod decode;
 mod thumbnail;
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
-use crate::vision::{FaceAnalyzer, LocatedFace};
+use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
 pub use thumbnail::face_thumbnail;
 
 /// Files larger than this are refused unread (no photo format needs a gigabyte).
@@ -37,6 +38,10 @@ pub struct ScanOptions {
     pub decode_threads: usize,
     /// Faces collected before the embedder runs (it takes them in batches sized for its device).
     pub embed_batch: usize,
+    /// Embed each photo's faces on the thread that found them, not in batches on the scan's
+    /// thread. On the CPU this keeps every core on a photo of its own, with no waiting between
+    /// threads; a GPU wants the wide batches.
+    pub embed_per_photo: bool,
 }
 
 impl ScanOptions {
@@ -44,6 +49,7 @@ impl ScanOptions {
     pub fn for_device(device: &candle_core::Device) -> Self {
         Self {
             embed_batch: crate::vision::device::embed_batch(device),
+            embed_per_photo: device.is_cpu(),
             ..Self::default()
         }
     }
@@ -55,6 +61,7 @@ impl Default for ScanOptions {
             decode_long_side: 1000,
             decode_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             embed_batch: crate::vision::device::embed_batch(&candle_core::Device::Cpu),
+            embed_per_photo: true,
         }
     }
 }
@@ -121,12 +128,14 @@ pub struct ScanSummary {
 
 /// A file's fate after reading and decoding, before the networks see it.
 enum Prepared {
-    /// Decoded, faces located and aligned.
+    /// Decoded, faces located and aligned, and embedded when `embed_per_photo`.
     Located {
         photo: Pending,
+        embeddings: Option<Vec<Embedding>>,
         read: Duration,
         decode: Duration,
         detect: Duration,
+        embed: Duration,
     },
     /// Same content as catalogued (touched or copied back): only the stamp changes.
     SameContent { id: i64, stamp: FileStamp },
@@ -219,6 +228,7 @@ pub fn scan_folder(
     // A few photos per thread in flight: enough to keep the networks fed, little memory.
     let (sender, receiver) = mpsc::sync_channel::<Prepared>(options.decode_threads.max(1) * 2);
     let decode_long_side = options.decode_long_side;
+    let embed_per_photo = options.embed_per_photo;
     std::thread::scope(|scope| -> Result<(), ScanError> {
         scope.spawn(move || {
             pool.install(|| {
@@ -233,6 +243,7 @@ pub fn scan_folder(
                             file.stamp,
                             previous.as_ref(),
                             decode_long_side,
+                            embed_per_photo,
                         );
                         // The receiver only hangs up when the scan stops early; nothing to do then.
                         let _ = sender.send(prepared);
@@ -257,13 +268,28 @@ pub fn scan_folder(
                 } => record_failure(catalog, &mut summary, on_event, path, stamp, kind, message)?,
                 Prepared::Located {
                     photo,
+                    embeddings,
                     read,
                     decode,
                     detect,
+                    embed,
                 } => {
                     summary.stages.read_ms += ms(read);
                     summary.stages.decode_ms += ms(decode);
                     summary.stages.detect_ms += ms(detect);
+                    summary.stages.embed_ms += ms(embed);
+                    if let Some(embeddings) = embeddings {
+                        let t = Instant::now();
+                        store(
+                            catalog,
+                            photo,
+                            &mut embeddings.into_iter(),
+                            &mut summary,
+                            on_event,
+                        )?;
+                        summary.stages.store_ms += ms(t.elapsed());
+                        continue;
+                    }
                     pending.push(photo);
                     let queued: usize = pending.iter().map(|p| p.faces.len()).sum();
                     if queued >= options.embed_batch || pending.len() >= options.embed_batch {
@@ -317,39 +343,51 @@ fn flush(
     };
     let t = Instant::now();
     for p in pending.drain(..) {
-        let mut faces = Vec::with_capacity(p.faces.len());
-        for (face, thumbnail) in p.faces {
-            let Some(embedding) = embeddings.next() else {
-                break;
-            };
-            faces.push(NewFace {
-                bbox: face.bbox,
-                score: face.score,
-                landmarks: face.landmarks,
-                embedding,
-                thumbnail,
-            });
-        }
-        let record = PhotoRecord {
-            path: &p.path,
-            stamp: p.stamp,
-            hash: &p.hash,
-            width: p.full_size.0,
-            height: p.full_size.1,
-            taken_at: p.taken_at.as_deref(),
-        };
-        catalog.record_photo(&record, &faces)?;
-        summary.photos += 1;
-        summary.faces += faces.len();
-        if !faces.is_empty() {
-            summary.photos_with_faces += 1;
-        }
-        on_event(ScanEvent::Analysed {
-            path: p.path,
-            faces: faces.len(),
-        });
+        store(catalog, p, &mut embeddings, summary, on_event)?;
     }
     summary.stages.store_ms += ms(t.elapsed());
+    Ok(())
+}
+
+/// Commits one photo with its faces, taking their embeddings in order from `embeddings`.
+fn store(
+    catalog: &mut Catalog,
+    p: Pending,
+    embeddings: &mut impl Iterator<Item = Embedding>,
+    summary: &mut ScanSummary,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Result<(), ScanError> {
+    let mut faces = Vec::with_capacity(p.faces.len());
+    for (face, thumbnail) in p.faces {
+        let Some(embedding) = embeddings.next() else {
+            break;
+        };
+        faces.push(NewFace {
+            bbox: face.bbox,
+            score: face.score,
+            landmarks: face.landmarks,
+            embedding,
+            thumbnail,
+        });
+    }
+    let record = PhotoRecord {
+        path: &p.path,
+        stamp: p.stamp,
+        hash: &p.hash,
+        width: p.full_size.0,
+        height: p.full_size.1,
+        taken_at: p.taken_at.as_deref(),
+    };
+    catalog.record_photo(&record, &faces)?;
+    summary.photos += 1;
+    summary.faces += faces.len();
+    if !faces.is_empty() {
+        summary.photos_with_faces += 1;
+    }
+    on_event(ScanEvent::Analysed {
+        path: p.path,
+        faces: faces.len(),
+    });
     Ok(())
 }
 
@@ -382,6 +420,7 @@ fn prepare(
     stamp: FileStamp,
     previous: Option<&KnownPhoto>,
     decode_long_side: u32,
+    embed_per_photo: bool,
 ) -> Prepared {
     let failed = |kind: &'static str, message: String| Prepared::Failed {
         path: path.to_path_buf(),
@@ -429,13 +468,24 @@ fn prepare(
         Err(err) => return failed("analysis", err.to_string()),
     };
     let k = photo.scale();
-    let faces = faces
+    let faces: Vec<_> = faces
         .into_iter()
         .map(|f| {
             let thumb = face_thumbnail(&photo.pixels, f.bbox);
             (f.scaled(k), thumb)
         })
         .collect();
+    let detect = t.elapsed();
+    let t = Instant::now();
+    let embeddings = if embed_per_photo && !faces.is_empty() {
+        let chips: Vec<_> = faces.iter().map(|(f, _)| f.chip.clone()).collect();
+        match analyzer.embed(&chips) {
+            Ok(embeddings) => Some(embeddings),
+            Err(err) => return failed("analysis", err.to_string()),
+        }
+    } else {
+        embed_per_photo.then(Vec::new)
+    };
     Prepared::Located {
         photo: Pending {
             path: path.to_path_buf(),
@@ -445,9 +495,11 @@ fn prepare(
             taken_at: photo.taken_at,
             faces,
         },
+        embeddings,
         read,
         decode,
-        detect: t.elapsed(),
+        detect,
+        embed: t.elapsed(),
     }
 }
 
