@@ -574,6 +574,11 @@ impl NeighbourIndex {
             .collect()
     }
 
+    /// Distance between the centroids of cells `a` and `b`, rounded.
+    pub(crate) fn centre_gap(&self, a: usize, b: usize) -> f32 {
+        self.centre_gaps[a * self.cells.len() + b]
+    }
+
     /// A lower bound on the distance between any member of cell `a` and any member of cell `b`:
     /// the better of the triangle bound between the two balls and the hyperplane bound along the
     /// line through both centroids (see [`hyperplane_bound`]), with rounding allowances.
