@@ -10,8 +10,8 @@
 //! - triangle: a cell can only hold a point within `r` of `q` if `d(q, c) - radius <= r`;
 //! - ring: a member `p` only if `|d(q, c) - d(p, c)| <= r`, a binary search in the sorted members;
 //! - hyperplane: the distance along the line between the query's home centroid and the cell's
-//!   (see [`hyperplane_bound`]), using the smallest member distance to every other centroid,
-//!   precomputed per cell pair. In 128 dimensions persons sit "side by side": typical distances
+//!   (see [`hyperplane_bound`]), using how far the cell's members reach towards every other
+//!   centroid along that line, measured per cell pair when the index is built. In 128 dimensions persons sit "side by side": typical distances
 //!   (0.8-1.0) are barely above radius + eps, so the triangle bound alone prunes little, while
 //!   the hyperplane bound separates most cells of different persons.
 //!
@@ -232,9 +232,10 @@ pub struct NeighbourIndex {
     point_cell: Vec<u32>,
     /// Centroid-centroid distances, row-major, cells x cells.
     centre_gaps: Vec<f32>,
-    /// `floors[a * cells + b]`: smallest distance from a member of cell b to centroid a. Row a is
-    /// what a query whose home is a reads, so it is contiguous.
-    floors: Vec<f32>,
+    /// `reaches[a * cells + b]`: how far the members of cell b reach towards centroid a, the
+    /// largest `d(p, b)² - d(p, a)²` over members p, rounded up. Row a is what a query whose home
+    /// is a reads, so it is contiguous.
+    reaches: Vec<f32>,
 }
 
 impl NeighbourIndex {
@@ -435,8 +436,7 @@ impl NeighbourIndex {
             return 0.0;
         }
         let gap = self.centre_gaps[home * k + c];
-        let floor = self.floors[home * k + c];
-        hyperplane_bound(&self.cells[c], to_c, to_home, gap, floor)
+        hyperplane_bound(self.reaches[home * k + c], to_c, to_home, gap)
     }
 
     /// The cell of indexed point `index`, to scan first.
@@ -516,7 +516,7 @@ impl NeighbourIndex {
         }
         index.centroids = Blocks::from_points(&kept_centroids);
         index.centre_gaps = centre_gaps(&kept_centroids, &index.centroids);
-        index.floors = floors(points, &kept_members, &kept_centroids);
+        index.reaches = reaches(points, &kept_members, &kept_centroids);
         index
     }
 
@@ -590,13 +590,11 @@ impl NeighbourIndex {
         if gap <= 0.0 {
             return triangle;
         }
-        // Members of a are at least floor_a from centroid b, members of b floor_b from centroid a.
-        let floor_a = self.floors[b * k + a];
-        let floor_b = self.floors[a * k + b];
-        let (fa, fb) = (floor_a * floor_a, floor_b * floor_b);
-        let (ra2, rb2) = (ra * ra, rb * rb);
-        let separation = ((fa - ra2) - (rb2 - fb)) / (2.0 * gap);
-        let rounding = PRUNE_SLACK * (fa + ra2 + rb2 + fb) / (2.0 * gap) + 1e-6;
+        // Along the line between the centroids, a's members lie no nearer b than -reach(b, a)
+        // and b's no nearer a than reach(a, b) (see [`hyperplane_bound`]).
+        let (a_reach, b_reach) = (self.reaches[b * k + a], self.reaches[a * k + b]);
+        let separation = (-a_reach - b_reach) / (2.0 * gap);
+        let rounding = PRUNE_SLACK * (a_reach.abs() + b_reach.abs()) / (2.0 * gap) + 1e-6;
         triangle.max(separation - rounding)
     }
 
@@ -698,30 +696,33 @@ fn cannot_reach(cell: &Cell, centre_distance: f32, radius: f32) -> bool {
 
 /// Hyperplane bound. For centroids `a` (the query's home) and `b` (this cell's) at distance `gap`,
 /// `h(x) = (d(x, b)² - d(x, a)²) / (2 gap)` is x's coordinate along the unit vector from b to a, so
-/// `d(q, p) >= h(q) - h(p)`. Every member p of cell b has `d(p, b) <= radius_b` and
-/// `d(p, a) >= floor_ba`, so `h(p) <= (radius_b² - floor_ba²) / (2 gap)`. In high dimensions this
-/// is much tighter than the triangle bound: persons sit "side by side", not behind each other.
-/// Returns the bound on `d(q, p)` less a rounding allowance (0 when the centroids coincide).
-fn hyperplane_bound(cell: &Cell, to_b: f32, to_a: f32, gap: f32, floor: f32) -> f32 {
+/// `d(q, p) >= h(q) - h(p)`. Every member p of cell b has `h(p) <= reach / (2 gap)`, where `reach`
+/// is measured over b's members when the index is built. In high dimensions this is much tighter
+/// than the triangle bound: persons sit "side by side", not behind each other. Returns the bound
+/// on `d(q, p)` less a rounding allowance (0 when the centroids coincide).
+fn hyperplane_bound(reach: f32, to_b: f32, to_a: f32, gap: f32) -> f32 {
     if gap <= 0.0 {
         return 0.0;
     }
     let (qb, qa) = (to_b * to_b, to_a * to_a);
-    let (pb, pa) = (cell.radius * cell.radius, floor * floor);
-    let separation = ((qb - qa) - (pb - pa)) / (2.0 * gap);
-    let rounding = PRUNE_SLACK * (qb + qa + pb + pa) / (2.0 * gap) + 1e-6;
+    let separation = ((qb - qa) - reach) / (2.0 * gap);
+    let rounding = PRUNE_SLACK * (qb + qa + reach.abs()) / (2.0 * gap) + 1e-6;
     separation - rounding
 }
 
-/// Per centroid a and cell b, the smallest member-to-a distance (see [`NeighbourIndex::floors`]),
-/// from matrix products, lowered by an allowance for their rounding so that it stays a floor.
-fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &[Embedding]) -> Vec<f32> {
+/// Per centroid a and cell b, the largest `d(p, b)² - d(p, a)²` over the members p of b (see
+/// [`NeighbourIndex::reaches`]). Both squared distances come from one matrix product, as
+/// `|p|² + key`, so `|p|²` cancels; the result is raised by an allowance for the products'
+/// rounding so that it stays an upper bound.
+fn reaches(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &[Embedding]) -> Vec<f32> {
     let k = members.len();
     let product = CentroidProduct::new(centroids);
+    let cells_per_product = PRODUCT_ROWS / CELL_SIZE;
     // Several cells per product, so that packing the centroids is paid for by many rows.
     let rows: Vec<Vec<f32>> = members
-        .par_chunks(PRODUCT_ROWS / CELL_SIZE)
-        .flat_map_iter(|cells| {
+        .par_chunks(cells_per_product)
+        .enumerate()
+        .flat_map_iter(|(chunk, cells)| {
             let cell_points: Vec<Embedding> = cells
                 .iter()
                 .flatten()
@@ -731,33 +732,34 @@ fn floors(points: &[Embedding], members: &[Vec<(f32, u32)>], centroids: &[Embedd
             let mut key_rows = cell_points.iter().zip(keys.rows());
             cells
                 .iter()
-                .map(|cell| {
-                    let mut least = vec![f32::INFINITY; k];
+                .enumerate()
+                .map(|(offset, cell)| {
+                    let own = chunk * cells_per_product + offset;
+                    let mut most = vec![f32::NEG_INFINITY; k];
                     let mut largest_norm = 0.0f32;
                     for (point, keys) in key_rows.by_ref().take(cell.len()) {
-                        let norm = squared_norm(point);
-                        largest_norm = largest_norm.max(norm);
+                        largest_norm = largest_norm.max(squared_norm(point));
                         let keys = keys.as_slice().expect("rows of a standard-layout matrix");
-                        // Written as a select so that it compiles to packed minimums.
-                        for (m, &key) in least.iter_mut().zip(keys) {
-                            let squared = norm + key;
-                            *m = if squared < *m { squared } else { *m };
+                        let own_key = keys[own];
+                        // Written as a select so that it compiles to packed maximums.
+                        for (m, &key) in most.iter_mut().zip(keys) {
+                            let reach = own_key - key;
+                            *m = if reach > *m { reach } else { *m };
                         }
                     }
-                    least
-                        .iter()
+                    let own_norm = product.norms[own];
+                    most.iter()
                         .zip(&product.norms)
-                        .map(|(&s, &c_norm)| {
-                            // 129-term products are within ~1e-5 (relative) of exact.
-                            let allowance = PRODUCT_ROUNDING * (largest_norm + c_norm);
-                            (s - allowance).max(0.0).sqrt()
+                        .map(|(&reach, &c_norm)| {
+                            // 129-term products are within ~1e-5 (relative) of exact; two of them.
+                            reach + PRODUCT_ROUNDING * (2.0 * largest_norm + c_norm + own_norm)
                         })
                         .collect::<Vec<f32>>()
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
-    // rows[b][a] -> floors[a * k + b]
+    // rows[b][a] -> reaches[a * k + b]
     (0..k * k).map(|i| rows[i % k][i / k]).collect()
 }
 
