@@ -477,14 +477,14 @@ fn prepare(
         .collect();
     let detect = t.elapsed();
     let t = Instant::now();
-    let embeddings = if embed_per_photo && !faces.is_empty() {
+    let embeddings = if embed_per_photo {
         let chips: Vec<_> = faces.iter().map(|(f, _)| f.chip.clone()).collect();
         match analyzer.embed(&chips) {
             Ok(embeddings) => Some(embeddings),
             Err(err) => return failed("analysis", err.to_string()),
         }
     } else {
-        embed_per_photo.then(Vec::new)
+        None
     };
     Prepared::Located {
         photo: Pending {
