@@ -173,7 +173,7 @@ fn matches_onnxruntime() -> TestResult {
             golden.image
         );
 
-        let xs = detector.preprocess(&image)?;
+        let xs = detector.preprocess(&[&image])?;
         let (loc, conf, landmarks) = detector.forward(&xs)?;
         let (loc, conf, landmarks) = (loc.squeeze(0)?, conf.squeeze(0)?, landmarks.squeeze(0)?);
         assert_eq!(loc.dims(), &[golden.num_priors, 4]);
@@ -313,5 +313,50 @@ fn odd_and_tiny_sizes() -> TestResult {
         assert!(faces.is_empty(), "{w}x{h} black image: {faces:?}");
     }
     assert!(detector.detect(&RgbImage::new(0, 0))?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_batch_finds_what_each_photo_finds_alone() -> TestResult {
+    let detector = load_detector()?;
+    // One size for all, as photos from one camera have: a batch is one tensor.
+    let photos = [
+        "sample1.jpg",
+        "sample4.jpg",
+        "sample5.jpg",
+        "solvay-1927.png",
+    ]
+    .iter()
+    .map(|name| {
+        open_rgb(&format!("group/{name}"))
+            .map(|p| image::imageops::resize(&p, 640, 480, image::imageops::FilterType::Triangle))
+    })
+    .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&RgbImage> = photos.iter().collect();
+    let batched = detector.detect_batch(&refs)?;
+    assert_eq!(batched.len(), photos.len());
+    let mut faces = 0;
+    for (photo, in_batch) in photos.iter().zip(&batched) {
+        let alone = detector.detect(photo)?;
+        assert_eq!(alone.len(), in_batch.len());
+        for (a, b) in alone.iter().zip(in_batch) {
+            let apart = a
+                .bbox
+                .iter()
+                .chain(a.landmarks.as_flattened())
+                .zip(b.bbox.iter().chain(b.landmarks.as_flattened()))
+                .map(|(x, y)| (x - y).abs())
+                .fold(0f32, f32::max);
+            assert!(apart < PIXEL_TOL, "{a:?} vs {b:?}");
+            assert!((a.score - b.score).abs() < SCORE_TOL);
+        }
+        faces += alone.len();
+    }
+    // 20 at this size (Solvay's small faces need more pixels): the comparison covers many faces.
+    assert!(faces >= 15, "{faces} faces in the batch");
+    // A batch of images of different sizes is an error, not a guess.
+    let other = RgbImage::new(320, 240);
+    assert!(detector.detect_batch(&[&photos[0], &other]).is_err());
+    assert!(detector.detect_batch(&[])?.is_empty());
     Ok(())
 }

@@ -330,12 +330,12 @@ impl RetinaFace {
         Ok((Tensor::cat(&loc, 1)?, conf, Tensor::cat(&landmarks, 1)?))
     }
 
-    /// The network input for one image: (1,3,H,W), BGR, mean subtracted, not scaled.
-    pub fn preprocess(&self, image: &image::RgbImage) -> Result<Tensor> {
+    /// The network input for images of one size: (B,3,H,W), BGR, mean subtracted, not scaled.
+    pub fn preprocess(&self, images: &[&image::RgbImage]) -> Result<Tensor> {
         if self.device.is_cpu() {
-            bgr_planes_in_one_pass(image, self.config.mean_bgr)
+            bgr_planes_in_one_pass(images, self.config.mean_bgr)
         } else {
-            bgr_planes_on_device(image, self.config.mean_bgr, &self.device)
+            bgr_planes_on_device(images, self.config.mean_bgr, &self.device)
         }
     }
 
@@ -348,49 +348,75 @@ impl RetinaFace {
     /// Whole detection on one RGB image at the size given (no resizing inside): pre-process,
     /// forward, decode priors, threshold, NMS. Sorted by score, descending.
     pub fn detect(&self, image: &image::RgbImage) -> Result<Vec<Detection>> {
-        let (w, h) = (image.width() as usize, image.height() as usize);
-        if w == 0 || h == 0 {
+        Ok(self.detect_batch(&[image])?.pop().unwrap_or_default())
+    }
+
+    /// [`RetinaFace::detect`] for images of one size in one forward pass, with two transfers
+    /// from the device in all: the face scores, then the decoded survivors.
+    pub fn detect_batch(&self, images: &[&image::RgbImage]) -> Result<Vec<Vec<Detection>>> {
+        let Some(first) = images.first() else {
             return Ok(Vec::new());
+        };
+        let (w, h) = (first.width() as usize, first.height() as usize);
+        if w == 0 || h == 0 {
+            return Ok(vec![Vec::new(); images.len()]);
         }
-        let xs = self.preprocess(image)?;
+        let xs = self.preprocess(images)?;
         let (loc, conf, landmarks) = self.forward(&xs)?;
-        let (loc, conf, landmarks) = (loc.squeeze(0)?, conf.squeeze(0)?, landmarks.squeeze(0)?);
+        let (batch, priors_per_image, _) = loc.dims3()?;
 
         // Thresholding needs a gather: pick the survivors on the CPU from the face column only,
         // then decode just those rows on the device.
-        let scores = conf.narrow(1, 1, 1)?.squeeze(1)?.to_vec1::<f32>()?;
-        let keep: Vec<u32> = scores
+        let scores = conf.narrow(2, 1, 1)?.squeeze(2)?.to_vec2::<f32>()?;
+        // (image, prior) of each survivor, image by image.
+        let keep: Vec<(usize, u32)> = scores
             .iter()
             .enumerate()
-            .filter(|(_, &s)| s > self.config.confidence_threshold)
-            .map(|(i, _)| i as u32)
+            .flat_map(|(b, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, &s)| s > self.config.confidence_threshold)
+                    .map(move |(i, _)| (b, i as u32))
+            })
             .collect();
+        let mut detections = vec![Vec::new(); batch];
         if keep.is_empty() {
-            return Ok(Vec::new());
+            return Ok(detections);
         }
-        let index = Tensor::new(keep.as_slice(), &self.device)?;
-        let priors = self.priors(h, w)?.index_select(&index, 0)?;
-        let loc = loc.index_select(&index, 0)?;
-        let landmarks = landmarks.index_select(&index, 0)?;
+        let rows: Vec<u32> = keep
+            .iter()
+            .map(|&(b, i)| (b * priors_per_image) as u32 + i)
+            .collect();
+        let rows = Tensor::new(rows.as_slice(), &self.device)?;
+        let prior_index: Vec<u32> = keep.iter().map(|&(_, i)| i).collect();
+        let prior_index = Tensor::new(prior_index.as_slice(), &self.device)?;
+        let priors = self.priors(h, w)?.index_select(&prior_index, 0)?;
+        let loc = loc
+            .reshape((batch * priors_per_image, 4))?
+            .index_select(&rows, 0)?;
+        let landmarks = landmarks
+            .reshape((batch * priors_per_image, 10))?
+            .index_select(&rows, 0)?;
         let (boxes, landmarks) = decode(&loc, &landmarks, &priors, self.config.variances)?;
         let boxes = boxes.to_vec2::<f32>()?;
         let landmarks = landmarks.to_vec2::<f32>()?;
-
-        let candidates = keep
-            .iter()
-            .zip(boxes.iter().zip(&landmarks))
-            .map(|(&i, (b, l))| Detection {
-                bbox: [b[0], b[1], b[2], b[3]],
-                score: scores[i as usize],
+        for (&(b, i), (bbox, l)) in keep.iter().zip(boxes.iter().zip(&landmarks)) {
+            detections[b].push(Detection {
+                bbox: [bbox[0], bbox[1], bbox[2], bbox[3]],
+                score: scores[b][i as usize],
                 landmarks: std::array::from_fn(|k| [l[2 * k], l[2 * k + 1]]),
-            })
+            });
+        }
+        let detections: Vec<_> = detections
+            .into_iter()
+            .map(|candidates| nms(candidates, self.config.nms_threshold))
             .collect();
-        let detections = nms(candidates, self.config.nms_threshold);
         tracing::debug!(
             width = w,
             height = h,
+            images = batch,
             above_threshold = keep.len(),
-            faces = detections.len(),
+            faces = detections.iter().map(Vec::len).sum::<usize>(),
             "retinaface detect"
         );
         Ok(detections)
@@ -399,38 +425,55 @@ impl RetinaFace {
 
 /// The network input on the CPU in one pass from interleaved RGB bytes to BGR planes: the
 /// op-by-op version walks the photo four times (convert, gather, subtract, transpose).
-fn bgr_planes_in_one_pass(image: &image::RgbImage, mean_bgr: [f32; 3]) -> Result<Tensor> {
-    let (w, h) = (image.width() as usize, image.height() as usize);
+fn bgr_planes_in_one_pass(images: &[&image::RgbImage], mean_bgr: [f32; 3]) -> Result<Tensor> {
+    let (w, h) = one_size(images)?;
     let plane = w * h;
-    let mut planes = vec![0f32; 3 * plane];
-    let (b_plane, rest) = planes.split_at_mut(plane);
-    let (g_plane, r_plane) = rest.split_at_mut(plane);
+    let mut planes = vec![0f32; images.len() * 3 * plane];
     let [mean_b, mean_g, mean_r] = mean_bgr;
-    for (i, rgb) in image.as_raw().chunks_exact(3).enumerate() {
-        r_plane[i] = f32::from(rgb[0]) - mean_r;
-        g_plane[i] = f32::from(rgb[1]) - mean_g;
-        b_plane[i] = f32::from(rgb[2]) - mean_b;
+    for (image, planes) in images.iter().zip(planes.chunks_exact_mut(3 * plane)) {
+        let (b_plane, rest) = planes.split_at_mut(plane);
+        let (g_plane, r_plane) = rest.split_at_mut(plane);
+        for (i, rgb) in image.as_raw().chunks_exact(3).enumerate() {
+            r_plane[i] = f32::from(rgb[0]) - mean_r;
+            g_plane[i] = f32::from(rgb[1]) - mean_g;
+            b_plane[i] = f32::from(rgb[2]) - mean_b;
+        }
     }
-    Tensor::from_vec(planes, (1, 3, h, w), &Device::Cpu)
+    Tensor::from_vec(planes, (images.len(), 3, h, w), &Device::Cpu)
 }
 
 /// The network input built on `device` from the uploaded bytes: a quarter of the transfer of
 /// f32.
 fn bgr_planes_on_device(
-    image: &image::RgbImage,
+    images: &[&image::RgbImage],
     mean_bgr: [f32; 3],
     device: &Device,
 ) -> Result<Tensor> {
-    let (w, h) = (image.width() as usize, image.height() as usize);
-    let rgb = Tensor::from_slice(image.as_raw(), (h, w, 3), device)?;
+    let (w, h) = one_size(images)?;
+    let bytes: Vec<u8> = images.iter().flat_map(|i| i.as_raw()).copied().collect();
+    let rgb = Tensor::from_vec(bytes, (images.len(), h, w, 3), device)?;
     let bgr_index = Tensor::new(&[2u32, 1, 0], device)?;
-    let mean = Tensor::new(&mean_bgr, device)?.reshape((1, 1, 3))?;
+    let mean = Tensor::new(&mean_bgr, device)?.reshape((1, 1, 1, 3))?;
     rgb.to_dtype(DType::F32)?
-        .index_select(&bgr_index, 2)?
+        .index_select(&bgr_index, 3)?
         .broadcast_sub(&mean)?
-        .permute((2, 0, 1))?
-        .contiguous()?
-        .unsqueeze(0)
+        .permute((0, 3, 1, 2))?
+        .contiguous()
+}
+
+/// The (width, height) shared by all `images`: a batch is one tensor.
+fn one_size(images: &[&image::RgbImage]) -> Result<(usize, usize)> {
+    let Some(first) = images.first() else {
+        candle_core::bail!("retinaface: an empty batch");
+    };
+    if let Some(other) = images.iter().find(|i| i.dimensions() != first.dimensions()) {
+        candle_core::bail!(
+            "retinaface: a batch mixes {:?} and {:?} images",
+            first.dimensions(),
+            other.dimensions()
+        );
+    }
+    Ok((first.width() as usize, first.height() as usize))
 }
 
 /// Priors (cx, cy, w, h) in pixels, (N, 4): for each level, each feature-map row, each
@@ -529,20 +572,27 @@ mod tests {
         let image = image::RgbImage::from_fn(7, 5, |x, y| {
             image::Rgb([(x * 30) as u8, (y * 50) as u8, (x * y * 7) as u8])
         });
+        let inverted =
+            image::RgbImage::from_fn(7, 5, |x, y| image::Rgb(image[(x, y)].0.map(|v| 255 - v)));
         let mean = config().mean_bgr;
-        let fast = bgr_planes_in_one_pass(&image, mean)?;
-        let ops = bgr_planes_on_device(&image, mean, &Device::Cpu)?;
-        assert_eq!(fast.dims(), &[1, 3, 5, 7]);
+        let fast = bgr_planes_in_one_pass(&[&image, &inverted], mean)?;
+        let ops = bgr_planes_on_device(&[&image, &inverted], mean, &Device::Cpu)?;
+        assert_eq!(fast.dims(), &[2, 3, 5, 7]);
         assert_eq!(
             fast.flatten_all()?.to_vec1::<f32>()?,
             ops.flatten_all()?.to_vec1::<f32>()?
         );
-        // Pixel (x 2, y 1) is RGB (60, 50, 14): blue plane first.
-        let at = |c: usize| fast.get(0)?.get(c)?.get(1)?.get(2)?.to_scalar::<f32>();
+        // Pixel (x 2, y 1) is RGB (60, 50, 14): blue plane first; the second image follows.
+        let at = |b: usize, c: usize| fast.get(b)?.get(c)?.get(1)?.get(2)?.to_scalar::<f32>();
         assert_eq!(
-            [at(0)?, at(1)?, at(2)?],
+            [at(0, 0)?, at(0, 1)?, at(0, 2)?],
             [14.0 - 104.0, 50.0 - 117.0, 60.0 - 127.0]
         );
+        assert_eq!(at(1, 0)?, 241.0 - 104.0);
+        // A batch is one tensor: images of different sizes are refused.
+        let small = image::RgbImage::new(3, 3);
+        assert!(bgr_planes_in_one_pass(&[&image, &small], mean).is_err());
+        assert!(bgr_planes_on_device(&[&image, &small], mean, &Device::Cpu).is_err());
         Ok(())
     }
 
