@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::scan::decode::decode;
 use crate::scan::walk::walk;
 use crate::scan::ScanSummary;
+use crate::vision::analyzer::BatchCounts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -197,6 +198,10 @@ pub struct Setup {
     pub device: String,
     /// Long side of the detector's input, in pixels.
     pub detect_size: u32,
+    /// Threads reading and analysing photos.
+    pub threads: usize,
+    /// The networks' batches, where the threads' requests were batched.
+    pub batches: Option<BatchCounts>,
 }
 
 /// Throughput and per-stage cost of one benchmark scan.
@@ -204,6 +209,8 @@ pub struct Setup {
 pub struct Report {
     pub device: String,
     pub detect_size: u32,
+    pub threads: usize,
+    pub batches: Option<BatchCounts>,
     pub photos: usize,
     pub mean_megapixels: f64,
     pub faces: usize,
@@ -242,6 +249,8 @@ impl Report {
         Self {
             device: setup.device,
             detect_size: setup.detect_size,
+            threads: setup.threads,
+            batches: setup.batches,
             photos: summary.photos,
             mean_megapixels: prepared.mean_megapixels,
             faces: summary.faces,
@@ -270,6 +279,18 @@ impl fmt::Display for Report {
         writeln!(f, "|---|---|")?;
         writeln!(f, "| device | {} |", self.device)?;
         writeln!(f, "| detector input | {} px long side |", self.detect_size)?;
+        writeln!(f, "| threads | {} |", self.threads)?;
+        match self.batches {
+            Some(b) => writeln!(
+                f,
+                "| batches | detector: {} runs of {:.1} looks at photos; embedder: {} runs of {:.1} photos' faces |",
+                b.detect.batches,
+                b.detect.mean_size(),
+                b.embed.batches,
+                b.embed.mean_size()
+            )?,
+            None => writeln!(f, "| batches | none: each thread runs the networks itself |")?,
+        }
         writeln!(
             f,
             "| photos | {} ({:.1} MP mean) |",

@@ -19,7 +19,7 @@ pub enum PhotoCommand {
     /// with people.
     Scan {
         folder: PathBuf,
-        /// Decoding threads (default: all cores).
+        /// Threads reading and analysing photos (default: one per core; two per core on a GPU).
         #[arg(long)]
         threads: Option<usize>,
     },
@@ -53,6 +53,12 @@ pub enum PhotoCommand {
         /// Use each photo this many times.
         #[arg(long, default_value_t = 1)]
         copies: usize,
+        /// Threads reading and analysing photos (default: one per core; two per core on a GPU).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Gather the threads' requests to the networks into batches (default: on a GPU only).
+        #[arg(long, value_name = "BOOL")]
+        batching: Option<bool>,
     },
 }
 
@@ -78,8 +84,19 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
             folder: Some(folder),
             megapixels,
             copies,
+            threads,
+            batching,
             ..
-        } => bench(cli, folder, *megapixels, *copies),
+        } => bench(
+            cli,
+            folder,
+            *megapixels,
+            *copies,
+            ScanTuning {
+                threads: *threads,
+                batching: *batching,
+            },
+        ),
         PhotoCommand::Bench { .. } => {
             bail!("give a FOLDER, --clustering, --search N, --train N or --gui")
         }
@@ -134,12 +151,30 @@ fn scan_with_progress(
     Ok(summary)
 }
 
+/// What `--threads` and `--batching` change from the defaults for the device.
+#[derive(Default)]
+struct ScanTuning {
+    threads: Option<usize>,
+    batching: Option<bool>,
+}
+
+impl ScanTuning {
+    fn options(&self, device: &candle_core::Device) -> ScanOptions {
+        let mut options = ScanOptions::for_device(device);
+        if let Some(n) = self.threads {
+            options.decode_threads = n;
+        }
+        options
+    }
+}
+
 fn scan(cli: &Cli, folder: &Path, threads: Option<usize>) -> Result<()> {
     let analyzer = cli.analyzer()?;
-    let mut options = ScanOptions::for_device(analyzer.device());
-    if let Some(n) = threads {
-        options.decode_threads = n;
+    let options = ScanTuning {
+        threads,
+        ..ScanTuning::default()
     }
+    .options(analyzer.device());
     let mut catalog = cli.catalog()?;
     let cancel = cancel_on_ctrl_c();
     let summary = scan_with_progress(
@@ -262,11 +297,21 @@ fn errors(cli: &Cli) -> Result<()> {
     })
 }
 
-fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Result<()> {
+fn bench(
+    cli: &Cli,
+    folder: &Path,
+    megapixels: Option<f32>,
+    copies: usize,
+    tuning: ScanTuning,
+) -> Result<()> {
     if copies == 0 {
         bail!("--copies must be at least 1");
     }
-    let analyzer = cli.analyzer()?;
+    let mut analyzer = cli.analyzer()?;
+    if let Some(on) = tuning.batching {
+        analyzer = analyzer.with_batching(on);
+    }
+    let options = tuning.options(analyzer.device());
     let work = tempfile::tempdir().context("cannot create a scratch folder")?;
     let photos_dir = work.path().join("photos");
     let prepared = kith::bench::prepare_folder(folder, &photos_dir, megapixels, copies)?;
@@ -278,7 +323,7 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
         &mut catalog,
         &analyzer,
         &photos_dir,
-        &ScanOptions::for_device(analyzer.device()),
+        &options,
         &cancel,
         !cli.json,
     )?;
@@ -291,6 +336,8 @@ fn bench(cli: &Cli, folder: &Path, megapixels: Option<f32>, copies: usize) -> Re
         kith::bench::Setup {
             device: vision::device::describe(analyzer.device()),
             detect_size: cli.detect_size,
+            threads: options.decode_threads,
+            batches: analyzer.batch_counts(),
         },
         cpu_seconds,
         sampler.and_then(kith::bench::GpuSampler::finish),

@@ -1,10 +1,11 @@
 //! Scanning a folder into the catalog: walk, skip what is unchanged, decode on all cores, detect,
 //! align and embed, and commit each photo atomically.
 //!
-//! Reading, decoding and finding the faces of a photo run on a thread pool, one photo per thread,
-//! and feed a bounded queue, so memory stays bounded however large the library. On the CPU each
-//! pool thread also embeds its photo's faces; on a GPU the calling thread embeds them in wide
-//! batches. The catalog is written on the calling thread. Every problem with a file becomes a
+//! Reading, decoding, finding and embedding the faces of a photo run on a thread pool, one photo
+//! per thread, and feed a bounded queue, so memory stays bounded however large the library. On a
+//! GPU the analyzer gathers the threads' requests into batches, and the pool has twice as many
+//! threads as cores, so that decoding goes on while half of them wait for the device. The catalog
+//! is written on the calling thread. Every problem with a file becomes a
 //! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
 pub mod decode;
@@ -34,23 +35,18 @@ pub struct ScanOptions {
     /// and still gives every face the detector can find at full size its own pixels: a face
     /// with eyes 50 px apart here fills a 150 px chip without being enlarged.
     pub decode_long_side: u32,
-    /// Threads decoding photos and finding their faces.
+    /// Threads reading, decoding and analysing photos, one photo each.
     pub decode_threads: usize,
-    /// Faces collected before the embedder runs (it takes them in batches sized for its device).
-    pub embed_batch: usize,
-    /// Embed each photo's faces on the thread that found them, not in batches on the scan's
-    /// thread. On the CPU this keeps every core on a photo of its own, with no waiting between
-    /// threads; a GPU wants the wide batches.
-    pub embed_per_photo: bool,
 }
 
 impl ScanOptions {
-    /// The defaults, with the embedding batch sized for `device` (wide on a GPU).
+    /// The defaults for `device`: on a GPU, twice as many threads as cores, since a thread waits
+    /// while its batch is on the device.
     pub fn for_device(device: &candle_core::Device) -> Self {
+        let defaults = Self::default();
         Self {
-            embed_batch: crate::vision::device::embed_batch(device),
-            embed_per_photo: device.is_cpu(),
-            ..Self::default()
+            decode_threads: defaults.decode_threads * if device.is_cpu() { 1 } else { 2 },
+            ..defaults
         }
     }
 }
@@ -60,8 +56,6 @@ impl Default for ScanOptions {
         Self {
             decode_long_side: 1000,
             decode_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            embed_batch: crate::vision::device::embed_batch(&candle_core::Device::Cpu),
-            embed_per_photo: true,
         }
     }
 }
@@ -126,12 +120,11 @@ pub struct ScanSummary {
     pub failures: Vec<(PathBuf, &'static str, String)>,
 }
 
-/// A file's fate after reading and decoding, before the networks see it.
+/// A file's fate after reading, decoding and analysis.
 enum Prepared {
-    /// Decoded, faces located and aligned, and embedded when `embed_per_photo`.
-    Located {
-        photo: Pending,
-        embeddings: Option<Vec<Embedding>>,
+    /// Decoded, faces located, aligned and embedded.
+    Analysed {
+        photo: Analysed,
         read: Duration,
         decode: Duration,
         detect: Duration,
@@ -147,15 +140,15 @@ enum Prepared {
     },
 }
 
-/// A photo whose faces are located and waiting for the embedder.
-struct Pending {
+/// A photo ready to be stored.
+struct Analysed {
     path: PathBuf,
     stamp: FileStamp,
     hash: String,
     full_size: (u32, u32),
     taken_at: Option<String>,
-    /// Faces in original-photo pixels, with their thumbnails.
-    faces: Vec<(LocatedFace, Vec<u8>)>,
+    /// Faces in original-photo pixels, with their thumbnails and embeddings.
+    faces: Vec<(LocatedFace, Vec<u8>, Embedding)>,
 }
 
 /// Scans `root` into `catalog`.
@@ -228,7 +221,6 @@ pub fn scan_folder(
     // A few photos per thread in flight: enough to keep the networks fed, little memory.
     let (sender, receiver) = mpsc::sync_channel::<Prepared>(options.decode_threads.max(1) * 2);
     let decode_long_side = options.decode_long_side;
-    let embed_per_photo = options.embed_per_photo;
     std::thread::scope(|scope| -> Result<(), ScanError> {
         scope.spawn(move || {
             pool.install(|| {
@@ -243,14 +235,12 @@ pub fn scan_folder(
                             file.stamp,
                             previous.as_ref(),
                             decode_long_side,
-                            embed_per_photo,
                         );
                         // The receiver only hangs up when the scan stops early; nothing to do then.
                         let _ = sender.send(prepared);
                     });
             });
         });
-        let mut pending: Vec<Pending> = Vec::new();
         for prepared in receiver.iter() {
             if cancel.load(Ordering::Relaxed) {
                 break;
@@ -266,9 +256,8 @@ pub fn scan_folder(
                     kind,
                     message,
                 } => record_failure(catalog, &mut summary, on_event, path, stamp, kind, message)?,
-                Prepared::Located {
+                Prepared::Analysed {
                     photo,
-                    embeddings,
                     read,
                     decode,
                     detect,
@@ -278,27 +267,12 @@ pub fn scan_folder(
                     summary.stages.decode_ms += ms(decode);
                     summary.stages.detect_ms += ms(detect);
                     summary.stages.embed_ms += ms(embed);
-                    if let Some(embeddings) = embeddings {
-                        let t = Instant::now();
-                        store(
-                            catalog,
-                            photo,
-                            &mut embeddings.into_iter(),
-                            &mut summary,
-                            on_event,
-                        )?;
-                        summary.stages.store_ms += ms(t.elapsed());
-                        continue;
-                    }
-                    pending.push(photo);
-                    let queued: usize = pending.iter().map(|p| p.faces.len()).sum();
-                    if queued >= options.embed_batch || pending.len() >= options.embed_batch {
-                        flush(catalog, analyzer, &mut pending, &mut summary, on_event)?;
-                    }
+                    let t = Instant::now();
+                    store(catalog, photo, &mut summary, on_event)?;
+                    summary.stages.store_ms += ms(t.elapsed());
                 }
             }
         }
-        flush(catalog, analyzer, &mut pending, &mut summary, on_event)?;
         Ok(())
     })?;
     summary.cancelled = cancel.load(Ordering::Relaxed);
@@ -306,70 +280,24 @@ pub fn scan_folder(
     Ok(summary)
 }
 
-/// Embeds the faces of the pending photos in one batch and commits each photo.
-fn flush(
-    catalog: &mut Catalog,
-    analyzer: &FaceAnalyzer,
-    pending: &mut Vec<Pending>,
-    summary: &mut ScanSummary,
-    on_event: &mut dyn FnMut(ScanEvent),
-) -> Result<(), ScanError> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let chips: Vec<_> = pending
-        .iter()
-        .flat_map(|p| p.faces.iter().map(|(f, _)| f.chip.clone()))
-        .collect();
-    let t = Instant::now();
-    let embedded = analyzer.embed(&chips);
-    summary.stages.embed_ms += ms(t.elapsed());
-    let mut embeddings = match embedded {
-        Ok(e) => e.into_iter(),
-        Err(err) => {
-            for p in pending.drain(..) {
-                record_failure(
-                    catalog,
-                    summary,
-                    on_event,
-                    p.path,
-                    p.stamp,
-                    "analysis",
-                    err.to_string(),
-                )?;
-            }
-            return Ok(());
-        }
-    };
-    let t = Instant::now();
-    for p in pending.drain(..) {
-        store(catalog, p, &mut embeddings, summary, on_event)?;
-    }
-    summary.stages.store_ms += ms(t.elapsed());
-    Ok(())
-}
-
-/// Commits one photo with its faces, taking their embeddings in order from `embeddings`.
+/// Commits one photo with its faces.
 fn store(
     catalog: &mut Catalog,
-    p: Pending,
-    embeddings: &mut impl Iterator<Item = Embedding>,
+    p: Analysed,
     summary: &mut ScanSummary,
     on_event: &mut dyn FnMut(ScanEvent),
 ) -> Result<(), ScanError> {
-    let mut faces = Vec::with_capacity(p.faces.len());
-    for (face, thumbnail) in p.faces {
-        let Some(embedding) = embeddings.next() else {
-            break;
-        };
-        faces.push(NewFace {
+    let faces: Vec<NewFace> = p
+        .faces
+        .into_iter()
+        .map(|(face, thumbnail, embedding)| NewFace {
             bbox: face.bbox,
             score: face.score,
             landmarks: face.landmarks,
             embedding,
             thumbnail,
-        });
-    }
+        })
+        .collect();
     let record = PhotoRecord {
         path: &p.path,
         stamp: p.stamp,
@@ -412,15 +340,14 @@ fn record_failure(
     Ok(())
 }
 
-/// Reads and decodes one file and locates its faces (runs on a pool thread). Files are only ever
-/// opened for reading.
+/// Reads and decodes one file, locates its faces and embeds them (runs on a pool thread). Files
+/// are only ever opened for reading.
 fn prepare(
     analyzer: &FaceAnalyzer,
     path: &Path,
     stamp: FileStamp,
     previous: Option<&KnownPhoto>,
     decode_long_side: u32,
-    embed_per_photo: bool,
 ) -> Prepared {
     let failed = |kind: &'static str, message: String| Prepared::Failed {
         path: path.to_path_buf(),
@@ -477,17 +404,18 @@ fn prepare(
         .collect();
     let detect = t.elapsed();
     let t = Instant::now();
-    let embeddings = if embed_per_photo {
-        let chips: Vec<_> = faces.iter().map(|(f, _)| f.chip.clone()).collect();
-        match analyzer.embed(&chips) {
-            Ok(embeddings) => Some(embeddings),
-            Err(err) => return failed("analysis", err.to_string()),
-        }
-    } else {
-        None
+    let chips: Vec<_> = faces.iter().map(|(f, _)| f.chip.clone()).collect();
+    let embeddings = match analyzer.embed(&chips) {
+        Ok(embeddings) => embeddings,
+        Err(err) => return failed("analysis", err.to_string()),
     };
-    Prepared::Located {
-        photo: Pending {
+    let faces = faces
+        .into_iter()
+        .zip(embeddings)
+        .map(|((face, thumbnail), embedding)| (face, thumbnail, embedding))
+        .collect();
+    Prepared::Analysed {
+        photo: Analysed {
             path: path.to_path_buf(),
             stamp,
             hash,
@@ -495,7 +423,6 @@ fn prepare(
             taken_at: photo.taken_at,
             faces,
         },
-        embeddings,
         read,
         decode,
         detect,

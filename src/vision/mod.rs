@@ -2,6 +2,7 @@
 
 pub mod align;
 pub mod analyzer;
+pub mod batching;
 mod conv;
 pub mod detector;
 pub mod device;
