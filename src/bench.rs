@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::scan::decode::decode;
 use crate::scan::walk::walk;
 use crate::scan::ScanSummary;
-use crate::vision::analyzer::BatchCounts;
+use crate::vision::analyzer::{BatchCounts, DETECT_BATCH, FIRST_LOOK_LONG_SIDE};
+use crate::vision::{FaceAnalyzer, VisionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -25,6 +26,10 @@ pub enum BenchError {
     },
     #[error("no decodable photos in {0}")]
     Empty(std::path::PathBuf),
+    #[error("no face found in the photos of {0}")]
+    NoFaces(std::path::PathBuf),
+    #[error(transparent)]
+    Vision(#[from] VisionError),
 }
 
 /// What was prepared for the benchmark.
@@ -232,6 +237,8 @@ pub struct Report {
     pub cpu_bound_photos_per_second: Option<f64>,
     /// `None` where `nvidia-smi` is not available.
     pub gpu: Option<GpuLoad>,
+    /// Each network alone, where asked for.
+    pub networks: Option<NetworkSpeed>,
 }
 
 impl Report {
@@ -269,6 +276,7 @@ impl Report {
                 .filter(|&ms| ms > 0.0)
                 .map(|ms| cores as f64 * 1000.0 / ms),
             gpu,
+            networks: None,
         }
     }
 }
@@ -323,10 +331,93 @@ impl fmt::Display for Report {
                 f,
                 "| GPU utilisation (nvidia-smi) | {:.0}% mean, {:.0} MiB peak, {} samples |",
                 g.mean_utilisation_percent, g.peak_memory_mib, g.samples
-            ),
-            None => writeln!(f, "| GPU utilisation (nvidia-smi) | n/a |"),
+            )?,
+            None => writeln!(f, "| GPU utilisation (nvidia-smi) | n/a |")?,
         }
+        if let Some(n) = &self.networks {
+            writeln!(
+                f,
+                "| detector alone | {:.1} photos/s in batches of {} at {}x{} |",
+                n.detector_photos_per_second,
+                n.detector_batch,
+                n.detector_input.0,
+                n.detector_input.1
+            )?;
+            writeln!(
+                f,
+                "| embedder alone | {:.1} faces/s in batches of {} |",
+                n.embedder_faces_per_second, n.embedder_batch
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// Each network alone on its device, in batches as wide as a scan gives it at most.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkSpeed {
+    pub detector_photos_per_second: f64,
+    pub detector_batch: usize,
+    /// Width and height of the detector's input: a first look at a 4:3 photo.
+    pub detector_input: (u32, u32),
+    pub embedder_faces_per_second: f64,
+    pub embedder_batch: usize,
+}
+
+/// Each network is timed for at least this long, after one pass to warm up.
+const NETWORK_TIMING: Duration = Duration::from_secs(2);
+
+/// Times the detector on the photos of `folder` (as first looks at 4:3) and the embedder on
+/// their faces, each fed the same inputs over and over.
+pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSpeed, BenchError> {
+    let (files, _) = walk(folder);
+    let photos: Vec<_> = files
+        .iter()
+        .filter_map(|file| decode(&std::fs::read(&file.path).ok()?, Some(1000)).ok())
+        .map(|photo| photo.pixels)
+        .collect();
+    if photos.is_empty() {
+        return Err(BenchError::Empty(folder.to_path_buf()));
+    }
+    let size = (FIRST_LOOK_LONG_SIDE, FIRST_LOOK_LONG_SIDE * 3 / 4);
+    let views: Vec<_> = photos
+        .iter()
+        .cycle()
+        .take(DETECT_BATCH)
+        .map(|p| crate::scan::decode::resize(p, size.0, size.1))
+        .collect();
+    let views: Vec<_> = views.iter().collect();
+    let detector_photos_per_second =
+        per_second(|| Ok(analyzer.detector().detect_batch(&views)?.len()))?;
+
+    let mut chips = Vec::new();
+    for photo in &photos {
+        chips.extend(analyzer.locate(photo)?.into_iter().map(|f| f.chip));
+    }
+    if chips.is_empty() {
+        return Err(BenchError::NoFaces(folder.to_path_buf()));
+    }
+    let embedder_batch = crate::vision::device::embed_batch(analyzer.device());
+    let chips: Vec<_> = chips.into_iter().cycle().take(4 * embedder_batch).collect();
+    let embedder_faces_per_second = per_second(|| Ok(analyzer.embed(&chips)?.len()))?;
+    Ok(NetworkSpeed {
+        detector_photos_per_second,
+        detector_batch: DETECT_BATCH,
+        detector_input: size,
+        embedder_faces_per_second,
+        embedder_batch,
+    })
+}
+
+/// Items per second of `pass` (which returns how many it handled), after one pass to warm up.
+fn per_second(mut pass: impl FnMut() -> Result<usize, VisionError>) -> Result<f64, VisionError> {
+    pass()?;
+    let start = std::time::Instant::now();
+    let mut items = 0;
+    while start.elapsed() < NETWORK_TIMING {
+        items += pass()?;
+    }
+    Ok(items as f64 / start.elapsed().as_secs_f64())
 }
 
 /// Search latency on a synthetic catalog: one row per query.

@@ -246,3 +246,37 @@ fn train_verify_and_adapt_through_the_command_line() {
     let reset = kith(&library, &["adapt", "--reset"]);
     assert_eq!(reset["dropped"], false);
 }
+
+#[test]
+fn bench_reports_batches_and_each_network_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sheldon = testdata("faces/sheldon");
+    let report = kith(
+        &dir.path().join("lib.sqlite"),
+        &[
+            "bench",
+            sheldon.to_str().expect("utf-8"),
+            "--copies",
+            "2",
+            "--threads",
+            "3",
+            "--batching",
+            "true",
+            "--networks",
+        ],
+    );
+    assert_eq!(report["photos"], 10, "{report}");
+    assert_eq!(report["faces"], 10, "{report}");
+    assert_eq!(report["threads"], 3, "{report}");
+    // Each photo was looked at once or twice, and its one face embedded once.
+    let detect = &report["batches"]["detect"];
+    let looks = detect["requests"].as_u64().expect("looks");
+    assert!((10..=20).contains(&looks), "{report}");
+    assert!(detect["batches"].as_u64().expect("batches") <= looks);
+    assert_eq!(report["batches"]["embed"]["requests"], 10, "{report}");
+    let networks = &report["networks"];
+    assert_eq!(networks["detector_input"], serde_json::json!([640, 480]));
+    for speed in ["detector_photos_per_second", "embedder_faces_per_second"] {
+        assert!(networks[speed].as_f64().expect(speed) > 0.0, "{report}");
+    }
+}

@@ -59,6 +59,10 @@ pub enum PhotoCommand {
         /// Gather the threads' requests to the networks into batches (default: on a GPU only).
         #[arg(long, value_name = "BOOL")]
         batching: Option<bool>,
+        /// Also time each network alone: the detector in batches of first looks, the embedder
+        /// in batches of faces.
+        #[arg(long)]
+        networks: bool,
     },
 }
 
@@ -86,6 +90,7 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
             copies,
             threads,
             batching,
+            networks,
             ..
         } => bench(
             cli,
@@ -96,6 +101,7 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
                 threads: *threads,
                 batching: *batching,
             },
+            *networks,
         ),
         PhotoCommand::Bench { .. } => {
             bail!("give a FOLDER, --clustering, --search N, --train N or --gui")
@@ -303,6 +309,7 @@ fn bench(
     megapixels: Option<f32>,
     copies: usize,
     tuning: ScanTuning,
+    networks: bool,
 ) -> Result<()> {
     if copies == 0 {
         bail!("--copies must be at least 1");
@@ -330,7 +337,7 @@ fn bench(
     let cpu_seconds = cpu_before
         .zip(kith::bench::process_cpu_seconds())
         .map(|(before, after)| after - before);
-    let report = kith::bench::Report::new(
+    let mut report = kith::bench::Report::new(
         &summary,
         prepared,
         kith::bench::Setup {
@@ -342,6 +349,9 @@ fn bench(
         cpu_seconds,
         sampler.and_then(kith::bench::GpuSampler::finish),
     );
+    if networks {
+        report.networks = Some(kith::bench::network_speed(&analyzer, folder)?);
+    }
     cli.emit(&report, |r| print!("{r}"))
 }
 

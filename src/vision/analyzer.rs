@@ -61,7 +61,7 @@ pub struct ModelHashes {
 
 /// Photos of one size the detector takes per pass when batching: 32 first looks at 640 x 480
 /// need about 0.4 GB of activations.
-const DETECT_BATCH: usize = 32;
+pub const DETECT_BATCH: usize = 32;
 
 /// The detector's and the embedder's batchers, for callers on many threads.
 #[derive(Default)]
@@ -137,6 +137,11 @@ impl FaceAnalyzer {
 
     pub fn device(&self) -> &Device {
         self.embedder.device()
+    }
+
+    /// The detector itself, for timing it alone.
+    pub fn detector(&self) -> &RetinaFace {
+        &self.detector
     }
 
     pub fn hashes(&self) -> &ModelHashes {
