@@ -181,13 +181,7 @@ fn busiest_gpu(csv: &str) -> Option<(f64, f64)> {
 pub fn process_cpu_seconds() -> Option<f64> {
     #[cfg(unix)]
     {
-        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-        // SAFETY: getrusage only writes the struct it is given, which is large enough.
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
-            return None;
-        }
-        // SAFETY: getrusage returned 0, so it filled the struct.
-        let usage = unsafe { usage.assume_init() };
+        let usage = resource_usage()?;
         let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
         Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
     }
@@ -195,6 +189,36 @@ pub fn process_cpu_seconds() -> Option<f64> {
     {
         None
     }
+}
+
+/// The most memory this process has held in RAM at once so far, in MiB; `None` where the
+/// platform does not say.
+pub fn process_peak_memory_mib() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // Linux counts in KiB, macOS in bytes.
+        let unit = if cfg!(target_os = "macos") {
+            1.0
+        } else {
+            1024.0
+        };
+        Some(resource_usage()?.ru_maxrss as f64 * unit / (1024.0 * 1024.0))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+#[cfg(unix)]
+fn resource_usage() -> Option<libc::rusage> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage only writes the struct it is given, which is large enough.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: getrusage returned 0, so it filled the struct.
+    Some(unsafe { usage.assume_init() })
 }
 
 /// What the networks ran with.
@@ -237,6 +261,9 @@ pub struct Report {
     pub cpu_bound_photos_per_second: Option<f64>,
     /// `None` where `nvidia-smi` is not available.
     pub gpu: Option<GpuLoad>,
+    /// The process's peak memory in RAM by the end of the scan (models and photo preparation
+    /// included), in MiB: it should not grow with the number of photos.
+    pub peak_memory_mib: Option<f64>,
     /// Each network alone, where asked for.
     pub networks: Option<NetworkSpeed>,
 }
@@ -276,6 +303,7 @@ impl Report {
                 .filter(|&ms| ms > 0.0)
                 .map(|ms| cores as f64 * 1000.0 / ms),
             gpu,
+            peak_memory_mib: process_peak_memory_mib(),
             networks: None,
         }
     }
@@ -325,6 +353,10 @@ impl fmt::Display for Report {
                 "| photos/s with {} free cores (from CPU time) | {rate:.2} |",
                 self.cores
             )?;
+        }
+        match self.peak_memory_mib {
+            Some(mib) => writeln!(f, "| peak memory (RAM) | {mib:.0} MiB |")?,
+            None => writeln!(f, "| peak memory (RAM) | n/a |")?,
         }
         match self.gpu {
             Some(g) => writeln!(

@@ -274,6 +274,9 @@ fn bench_reports_batches_and_each_network_alone() {
     assert!((10..=20).contains(&looks), "{report}");
     assert!(detect["batches"].as_u64().expect("batches") <= looks);
     assert_eq!(report["batches"]["embed"]["requests"], 10, "{report}");
+    // Read from the OS: the networks and a few photos in flight, far below what a leak would hold.
+    let peak = report["peak_memory_mib"].as_f64().expect("peak memory");
+    assert!((10.0..4096.0).contains(&peak), "{report}");
     let networks = &report["networks"];
     assert_eq!(networks["detector_input"], serde_json::json!([640, 480]));
     for speed in ["detector_photos_per_second", "embedder_faces_per_second"] {
