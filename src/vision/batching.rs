@@ -2,8 +2,8 @@
 //! batch.
 //!
 //! No thread is set aside for the device. A caller that finds it idle becomes the runner: it takes
-//! every request waiting, its own among them, runs them together and hands each caller its answer
-//! (flat combining). While it runs, new requests queue up and become the next batch, so batches
+//! every request waiting, its own among them, has them run together on a thread started for the
+//! batch (see [`run_apart`]) and hands each caller its answer (flat combining). While it runs, new requests queue up and become the next batch, so batches
 //! widen with the load and nobody waits on a timer. A GPU needs those wide batches to be busy,
 //! while each scanning thread keeps handling one photo at a time.
 
@@ -61,7 +61,11 @@ impl<I, O> Default for Batcher<I, O> {
 impl<I, O> Batcher<I, O> {
     /// The answer to `input`. `run` takes a batch of inputs and returns one answer per input, in
     /// order; this thread may run it for other threads' inputs too, and more than once.
-    pub fn call(&self, input: I, run: impl Fn(Vec<I>) -> Vec<O>) -> O {
+    pub fn call(&self, input: I, run: impl Fn(Vec<I>) -> Vec<O> + Sync) -> O
+    where
+        I: Send,
+        O: Send,
+    {
         let mut state = self.lock();
         let ticket = state.next_ticket;
         state.next_ticket += 1;
@@ -90,7 +94,7 @@ impl<I, O> Batcher<I, O> {
             };
             self.batches.fetch_add(1, Ordering::Relaxed);
             self.requests.fetch_add(inputs.len(), Ordering::Relaxed);
-            let answers = run(inputs);
+            let answers = run_apart(&run, inputs);
             assert_eq!(
                 answers.len(),
                 running.tickets.len(),
@@ -115,6 +119,40 @@ impl<I, O> Batcher<I, O> {
         // The state is consistent between statements; a panicking runner is handled by `Running`.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Runs a batch on a thread of its own while the calling thread blocks without taking up other
+/// work.
+///
+/// Callers are usually workers of a rayon pool, and a rayon worker that waits for parallel work
+/// (the networks' own, on the CPU) runs other jobs of its pool meanwhile. Had the runner done so,
+/// a scan job picked up under it, or under a worker it waits for, could ask this batcher for an
+/// answer that only the runner gives: a deadlock. On a thread outside the pool the batch's
+/// parallel work goes to rayon's global pool, whose workers never wait on a batcher.
+fn run_apart<I: Send, O: Send>(run: &(impl Fn(Vec<I>) -> Vec<O> + Sync), inputs: Vec<I>) -> Vec<O> {
+    // Where the thread cannot start, the inputs are still here and run on this thread.
+    let inputs = Mutex::new(Some(inputs));
+    let take = || {
+        inputs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    };
+    std::thread::scope(|scope| {
+        let apart = std::thread::Builder::new()
+            .name("kith-batch".into())
+            .spawn_scoped(scope, || run(take()));
+        match apart {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(error) => {
+                tracing::warn!(%error, "cannot start a thread for a batch; running it here");
+                run(take())
+            }
+        }
+    })
 }
 
 /// The tickets of the batch being run. They are taken out when it answers; any still here when
@@ -171,6 +209,43 @@ mod tests {
         assert_eq!(count.batches, sizes.len());
         // Eight threads asking at once share batches.
         assert!(count.mean_size() > 1.5, "{sizes:?}");
+    }
+
+    #[test]
+    fn batches_with_parallel_work_of_their_own_finish_inside_a_rayon_pool() {
+        // As in a scan on the CPU: callers are workers of a rayon pool and the batch itself runs
+        // in parallel with rayon. Run on a pool worker, a batch's parallel work let the workers
+        // pick up callers' jobs while they waited for it, and 8 runs in 10 of this test hung.
+        use rayon::prelude::*;
+        let (finished, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(8)
+                .build()
+                .expect("pool");
+            let batcher = Batcher::<u64, u64>::default();
+            let work = |x: u64| {
+                (0..64u32)
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .map(|k| (0..2_000u64).map(|j| j ^ u64::from(k) ^ x).sum::<u64>())
+                    .sum::<u64>()
+            };
+            let run = |inputs: Vec<u64>| inputs.into_par_iter().with_max_len(1).map(work).collect();
+            let all_right = pool.install(|| {
+                (0..2_000u32)
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .all(|x| batcher.call(u64::from(x), run) == work(u64::from(x)))
+            });
+            let _ = finished.send((all_right, batcher.count()));
+        });
+        // Generous: the work takes well under a second; only a deadlock takes this long.
+        let (all_right, count) = done
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("every caller was answered");
+        assert!(all_right);
+        assert_eq!(count.requests, 2_000);
     }
 
     #[test]
