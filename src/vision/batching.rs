@@ -3,7 +3,7 @@
 //!
 //! No thread is set aside for the device. A caller that finds it idle becomes the runner: it takes
 //! every request waiting, its own among them, has them run together on a thread started for the
-//! batch (see [`run_apart`]) and hands each caller its answer (flat combining). While it runs, new
+//! batch (see `run_apart`) and hands each caller its answer (flat combining). While it runs, new
 //! requests queue up and become the next batch, so batches widen with the load and nobody waits
 //! on a timer. A GPU needs those wide batches to be busy, while each scanning thread keeps
 //! handling one photo at a time.
