@@ -403,9 +403,10 @@ const NETWORK_TIMING: Duration = Duration::from_secs(2);
 /// their faces, each fed the same inputs over and over.
 pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSpeed, BenchError> {
     let (files, _) = walk(folder);
+    let decode_long_side = crate::scan::ScanOptions::default().decode_long_side;
     let photos: Vec<_> = files
         .iter()
-        .filter_map(|file| decode(&std::fs::read(&file.path).ok()?, Some(1000)).ok())
+        .filter_map(|file| decode(&std::fs::read(&file.path).ok()?, Some(decode_long_side)).ok())
         .map(|photo| photo.pixels)
         .collect();
     if photos.is_empty() {
@@ -431,7 +432,7 @@ pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSp
     }
     let embedder_batch = crate::vision::device::embed_batch(analyzer.device());
     let chips: Vec<_> = chips.into_iter().cycle().take(4 * embedder_batch).collect();
-    let embedder_faces_per_second = per_second(|| Ok(analyzer.embed(&chips)?.len()))?;
+    let embedder_faces_per_second = per_second(|| Ok(analyzer.embedder().embed(&chips)?.len()))?;
     Ok(NetworkSpeed {
         detector_photos_per_second,
         detector_batch: DETECT_BATCH,

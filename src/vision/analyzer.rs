@@ -144,6 +144,11 @@ impl FaceAnalyzer {
         &self.detector
     }
 
+    /// The embedder itself, for timing it alone.
+    pub fn embedder(&self) -> &FaceEmbedder {
+        &self.embedder
+    }
+
     pub fn hashes(&self) -> &ModelHashes {
         &self.hashes
     }
