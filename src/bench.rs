@@ -15,7 +15,7 @@ use crate::scan::decode::decode;
 use crate::scan::walk::walk;
 use crate::scan::ScanSummary;
 use crate::vision::analyzer::{BatchCounts, DETECT_BATCH, FIRST_LOOK_LONG_SIDE};
-use crate::vision::{FaceAnalyzer, VisionError};
+use crate::vision::{FaceAnalyzer, Precision, VisionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -225,6 +225,7 @@ fn resource_usage() -> Option<libc::rusage> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Setup {
     pub device: String,
+    pub precision: Precision,
     /// Long side of the detector's input, in pixels.
     pub detect_size: u32,
     /// Threads reading and analysing photos.
@@ -237,6 +238,7 @@ pub struct Setup {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub device: String,
+    pub precision: Precision,
     pub detect_size: u32,
     pub threads: usize,
     pub batches: Option<BatchCounts>,
@@ -282,6 +284,7 @@ impl Report {
         let cpu_ms_per_photo = cpu_seconds.map(|c| c * 1000.0 / n);
         Self {
             device: setup.device,
+            precision: setup.precision,
             detect_size: setup.detect_size,
             threads: setup.threads,
             batches: setup.batches,
@@ -314,6 +317,7 @@ impl fmt::Display for Report {
         writeln!(f, "| measure | value |")?;
         writeln!(f, "|---|---|")?;
         writeln!(f, "| device | {} |", self.device)?;
+        writeln!(f, "| precision | {} |", self.precision)?;
         writeln!(f, "| detector input | {} px long side |", self.detect_size)?;
         writeln!(f, "| threads | {} |", self.threads)?;
         match self.batches {

@@ -283,3 +283,31 @@ fn bench_reports_batches_and_each_network_alone() {
         assert!(networks[speed].as_f64().expect(speed) > 0.0, "{report}");
     }
 }
+
+#[test]
+fn precision_is_chosen_reported_and_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sheldon = testdata("faces/sheldon");
+    let report = kith(
+        &dir.path().join("lib.sqlite"),
+        &[
+            "--precision",
+            "f16",
+            "bench",
+            sheldon.to_str().expect("utf-8"),
+            "--copies",
+            "1",
+        ],
+    );
+    assert_eq!(report["precision"], "f16", "{report}");
+    assert_eq!(report["faces"], 5, "{report}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(["--precision", "bf16", "scan"])
+        .arg(&sheldon)
+        .output()
+        .expect("run kith");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("use f32 or f16"), "{stderr}");
+}

@@ -342,6 +342,7 @@ fn bench(
         prepared,
         kith::bench::Setup {
             device: vision::device::describe(analyzer.device()),
+            precision: analyzer.precision(),
             detect_size: cli.detect_size,
             threads: options.decode_threads,
             batches: analyzer.batch_counts(),

@@ -10,7 +10,7 @@
 //! finds no face, or a face small enough that a crowd may hide smaller ones, is searched again
 //! at the full detection size.
 
-use candle_core::{DType, Device};
+use candle_core::Device;
 use candle_nn::VarBuilder;
 use image::RgbImage;
 
@@ -18,7 +18,7 @@ use super::align::align_face;
 use super::batching::{BatchCount, Batcher};
 use super::detector::{Detection, DetectorConfig, RetinaFace};
 use super::embedder::{EmbedderConfig, FaceEmbedder};
-use super::{Embedding, VisionError};
+use super::{Embedding, Precision, VisionError};
 use crate::models::{ModelDir, DETECTOR, EMBEDDER};
 
 /// The detector sees photos at most this many pixels on the long side: enough for faces down to
@@ -83,14 +83,24 @@ pub struct FaceAnalyzer {
     detector: RetinaFace,
     embedder: FaceEmbedder,
     detect_long_side: u32,
+    precision: Precision,
     hashes: ModelHashes,
     /// `None`: each call runs on its own, as the CPU prefers.
     batchers: Option<Batchers>,
 }
 
 impl FaceAnalyzer {
-    /// Loads and verifies both networks from `models` onto `device`.
+    /// Loads and verifies both networks from `models` onto `device`, in f32.
     pub fn load(models: &ModelDir, device: &Device) -> Result<Self, VisionError> {
+        Self::load_in(models, device, Precision::F32)
+    }
+
+    /// [`FaceAnalyzer::load`] with both networks computing in `precision`.
+    pub fn load_in(
+        models: &ModelDir,
+        device: &Device,
+        precision: Precision,
+    ) -> Result<Self, VisionError> {
         let (detector_card, detector_path) = models.verified(DETECTOR)?;
         let (embedder_card, embedder_path) = models.verified(EMBEDDER)?;
         let detector_config: DetectorConfig = serde_json::from_value(detector_card.config.clone())
@@ -99,14 +109,16 @@ impl FaceAnalyzer {
             .map_err(|e| VisionError::Config(EMBEDDER, e))?;
         // SAFETY: the weight files are memory-mapped read-only; Kith never writes to them while
         // they are mapped.
+        let dtype = precision.dtype();
         let detector_vb =
-            unsafe { VarBuilder::from_mmaped_safetensors(&[detector_path], DType::F32, device)? };
+            unsafe { VarBuilder::from_mmaped_safetensors(&[detector_path], dtype, device)? };
         let embedder_vb =
-            unsafe { VarBuilder::from_mmaped_safetensors(&[embedder_path], DType::F32, device)? };
+            unsafe { VarBuilder::from_mmaped_safetensors(&[embedder_path], dtype, device)? };
         Ok(Self {
             detector: RetinaFace::load(detector_vb, detector_config)?,
             embedder: FaceEmbedder::load(embedder_vb, embedder_config)?,
             detect_long_side: DEFAULT_DETECT_LONG_SIDE,
+            precision,
             hashes: ModelHashes {
                 detector: detector_card.sha256,
                 embedder: embedder_card.sha256,
@@ -137,6 +149,10 @@ impl FaceAnalyzer {
 
     pub fn device(&self) -> &Device {
         self.embedder.device()
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The detector itself, for timing it alone.

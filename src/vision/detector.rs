@@ -270,6 +270,8 @@ pub struct RetinaFace {
     landmark_head: Vec<Head>,
     config: DetectorConfig,
     device: Device,
+    /// What the weights are held and computed in (see [`super::precision`]).
+    dtype: DType,
 }
 
 impl RetinaFace {
@@ -300,6 +302,7 @@ impl RetinaFace {
             bbox_head: heads("bbox_head", 4)?,
             landmark_head: heads("landmark_head", 10)?,
             device: vb.device().clone(),
+            dtype: vb.dtype(),
             config,
         })
     }
@@ -313,7 +316,7 @@ impl RetinaFace {
     }
 
     /// Raw network on a pre-processed batch (B,3,H,W): (loc (B,N,4), conf (B,N,2) as
-    /// probabilities, landmarks (B,N,10)).
+    /// probabilities, landmarks (B,N,10)), all f32 whatever the network computes in.
     pub fn forward(&self, xs: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
         let features = self.body.forward(xs)?;
         let features = self.fpn.forward(&features)?;
@@ -326,17 +329,19 @@ impl RetinaFace {
             conf.push(self.class_head[i].forward(&feature)?);
             landmarks.push(self.landmark_head[i].forward(&feature)?);
         }
-        let conf = candle_nn::ops::softmax_last_dim(&Tensor::cat(&conf, 1)?)?;
-        Ok((Tensor::cat(&loc, 1)?, conf, Tensor::cat(&landmarks, 1)?))
+        let f32_cat = |parts: &[Tensor]| Tensor::cat(parts, 1)?.to_dtype(DType::F32);
+        let conf = candle_nn::ops::softmax_last_dim(&f32_cat(&conf)?)?;
+        Ok((f32_cat(&loc)?, conf, f32_cat(&landmarks)?))
     }
 
     /// The network input for images of one size: (B,3,H,W), BGR, mean subtracted, not scaled.
     pub fn preprocess(&self, images: &[&image::RgbImage]) -> Result<Tensor> {
-        if self.device.is_cpu() {
-            bgr_planes_in_one_pass(images, self.config.mean_bgr)
+        let xs = if self.device.is_cpu() {
+            bgr_planes_in_one_pass(images, self.config.mean_bgr)?
         } else {
-            bgr_planes_on_device(images, self.config.mean_bgr, &self.device)
-        }
+            bgr_planes_on_device(images, self.config.mean_bgr, &self.device)?
+        };
+        xs.to_dtype(self.dtype)
     }
 
     /// Priors (cx, cy, w, h) in pixels for an input of `height` x `width`, in the order of

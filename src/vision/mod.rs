@@ -7,10 +7,12 @@ mod conv;
 pub mod detector;
 pub mod device;
 pub mod embedder;
+pub mod precision;
 
 pub use analyzer::{FaceAnalyzer, LocatedFace};
 pub use device::DeviceChoice;
 pub use embedder::EMBEDDING_DIM;
+pub use precision::Precision;
 
 /// A face descriptor: a point where distance means "how different are these two people".
 pub type Embedding = [f32; EMBEDDING_DIM];
