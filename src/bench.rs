@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::scan::decode::decode;
 use crate::scan::walk::walk;
 use crate::scan::ScanSummary;
+use crate::vision::align::align_face;
 use crate::vision::analyzer::{BatchCounts, DETECT_BATCH, FIRST_LOOK_LONG_SIDE};
 use crate::vision::{FaceAnalyzer, Precision, VisionError};
 
@@ -384,6 +385,11 @@ impl fmt::Display for Report {
                 "| embedder alone | {:.1} faces/s in batches of {} |",
                 n.embedder_faces_per_second, n.embedder_batch
             )?;
+            writeln!(
+                f,
+                "| aligner alone | {:.1} faces/s on one CPU thread |",
+                n.aligner_faces_per_second
+            )?;
         }
         Ok(())
     }
@@ -398,13 +404,16 @@ pub struct NetworkSpeed {
     pub detector_input: (u32, u32),
     pub embedder_faces_per_second: f64,
     pub embedder_batch: usize,
+    /// The warp that cuts each aligned chip out of its photo, on one CPU thread (a scan runs it
+    /// on all of its threads at once).
+    pub aligner_faces_per_second: f64,
 }
 
 /// Each network is timed for at least this long, after one pass to warm up.
 const NETWORK_TIMING: Duration = Duration::from_secs(2);
 
-/// Times the detector on the photos of `folder` (as first looks at 4:3) and the embedder on
-/// their faces, each fed the same inputs over and over.
+/// Times the detector on the photos of `folder` (as first looks at 4:3), and the embedder and
+/// the aligner on their faces, each fed the same inputs over and over.
 pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSpeed, BenchError> {
     let (files, _) = walk(folder);
     let decode_long_side = crate::scan::ScanOptions::default().decode_long_side;
@@ -428,12 +437,23 @@ pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSp
         per_second(|| Ok(analyzer.detector().detect_batch(&views)?.len()))?;
 
     let mut chips = Vec::new();
+    let mut landmarks = Vec::new();
     for photo in &photos {
-        chips.extend(analyzer.locate(photo)?.into_iter().map(|f| f.chip));
+        for face in analyzer.locate(photo)? {
+            landmarks.push((photo, face.landmarks));
+            chips.push(face.chip);
+        }
     }
     if chips.is_empty() {
         return Err(BenchError::NoFaces(folder.to_path_buf()));
     }
+    let chip_size = analyzer.embedder().chip_size();
+    let aligner_faces_per_second = per_second(|| {
+        Ok(landmarks
+            .iter()
+            .filter_map(|(photo, points)| align_face(photo, points, chip_size))
+            .count())
+    })?;
     let embedder_batch = crate::vision::device::embed_batch(analyzer.device());
     let chips: Vec<_> = chips.into_iter().cycle().take(4 * embedder_batch).collect();
     let embedder_faces_per_second = per_second(|| Ok(analyzer.embedder().embed(&chips)?.len()))?;
@@ -443,6 +463,7 @@ pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSp
         detector_input: size,
         embedder_faces_per_second,
         embedder_batch,
+        aligner_faces_per_second,
     })
 }
 

@@ -279,7 +279,11 @@ fn bench_reports_batches_and_each_network_alone() {
     assert!((10.0..4096.0).contains(&peak), "{report}");
     let networks = &report["networks"];
     assert_eq!(networks["detector_input"], serde_json::json!([640, 480]));
-    for speed in ["detector_photos_per_second", "embedder_faces_per_second"] {
+    for speed in [
+        "detector_photos_per_second",
+        "embedder_faces_per_second",
+        "aligner_faces_per_second",
+    ] {
         assert!(networks[speed].as_f64().expect(speed) > 0.0, "{report}");
     }
 }
