@@ -5,7 +5,7 @@
 //! detected landmarks there (rotation, uniform scale, translation; no shear) is what makes the
 //! distance between two descriptors mean "different person" rather than "different pose".
 
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
 /// Where the five landmarks (left eye, right eye, nose tip, left and right mouth corner) sit in a
 /// 150x150 chip of the kind dlib's ResNet was trained on.
@@ -105,44 +105,81 @@ pub fn align_face(image: &RgbImage, landmarks: &[[f32; 2]; 5], size: u32) -> Opt
 /// Fills each chip pixel by sampling `image` bilinearly at `to_image(pixel centre)`; outside the
 /// photo is black, as in the chips the embedder saw in training.
 pub fn warp(image: &RgbImage, to_image: &Similarity, size: u32) -> RgbImage {
-    RgbImage::from_fn(size, size, |x, y| {
-        let [sx, sy] = to_image.apply([x as f32, y as f32]);
-        sample_bilinear(image, sx, sy)
-    })
+    let source = Source {
+        raw: image.as_raw(),
+        width: image.width() as i64,
+        height: image.height() as i64,
+    };
+    let side = size as usize;
+    let mut chip = vec![0u8; side * side * 3];
+    for (y, row) in chip.chunks_exact_mut(side * 3).enumerate() {
+        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+            let [sx, sy] = to_image.apply([x as f32, y as f32]);
+            pixel.copy_from_slice(&source.sample_bilinear(sx, sy));
+        }
+    }
+    RgbImage::from_raw(size, size, chip).expect("the buffer holds size x size RGB pixels")
 }
 
-fn sample_bilinear(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
-    let (w, h) = (image.width() as i64, image.height() as i64);
-    if !(x > -1.0 && y > -1.0 && x < w as f32 && y < h as f32) {
-        return Rgb([0, 0, 0]);
-    }
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let pixel = |px: i64, py: i64| -> [f32; 3] {
-        if px < 0 || py < 0 || px >= w || py >= h {
-            [0.0; 3]
-        } else {
-            image.get_pixel(px as u32, py as u32).0.map(f32::from)
+/// A photo's interleaved RGB bytes. A sample whose four neighbours all lie inside the photo
+/// (nearly every sample of a face away from the edge) reads them straight from the buffer; one
+/// at the edge reads each neighbour on its own, black outside.
+struct Source<'a> {
+    raw: &'a [u8],
+    width: i64,
+    height: i64,
+}
+
+impl Source<'_> {
+    fn sample_bilinear(&self, x: f32, y: f32) -> [u8; 3] {
+        let (w, h) = (self.width, self.height);
+        if !(x > -1.0 && y > -1.0 && x < w as f32 && y < h as f32) {
+            return [0; 3];
         }
-    };
-    let (p00, p10, p01, p11) = (
-        pixel(x0, y0),
-        pixel(x0 + 1, y0),
-        pixel(x0, y0 + 1),
-        pixel(x0 + 1, y0 + 1),
-    );
-    let mut out = [0u8; 3];
-    for c in 0..3 {
-        let top = p00[c] + (p10[c] - p00[c]) * fx;
-        let bottom = p01[c] + (p11[c] - p01[c]) * fx;
-        out[c] = (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8;
+        // floor() and round() are library calls on baseline x86-64; within these bounds a cast
+        // does the same.
+        let floor = |v: f32| if v >= 0.0 { v as i64 } else { -1 };
+        let (x0, y0) = (floor(x), floor(y));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            let top = ((y0 * w + x0) * 3) as usize;
+            let bottom = top + (w * 3) as usize;
+            let quad = |at: usize| -> [f32; 3] {
+                [self.raw[at], self.raw[at + 1], self.raw[at + 2]].map(f32::from)
+            };
+            (quad(top), quad(top + 3), quad(bottom), quad(bottom + 3))
+        } else {
+            (
+                self.pixel(x0, y0),
+                self.pixel(x0 + 1, y0),
+                self.pixel(x0, y0 + 1),
+                self.pixel(x0 + 1, y0 + 1),
+            )
+        };
+        let mut out = [0u8; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+            // A blend of bytes lies in [0, 255]; `as` saturates what rounding error puts outside.
+            out[c] = (top + (bottom - top) * fy + 0.5) as u8;
+        }
+        out
     }
-    Rgb(out)
+
+    /// One pixel, black outside the photo.
+    fn pixel(&self, x: i64, y: i64) -> [f32; 3] {
+        if x < 0 || y < 0 || x >= self.width || y >= self.height {
+            return [0.0; 3];
+        }
+        let at = ((y * self.width + x) * 3) as usize;
+        [self.raw[at], self.raw[at + 1], self.raw[at + 2]].map(f32::from)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     fn close(a: [f32; 2], b: [f32; 2]) -> bool {
         (a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3
@@ -207,5 +244,31 @@ mod tests {
         let landmarks = CHIP_TEMPLATE_150.map(|[x, y]| [x * 2.0, y * 2.0]);
         let chip = align_face(&image, &landmarks, 150).expect("aligned");
         assert_eq!(chip.get_pixel(30, 100).0, [30, 100, 0]);
+    }
+
+    #[test]
+    fn outside_the_photo_is_black_and_the_edge_blends_into_it() {
+        let image = RgbImage::from_pixel(10, 10, Rgb([200, 100, 50]));
+        // Chip (x, y) samples photo (x - 0.5, y + 2).
+        let half_left = Similarity {
+            a: 1.0,
+            b: 0.0,
+            tx: -0.5,
+            ty: 2.0,
+        };
+        let chip = warp(&image, &half_left, 12);
+        assert_eq!(
+            chip.get_pixel(0, 0).0,
+            [100, 50, 25],
+            "half over the left edge"
+        );
+        assert_eq!(chip.get_pixel(5, 3).0, [200, 100, 50], "inside");
+        assert_eq!(
+            chip.get_pixel(10, 3).0,
+            [100, 50, 25],
+            "half over the right edge"
+        );
+        assert_eq!(chip.get_pixel(11, 3).0, [0, 0, 0], "beyond the right edge");
+        assert_eq!(chip.get_pixel(5, 11).0, [0, 0, 0], "below the photo");
     }
 }
