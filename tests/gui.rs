@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::testdata;
 use egui::{Key, Modifiers};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{by, NodeT, Queryable};
 use egui_kittest::Harness;
 use kith::catalog::Catalog;
 use kith::gui::{KithApp, PhotoSource, View};
@@ -362,6 +362,16 @@ fn nearest_faces_panel_shows_distances_against_tau() {
         .query_all_by_label_contains("Neighbour face")
         .count();
     assert_eq!(shown, 8);
+    // Each neighbour's distance is written beside its bar, nearest first.
+    let number = |text: Option<String>| text.filter(|t| t.len() == 4)?.parse::<f32>().ok();
+    let distances: Vec<f32> = harness
+        .query_all(by().role(egui::accesskit::Role::Label))
+        .filter_map(|node| number(node.accesskit_node().value()))
+        .collect();
+    assert_eq!(distances.len(), 8, "{distances:?}");
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    // Ian Thorpe's own other photos are the nearest, well inside tau.
+    assert!(distances[0] < tau(), "{distances:?}");
 }
 
 #[test]

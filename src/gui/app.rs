@@ -22,6 +22,10 @@ use crate::gui::views::ViewCtx;
 use crate::photo_thumbnails::ThumbnailCache;
 use crate::vision::DeviceChoice;
 
+/// About the width of "Add folder…", the path field and its Scan button (or of a scan's
+/// progress bar and Cancel): less room than this left in the top bar starts a second row.
+const FOLDER_GROUP_WIDTH: f32 = 400.0;
+
 /// The screen shown in the central area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum View {
@@ -296,7 +300,9 @@ impl KithApp {
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        // Wrapped: in a narrow window (or with the "Unreadable files" tab) the folder field and
+        // its Scan button go to a second row instead of off the edge.
+        ui.horizontal_wrapped(|ui| {
             let on_people = matches!(self.view, View::People | View::Person(_));
             if ui.selectable_label(on_people, "People").clicked() {
                 actions.push(Action::Show(View::People));
@@ -346,7 +352,12 @@ impl KithApp {
             if ui.button("Redo").on_hover_text("Ctrl+Shift+Z").clicked() {
                 actions.push(Action::Redo);
             }
-            ui.separator();
+            // The folder field and its button, or the scan's progress, wrap as one group.
+            if ui.available_size_before_wrap().x < FOLDER_GROUP_WIDTH {
+                ui.end_row();
+            } else {
+                ui.separator();
+            }
             match &self.scan {
                 Some(job) => scan_progress(ui, job, actions),
                 None => self.add_folder(ui, actions),

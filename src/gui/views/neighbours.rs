@@ -1,5 +1,6 @@
-//! The nearest-faces panel: for one face, its closest faces in the catalog with their distance
-//! drawn as a bar against the same-person threshold tau, which is the whole idea of Kith.
+//! The nearest-faces panel: for one face, its closest faces in the catalog with their distance,
+//! written out and drawn as a bar against the same-person threshold tau, which is the whole idea
+//! of Kith.
 
 use crate::gui::thumbs::face_button;
 use crate::gui::views::ViewCtx;
@@ -59,7 +60,10 @@ impl NeighboursPanel {
                     );
                     ui.vertical(|ui| {
                         ui.label(n.person_label.as_deref().unwrap_or("No person"));
-                        distance_bar(ui, n.distance, ctx.tau, scale);
+                        ui.horizontal(|ui| {
+                            distance_bar(ui, n.distance, ctx.tau, scale);
+                            ui.monospace(format!("{:.2}", n.distance));
+                        });
                     });
                 });
             }
