@@ -1119,3 +1119,93 @@ fn walk_files(dir: &Path) -> usize {
         })
         .sum()
 }
+
+#[test]
+fn adapting_in_settings_keeps_a_head_only_if_it_helps_and_reset_drops_it() {
+    use kith::train::adapt::{self, AdaptOptions};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    // Each person named after the folder most of their faces come from.
+    for entry in std::fs::read_dir(testdata("faces")).expect("faces") {
+        let folder = entry.expect("entry").path();
+        if folder.is_dir() {
+            let name = folder
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let person = person_of(&catalog, &name);
+            catalog.name_person(person, &name).expect("name");
+        }
+    }
+    let head_in_use = |path: &Path| {
+        adapt::active_report(&reopen(path))
+            .expect("read adaptation")
+            .is_some()
+    };
+    let mut harness = settings_harness(&path);
+    harness.get_by_label("Adapt to my names").click();
+    harness.run();
+    wait_until(&mut harness, "the adaptation", |h| !h.state().is_busy());
+    // The GUI says what the catalog holds: a head only where validation accepted it.
+    let status = harness.state().status().to_string();
+    let kept = head_in_use(&path);
+    let expected = if kept { "Adapted:" } else { "Not adapted:" };
+    assert!(
+        status.starts_with(expected),
+        "{status}; head in use: {kept}"
+    );
+
+    if !kept {
+        // Reset has nothing to drop yet: keep the first head that passes validation on another
+        // split, as `kith adapt` would, and show the settings again.
+        assert!(harness.get_by_label("Reset").accesskit_node().is_disabled());
+        let catalog = reopen(&path);
+        let algorithm = kith::people::settings::load(&catalog).expect("settings");
+        let adaptation = (0..10)
+            .map(|seed| {
+                let mut options = AdaptOptions {
+                    seed,
+                    ..AdaptOptions::default()
+                };
+                options.train.seed = seed;
+                adapt::validate(
+                    &catalog,
+                    &algorithm,
+                    tau(),
+                    &options,
+                    &std::sync::atomic::AtomicBool::new(false),
+                    &mut |_| {},
+                )
+                .expect("validate")
+            })
+            .find(|a| a.report.accepted)
+            .expect("a split whose head passes validation");
+        adapt::keep(&catalog, &adaptation).expect("keep");
+        // The first "People" is the tab; the settings have a section of that name.
+        harness
+            .get_all_by_label("People")
+            .next()
+            .expect("People tab")
+            .click();
+        harness.run();
+        harness.get_by_label("Settings").click();
+        harness.run();
+        assert!(head_in_use(&path));
+    }
+    harness.get_by_label("Reset").click();
+    harness.run();
+    wait_until(&mut harness, "the reset", |h| !h.state().is_busy());
+    assert!(!head_in_use(&path), "the head is still in use");
+    assert!(
+        harness
+            .state()
+            .status()
+            .starts_with("Back to the plain distances"),
+        "{}",
+        harness.state().status()
+    );
+    assert!(harness.get_by_label("Reset").accesskit_node().is_disabled());
+}
