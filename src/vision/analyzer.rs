@@ -107,9 +107,9 @@ impl FaceAnalyzer {
             .map_err(|e| VisionError::Config(DETECTOR, e))?;
         let embedder_config: EmbedderConfig = serde_json::from_value(embedder_card.config.clone())
             .map_err(|e| VisionError::Config(EMBEDDER, e))?;
+        let dtype = precision.dtype();
         // SAFETY: the weight files are memory-mapped read-only; Kith never writes to them while
         // they are mapped.
-        let dtype = precision.dtype();
         let detector_vb =
             unsafe { VarBuilder::from_mmaped_safetensors(&[detector_path], dtype, device)? };
         let embedder_vb =
