@@ -15,6 +15,7 @@ use candle_nn::VarBuilder;
 use serde::Deserialize;
 
 use super::conv::{Activation, Conv2d, Depthwise3x3};
+use super::input::{self, Normalisation};
 
 /// The "config" object of the model card (`models/retinaface-mnet025.json`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -336,12 +337,12 @@ impl RetinaFace {
 
     /// The network input for images of one size: (B,3,H,W), BGR, mean subtracted, not scaled.
     pub fn preprocess(&self, images: &[&image::RgbImage]) -> Result<Tensor> {
-        let xs = if self.device.is_cpu() {
-            bgr_planes_in_one_pass(images, self.config.mean_bgr)?
-        } else {
-            bgr_planes_on_device(images, self.config.mean_bgr, &self.device)?
+        let norm = Normalisation {
+            bgr: true,
+            mean: self.config.mean_bgr,
+            scale: 1.0,
         };
-        xs.to_dtype(self.dtype)
+        input::planes(images, norm, &self.device)?.to_dtype(self.dtype)
     }
 
     /// Priors (cx, cy, w, h) in pixels for an input of `height` x `width`, in the order of
@@ -426,59 +427,6 @@ impl RetinaFace {
         );
         Ok(detections)
     }
-}
-
-/// The network input on the CPU in one pass from interleaved RGB bytes to BGR planes: the
-/// op-by-op version walks the photo four times (convert, gather, subtract, transpose).
-fn bgr_planes_in_one_pass(images: &[&image::RgbImage], mean_bgr: [f32; 3]) -> Result<Tensor> {
-    let (w, h) = one_size(images)?;
-    let plane = w * h;
-    let mut planes = vec![0f32; images.len() * 3 * plane];
-    let [mean_b, mean_g, mean_r] = mean_bgr;
-    for (image, planes) in images.iter().zip(planes.chunks_exact_mut(3 * plane)) {
-        let (b_plane, rest) = planes.split_at_mut(plane);
-        let (g_plane, r_plane) = rest.split_at_mut(plane);
-        for (i, rgb) in image.as_raw().chunks_exact(3).enumerate() {
-            r_plane[i] = f32::from(rgb[0]) - mean_r;
-            g_plane[i] = f32::from(rgb[1]) - mean_g;
-            b_plane[i] = f32::from(rgb[2]) - mean_b;
-        }
-    }
-    Tensor::from_vec(planes, (images.len(), 3, h, w), &Device::Cpu)
-}
-
-/// The network input built on `device` from the uploaded bytes: a quarter of the transfer of
-/// f32.
-fn bgr_planes_on_device(
-    images: &[&image::RgbImage],
-    mean_bgr: [f32; 3],
-    device: &Device,
-) -> Result<Tensor> {
-    let (w, h) = one_size(images)?;
-    let bytes: Vec<u8> = images.iter().flat_map(|i| i.as_raw()).copied().collect();
-    let rgb = Tensor::from_vec(bytes, (images.len(), h, w, 3), device)?;
-    let bgr_index = Tensor::new(&[2u32, 1, 0], device)?;
-    let mean = Tensor::new(&mean_bgr, device)?.reshape((1, 1, 1, 3))?;
-    rgb.to_dtype(DType::F32)?
-        .index_select(&bgr_index, 3)?
-        .broadcast_sub(&mean)?
-        .permute((0, 3, 1, 2))?
-        .contiguous()
-}
-
-/// The (width, height) shared by all `images`: a batch is one tensor.
-fn one_size(images: &[&image::RgbImage]) -> Result<(usize, usize)> {
-    let Some(first) = images.first() else {
-        candle_core::bail!("retinaface: an empty batch");
-    };
-    if let Some(other) = images.iter().find(|i| i.dimensions() != first.dimensions()) {
-        candle_core::bail!(
-            "retinaface: a batch mixes {:?} and {:?} images",
-            first.dimensions(),
-            other.dimensions()
-        );
-    }
-    Ok((first.width() as usize, first.height() as usize))
 }
 
 /// Priors (cx, cy, w, h) in pixels, (N, 4): for each level, each feature-map row, each
@@ -570,35 +518,6 @@ mod tests {
             nms_threshold: 0.4,
             leaky_relu_slope: 0.1,
         }
-    }
-
-    #[test]
-    fn both_ways_of_preprocessing_give_the_same_planes() -> Result<()> {
-        let image = image::RgbImage::from_fn(7, 5, |x, y| {
-            image::Rgb([(x * 30) as u8, (y * 50) as u8, (x * y * 7) as u8])
-        });
-        let inverted =
-            image::RgbImage::from_fn(7, 5, |x, y| image::Rgb(image[(x, y)].0.map(|v| 255 - v)));
-        let mean = config().mean_bgr;
-        let fast = bgr_planes_in_one_pass(&[&image, &inverted], mean)?;
-        let ops = bgr_planes_on_device(&[&image, &inverted], mean, &Device::Cpu)?;
-        assert_eq!(fast.dims(), &[2, 3, 5, 7]);
-        assert_eq!(
-            fast.flatten_all()?.to_vec1::<f32>()?,
-            ops.flatten_all()?.to_vec1::<f32>()?
-        );
-        // Pixel (x 2, y 1) is RGB (60, 50, 14): blue plane first; the second image follows.
-        let at = |b: usize, c: usize| fast.get(b)?.get(c)?.get(1)?.get(2)?.to_scalar::<f32>();
-        assert_eq!(
-            [at(0, 0)?, at(0, 1)?, at(0, 2)?],
-            [14.0 - 104.0, 50.0 - 117.0, 60.0 - 127.0]
-        );
-        assert_eq!(at(1, 0)?, 241.0 - 104.0);
-        // A batch is one tensor: images of different sizes are refused.
-        let small = image::RgbImage::new(3, 3);
-        assert!(bgr_planes_in_one_pass(&[&image, &small], mean).is_err());
-        assert!(bgr_planes_on_device(&[&image, &small], mean, &Device::Cpu).is_err());
-        Ok(())
     }
 
     #[test]

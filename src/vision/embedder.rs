@@ -30,6 +30,7 @@ use image::RgbImage;
 use serde::Deserialize;
 
 use super::conv::{Activation, Conv2d};
+use super::input::{self, Normalisation};
 
 /// Length of one face descriptor.
 pub const EMBEDDING_DIM: usize = 128;
@@ -309,12 +310,12 @@ impl FaceEmbedder {
                 chip.height()
             );
         }
-        let xs = if self.device.is_cpu() {
-            planes_in_one_pass(chips, &self.config)?
-        } else {
-            planes_on_device(chips, &self.config, &self.device)?
+        let norm = Normalisation {
+            bgr: false,
+            mean: self.config.mean,
+            scale: self.config.scale,
         };
-        xs.to_dtype(self.dtype)
+        input::planes(chips, norm, &self.device)?.to_dtype(self.dtype)
     }
 
     /// Side of the square chip the network expects (150).
@@ -329,79 +330,5 @@ impl FaceEmbedder {
 
     pub fn device(&self) -> &Device {
         &self.device
-    }
-}
-
-/// The normalised planes of `chips` (all `input_size` square) built on the CPU in one pass.
-fn planes_in_one_pass(chips: &[RgbImage], config: &EmbedderConfig) -> Result<Tensor> {
-    let s = config.input_size as usize;
-    let plane = s * s;
-    let mut data = vec![0f32; chips.len() * 3 * plane];
-    for (chip, planes) in chips.iter().zip(data.chunks_exact_mut(3 * plane)) {
-        for (p, px) in chip.pixels().enumerate() {
-            for c in 0..3 {
-                planes[c * plane + p] = (px[c] as f32 - config.mean[c]) / config.scale;
-            }
-        }
-    }
-    Tensor::from_vec(data, (chips.len(), 3, s, s), &Device::Cpu)
-}
-
-/// The same planes built on `device` from the chips' bytes as they are: a quarter of the
-/// transfer of f32.
-fn planes_on_device(
-    chips: &[RgbImage],
-    config: &EmbedderConfig,
-    device: &Device,
-) -> Result<Tensor> {
-    let s = config.input_size as usize;
-    let bytes: Vec<u8> = chips.iter().flat_map(|c| c.as_raw()).copied().collect();
-    let mean = Tensor::new(&config.mean, device)?.reshape((1, 1, 1, 3))?;
-    (Tensor::from_vec(bytes, (chips.len(), s, s, 3), device)?
-        .to_dtype(DType::F32)?
-        .broadcast_sub(&mean)?
-        / f64::from(config.scale))?
-    .permute((0, 3, 1, 2))?
-    .contiguous()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chips_normalised_on_a_device_match_the_cpu_pass() {
-        let config = EmbedderConfig {
-            input_size: 40,
-            mean: [122.782, 117.001, 104.298],
-            scale: 256.0,
-            embedding_dim: EMBEDDING_DIM,
-            threshold: 0.6,
-        };
-        let chips: Vec<RgbImage> = (0..3u32)
-            .map(|k| {
-                RgbImage::from_fn(40, 40, |x, y| {
-                    image::Rgb([
-                        (x * 6 + k) as u8,
-                        (y * 6) as u8,
-                        ((x * y + k * 50) % 256) as u8,
-                    ])
-                })
-            })
-            .collect();
-        // The device path runs on the CPU here: the same ops a GPU runs.
-        let on_device = planes_on_device(&chips, &config, &Device::Cpu).expect("device planes");
-        let one_pass = planes_in_one_pass(&chips, &config).expect("cpu planes");
-        assert_eq!(on_device.dims(), &[3, 3, 40, 40]);
-        let difference = (on_device - &one_pass)
-            .and_then(|d| d.abs()?.max_all()?.to_scalar::<f32>())
-            .expect("difference");
-        assert!(difference < 1e-6, "{difference}");
-        // Channel 2 of chip 1 at (x, y) = (7, 5): (35 + 50) % 256 = 85.
-        let v = one_pass
-            .get(1)
-            .and_then(|t| t.get(2)?.get(5)?.get(7)?.to_scalar::<f32>())
-            .expect("value");
-        assert!((v - (85.0 - 104.298) / 256.0).abs() < 1e-6, "{v}");
     }
 }

@@ -7,6 +7,7 @@ mod conv;
 pub mod detector;
 pub mod device;
 pub mod embedder;
+mod input;
 pub mod precision;
 
 pub use analyzer::{FaceAnalyzer, LocatedFace};
