@@ -333,6 +333,46 @@ fn search_lists_the_photos_of_a_named_person_and_reports_unknown_names() {
 }
 
 #[test]
+fn search_lists_the_named_people_and_finds_one_with_a_click() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut harness = harness(&path);
+    harness.get_by_label("Search").click();
+    harness.run();
+    assert!(harness
+        .query_by_label_contains("Nobody is named yet")
+        .is_some());
+
+    // A name holding "&" is searched for as it is, not split into two people.
+    let bernadette = person_of(&reopen(&path), "bernadette");
+    reopen(&path)
+        .name_person(bernadette, "Bernie & Co")
+        .expect("name");
+    let sheldon = person_of(&reopen(&path), "sheldon");
+    reopen(&path).name_person(sheldon, "Sheldon").expect("name");
+    let mut harness = self::harness(&path);
+    harness.get_by_label("Search").click();
+    harness.run();
+    harness.get_by_label("Bernie & Co").click();
+    harness.run();
+
+    let view = harness.state().search_view();
+    assert_eq!(view.error(), None);
+    let expected = reopen(&path)
+        .faces_of_person(bernadette)
+        .expect("faces")
+        .len();
+    assert_eq!(view.results().len(), expected, "one photo per face here");
+    let folder = testdata("faces/bernadette").canonicalize().expect("folder");
+    assert!(view.results().iter().all(|h| h.path.starts_with(&folder)));
+    assert_eq!(
+        harness.get_by_label("Search people").value().as_deref(),
+        Some("Bernie & Co")
+    );
+    assert!(harness.query_by_label("Sheldon").is_some());
+}
+
+#[test]
 fn nearest_faces_panel_shows_distances_against_tau() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());

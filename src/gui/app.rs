@@ -567,7 +567,12 @@ impl KithApp {
             tracing::warn!(%err, "cannot read the scan errors");
         }
         let shown = match self.view {
-            View::People | View::Search | View::Merges | View::Problems | View::Review => {
+            View::Search => self
+                .search
+                .reload(&self.catalog)
+                .and_then(|()| self.people.reload(&self.catalog))
+                .map(|()| true),
+            View::People | View::Merges | View::Problems | View::Review => {
                 self.people.reload(&self.catalog).map(|()| true)
             }
             View::Person(id) => self.person.load(&self.catalog, id),

@@ -1,17 +1,20 @@
 //! Search: "Anna & Ben", "Anna -Ben"; Enter runs the library's search and shows the matching
 //! photos as a grid of thumbnails with their dates, each opening in the photo viewer. A bad query
-//! (unknown name) is shown inline.
+//! (unknown name) is shown inline. The people named so far are listed under the field, one click
+//! each, so that what can be searched for is in sight.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
 use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{submitted, ViewCtx};
-use crate::people::search::{search, PhotoHit, Query};
+use crate::people::search::{search, PhotoHit, Query, SearchError};
 
 /// A thumbnail's square cell in points; its date goes under it.
 const THUMB: f32 = 160.0;
 const GAP: f32 = 8.0;
 const DATE_LINE: f32 = 20.0;
+/// Named people listed under the field at most; the rest are typed.
+const NAMES_SHOWN: usize = 40;
 
 #[derive(Default)]
 pub struct SearchView {
@@ -20,6 +23,8 @@ pub struct SearchView {
     error: Option<String>,
     /// The query the results belong to, so an empty result says what was searched.
     searched: Option<String>,
+    /// The people named so far (hidden ones too: they can still be searched for), by name.
+    names: Vec<String>,
 }
 
 impl SearchView {
@@ -31,9 +36,24 @@ impl SearchView {
         self.error.as_deref()
     }
 
+    /// Reads the names of the people named so far.
+    pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+        self.names = catalog
+            .persons(true)?
+            .into_iter()
+            .filter_map(|p| p.name)
+            .collect();
+        self.names.sort_by_key(|n| n.to_lowercase());
+        Ok(())
+    }
+
     /// Runs the typed query against the catalog.
     pub fn run(&mut self, catalog: &Catalog) {
-        let outcome = Query::parse(&self.query).and_then(|q| search(catalog, &q));
+        self.run_query(catalog, Query::parse(&self.query));
+    }
+
+    fn run_query(&mut self, catalog: &Catalog, query: Result<Query, SearchError>) {
+        let outcome = query.and_then(|q| search(catalog, &q));
         self.searched = Some(self.query.trim().to_string());
         match outcome {
             Ok(hits) => {
@@ -60,6 +80,15 @@ impl SearchView {
                 self.run(ctx.catalog);
             }
         });
+        if let Some(name) = self.named_people(ui) {
+            // The name as it is, not parsed: a name may hold "&" or " -".
+            let query = Query {
+                with: vec![name.clone()],
+                ..Query::default()
+            };
+            self.query = name;
+            self.run_query(ctx.catalog, Ok(query));
+        }
         if let Some(err) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, err);
             return;
@@ -97,6 +126,28 @@ impl SearchView {
                 from: PhotoSource::Search,
             }));
         }
+    }
+
+    /// The named people as buttons; the one clicked, if any.
+    fn named_people(&self, ui: &mut egui::Ui) -> Option<String> {
+        if self.names.is_empty() {
+            ui.weak("Nobody is named yet: name people in People, then find their photos here.");
+            return None;
+        }
+        let mut chosen = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Named:");
+            for name in self.names.iter().take(NAMES_SHOWN) {
+                if ui.small_button(name).clicked() {
+                    chosen = Some(name.clone());
+                }
+            }
+            let more = self.names.len().saturating_sub(NAMES_SHOWN);
+            if more > 0 {
+                ui.weak(format!("and {more} more: type a name"));
+            }
+        });
+        chosen
     }
 }
 
