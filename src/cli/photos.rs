@@ -59,8 +59,8 @@ pub enum PhotoCommand {
         /// Gather the threads' requests to the networks into batches (default: on a GPU only).
         #[arg(long, value_name = "BOOL")]
         batching: Option<bool>,
-        /// Also time each network alone: the detector in batches of first looks, the embedder
-        /// in batches of faces.
+        /// Also time each network alone (the detector in batches of first looks, the embedder
+        /// in batches of faces) and the aligner on one thread.
         #[arg(long)]
         networks: bool,
     },

@@ -11,7 +11,7 @@ use candle_core::{DType, Device, Result, Tensor};
 use image::RgbImage;
 
 /// How a network wants its input normalised.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Normalisation {
     /// Planes in B, G, R order rather than R, G, B.
     pub bgr: bool,
@@ -72,7 +72,7 @@ fn in_one_pass<P: Borrow<RgbImage>>(
 ) -> Result<Tensor> {
     let plane = w * h;
     let mut data = vec![0f32; pictures.len() * 3 * plane];
-    // Where each RGB channel goes: its plane's offset, mean and the scale.
+    // Where each RGB channel goes, and the mean it loses there.
     let mut plane_of = [0usize; 3];
     let mut mean_of = [0f32; 3];
     for p in 0..3 {
