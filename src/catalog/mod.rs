@@ -17,6 +17,7 @@ mod photos;
 mod schema;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -48,6 +49,26 @@ pub enum CatalogError {
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
+/// How long a connection waits for another one (a scan, the window) to let go of the file.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// Puts the file in WAL mode, which it then keeps. Changing the mode needs the file to itself for
+/// a moment, and SQLite answers "busy" at once there rather than waiting: when two processes open
+/// a new catalog together, the second tries again until the first is done.
+fn use_wal(conn: &Connection) -> Result<()> {
+    let deadline = Instant::now() + BUSY_WAIT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            done => return Ok(done?),
+        }
+    }
+}
+
 pub struct Catalog {
     conn: Connection,
     path: PathBuf,
@@ -63,12 +84,12 @@ impl Catalog {
             })?;
         }
         let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_WAIT)?;
         // WAL lets readers (the GUI) see committed photos while a scan writes; NORMAL sync keeps
         // every commit atomic and durable against a killed process, if not against power loss.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&mut conn)?;
         Ok(Self {
             conn,

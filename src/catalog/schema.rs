@@ -1,6 +1,6 @@
 //! The catalog's schema and its migrations, applied in order and recorded in `PRAGMA user_version`.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -92,7 +92,28 @@ const MIGRATIONS: &[&str] = &[
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings `conn` to the newest schema. A catalog from a newer Kith is refused, not damaged.
+///
+/// Two processes may open a new catalog at the same moment (the window and a `kith` command):
+/// each step reads the version again under the write lock, so only one of them applies it.
 pub fn migrate(conn: &mut Connection) -> Result<(), super::CatalogError> {
+    if version(conn)? == VERSION {
+        return Ok(());
+    }
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
+        tx.commit()?;
+        tracing::info!(version = current + 1, "catalog schema migrated");
+    }
+}
+
+/// The schema version `conn` holds; an error for one newer than this Kith knows.
+fn version(conn: &Connection) -> Result<i64, super::CatalogError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > VERSION {
         return Err(super::CatalogError::TooNew {
@@ -100,12 +121,54 @@ pub fn migrate(conn: &mut Connection) -> Result<(), super::CatalogError> {
             supported: VERSION,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
-        tracing::info!(version = index + 1, "catalog schema migrated");
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_catalog_opened_by_several_connections_at_once_is_created_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("new.sqlite");
+        let barrier = std::sync::Barrier::new(6);
+        std::thread::scope(|scope| {
+            let opens: Vec<_> = (0..6)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        super::super::Catalog::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for open in opens {
+                let result = open.join().expect("thread");
+                assert!(result.is_ok(), "{result:?}");
+            }
+        });
+        let conn = Connection::open(&path).expect("open");
+        assert_eq!(version(&conn).expect("version"), VERSION);
     }
-    Ok(())
+
+    #[test]
+    fn a_catalog_from_a_newer_kith_is_refused_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("newer.sqlite");
+        let conn = Connection::open(&path).expect("open");
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .expect("set version");
+        drop(conn);
+        let err = super::super::Catalog::open(&path).map(|_| ());
+        assert!(
+            matches!(err, Err(super::super::CatalogError::TooNew { .. })),
+            "{err:?}"
+        );
+        let conn = Connection::open(&path).expect("reopen");
+        assert_eq!(version(&conn).ok(), None);
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .expect("tables");
+        assert_eq!(tables, 0);
+    }
 }
