@@ -95,6 +95,55 @@ fn scan_name_search_undo_through_the_command_line() {
 }
 
 #[test]
+fn scan_without_a_folder_looks_through_the_librarys_folders_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let out = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .arg("--library")
+        .arg(&library)
+        .arg("--models")
+        .arg(&models)
+        .arg("scan")
+        .output()
+        .expect("run kith");
+    assert!(
+        !out.status.success(),
+        "an empty library has nothing to scan"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no folders yet"), "{stderr}");
+
+    let (photos, card) = (dir.path().join("photos"), dir.path().join("card"));
+    for folder in [&photos, &card] {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    common::copy_into(&photos, &["faces/amy/1.png", "faces/stuart/1.png"]);
+    common::copy_into(&card, &["faces/raj/1.png"]);
+    let [photos_arg, card_arg] = [&photos, &card].map(|f| f.to_str().expect("utf-8"));
+    let first = kith(&library, &["scan", photos_arg, card_arg]);
+    assert_eq!(
+        (first["photos"].as_u64(), first["faces"].as_u64()),
+        (Some(3), Some(3)),
+        "{first}"
+    );
+
+    common::copy_into(&photos, &["faces/howard/1.png"]);
+    let card_key = card.canonicalize().expect("card");
+    std::fs::rename(&card, dir.path().join("elsewhere")).expect("unplug");
+    let again = kith(&library, &["scan"]);
+    assert_eq!(again["photos"], 1, "{again}");
+    assert_eq!(again["skipped"], 2, "{again}");
+    // The card's photo is left as it was, not counted missing.
+    assert_eq!(again["missing"], 0, "{again}");
+    assert_eq!(
+        again["folders_not_found"],
+        serde_json::json!([card_key.to_str().expect("utf-8")]),
+        "{again}"
+    );
+}
+
+#[test]
 fn eval_reports_every_measure() {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = kith(

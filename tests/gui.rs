@@ -11,7 +11,7 @@ use common::testdata;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::{by, NodeT, Queryable};
 use egui_kittest::Harness;
-use kith::catalog::Catalog;
+use kith::catalog::{Catalog, PhotoStatus};
 use kith::gui::{KithApp, PhotoSource, View};
 use kith::models::ModelDir;
 use kith::people::review;
@@ -457,6 +457,114 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
         .query_all_by_label_contains("Unnamed #")
         .next()
         .is_some());
+}
+
+/// A library of two folders that changed since their scan: `photos/` has a photo more, and
+/// `card/` (one photo) is not there any more. Returns the catalog, the new photo, the card's photo.
+fn library_changed_since_its_scan(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let photos = dir.join("photos");
+    let card = dir.join("card");
+    for folder in [&photos, &card] {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    common::copy_into(&photos, &["faces/sheldon/1.png", "faces/penny/1.png"]);
+    let on_card = common::copy_into(&card, &["faces/raj/1.png"])[0]
+        .canonicalize()
+        .expect("card photo");
+    let path = dir.join("library.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    common::scan(&mut catalog, &photos);
+    common::scan(&mut catalog, &card);
+    let added = common::copy_into(&photos, &["faces/howard/1.png"])[0]
+        .canonicalize()
+        .expect("new photo");
+    std::fs::rename(&card, dir.join("elsewhere")).expect("unplug");
+    (path, added, on_card)
+}
+
+/// Runs frames until the scan the window started has finished, and returns its status line.
+fn finish_scan(harness: &mut Harness<'static, KithApp>) -> String {
+    assert!(harness.state().is_scanning());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while harness.state().is_scanning() {
+        assert!(Instant::now() < deadline, "scan never finished");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+    harness.state().status().to_string()
+}
+
+#[test]
+fn opening_a_library_looks_through_its_folders_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, added, on_card) = library_changed_since_its_scan(dir.path());
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
+        .with_scanner(Some(models), DeviceChoice::Cpu)
+        .with_prefs(kith::gui::Prefs::default());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().opened(&ctx);
+    harness.run();
+    let status = finish_scan(&mut harness);
+    assert!(
+        status.contains("1 photos analysed") && status.contains("2 unchanged"),
+        "{status}"
+    );
+    assert!(status.contains("1 folder not found"), "{status}");
+    let catalog = reopen(&path);
+    assert_eq!(catalog.photos().expect("photos").len(), 4);
+    assert!(matches!(
+        catalog.photo_status(&added).expect("status"),
+        Some((_, PhotoStatus::Ok))
+    ));
+    // The unplugged folder's photo is kept as it was, not marked missing.
+    assert!(matches!(
+        catalog.photo_status(&on_card).expect("status"),
+        Some((_, PhotoStatus::Ok))
+    ));
+}
+
+#[test]
+fn the_settings_scan_every_folder_again_and_say_whether_opening_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, added, _) = library_changed_since_its_scan(dir.path());
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let prefs = kith::gui::Prefs {
+        scan_on_open: false,
+        ..kith::gui::Prefs::default()
+    };
+    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
+        .with_scanner(Some(models), DeviceChoice::Cpu)
+        .with_prefs(prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().opened(&ctx);
+    harness.run();
+    assert!(!harness.state().is_scanning(), "asked not to scan on open");
+    harness.get_by_label("Settings").click();
+    harness.run();
+
+    harness.get_by_label("Scan all folders again").click();
+    harness.run();
+    let status = finish_scan(&mut harness);
+    assert!(status.contains("1 photos analysed"), "{status}");
+    assert!(matches!(
+        reopen(&path).photo_status(&added).expect("status"),
+        Some((_, PhotoStatus::Ok))
+    ));
+
+    harness
+        .get_by_label("and each time Kith opens this library")
+        .click();
+    harness.run();
+    assert!(harness.state().prefs().scan_on_open);
 }
 
 #[test]

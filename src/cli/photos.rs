@@ -15,10 +15,10 @@ use kith::vision::{self, FaceAnalyzer};
 
 #[derive(Subcommand)]
 pub enum PhotoCommand {
-    /// Find and describe every face in the photos under FOLDER (incremental), then place new faces
-    /// with people.
+    /// Find and describe every face in the photos under each FOLDER (incremental), then place new
+    /// faces with people. With no FOLDER, every folder of the library is looked through again.
     Scan {
-        folder: PathBuf,
+        folders: Vec<PathBuf>,
         /// Threads reading and analysing photos (default: one per core; two per core on a GPU).
         #[arg(long)]
         threads: Option<usize>,
@@ -68,7 +68,7 @@ pub enum PhotoCommand {
 
 pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
     match command {
-        PhotoCommand::Scan { folder, threads } => scan(cli, folder, *threads),
+        PhotoCommand::Scan { folders, threads } => scan(cli, folders, *threads),
         PhotoCommand::Faces { photo } => faces(cli, photo),
         PhotoCommand::Compare { a, b } => compare(cli, a, b),
         PhotoCommand::Errors => errors(cli),
@@ -119,6 +119,50 @@ fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
     cancel
 }
 
+/// The progress bar of a scan, unless `show` is false; the folders of one scan share it.
+struct ScanProgress {
+    bar: ProgressBar,
+    faces: usize,
+}
+
+impl ScanProgress {
+    fn new(show: bool) -> Self {
+        let bar = if show {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} photos  {per_sec}  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Self { bar, faces: 0 }
+    }
+
+    fn on_event(&mut self, event: ScanEvent) {
+        match event {
+            // Each folder is planned when its walk ends: what it adds comes after what is done.
+            ScanEvent::Planned { to_analyse, .. } => {
+                self.bar.set_length(self.bar.position() + to_analyse as u64)
+            }
+            ScanEvent::Analysed { faces, .. } => {
+                self.faces += faces;
+                self.bar.set_message(format!("{} faces", self.faces));
+                self.bar.inc(1);
+            }
+            ScanEvent::Failed { .. } => self.bar.inc(1),
+        }
+    }
+}
+
+impl Drop for ScanProgress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 fn scan_with_progress(
     catalog: &mut Catalog,
     analyzer: &FaceAnalyzer,
@@ -127,34 +171,15 @@ fn scan_with_progress(
     cancel: &AtomicBool,
     show: bool,
 ) -> Result<ScanSummary> {
-    let bar = if show {
-        ProgressBar::new(0)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} photos  {per_sec}  ETA {eta}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let mut faces = 0usize;
-    let summary = kith::scan::scan_folder(
+    let mut progress = ScanProgress::new(show);
+    Ok(kith::scan::scan_folder(
         catalog,
         analyzer,
         folder,
         options,
         cancel,
-        &mut |event| match event {
-            ScanEvent::Planned { to_analyse, .. } => bar.set_length(to_analyse as u64),
-            ScanEvent::Analysed { faces: n, .. } => {
-                faces += n;
-                bar.set_message(format!("{faces} faces"));
-                bar.inc(1);
-            }
-            ScanEvent::Failed { .. } => bar.inc(1),
-        },
-    )?;
-    bar.finish_and_clear();
-    Ok(summary)
+        &mut |event| progress.on_event(event),
+    )?)
 }
 
 /// What `--threads` and `--batching` change from the defaults for the device.
@@ -174,23 +199,42 @@ impl ScanTuning {
     }
 }
 
-fn scan(cli: &Cli, folder: &Path, threads: Option<usize>) -> Result<()> {
+fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
+    let mut catalog = cli.catalog()?;
+    if folders.is_empty() && catalog.folders()?.is_empty() {
+        bail!("this library has no folders yet: give one to scan (kith scan FOLDER)");
+    }
+    for folder in folders {
+        if !folder.is_dir() {
+            bail!("{} is not a folder that can be read", folder.display());
+        }
+    }
     let analyzer = cli.analyzer()?;
     let options = ScanTuning {
         threads,
         ..ScanTuning::default()
     }
     .options(analyzer.device());
-    let mut catalog = cli.catalog()?;
     let cancel = cancel_on_ctrl_c();
-    let summary = scan_with_progress(
-        &mut catalog,
-        &analyzer,
-        folder,
-        &options,
-        &cancel,
-        !cli.json,
-    )?;
+    let mut progress = ScanProgress::new(!cli.json);
+    let mut on_event = |event| progress.on_event(event);
+    let summary = if folders.is_empty() {
+        kith::scan::scan_library(&mut catalog, &analyzer, &options, &cancel, &mut on_event)?
+    } else {
+        let mut summary = ScanSummary::default();
+        for folder in folders {
+            summary.absorb(kith::scan::scan_folder(
+                &mut catalog,
+                &analyzer,
+                folder,
+                &options,
+                &cancel,
+                &mut on_event,
+            )?);
+        }
+        summary
+    };
+    drop(progress);
     let algorithm = kith::people::settings::load(&catalog)?;
     let placed = kith::people::assign::update(&mut catalog, &algorithm)?;
     cli.emit(&summary, |s| {
@@ -207,6 +251,12 @@ fn scan(cli: &Cli, folder: &Path, threads: Option<usize>) -> Result<()> {
         );
         for (path, kind, message) in &s.failures {
             println!("  {kind:>13}  {}: {message}", path.display());
+        }
+        for folder in &s.folders_not_found {
+            println!(
+                "  not found, its photos left as they were (unplugged, moved or deleted?): {}",
+                folder.display()
+            );
         }
         println!(
             "people: {} new faces placed, {} new people",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, Modifiers};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll};
+use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanTarget};
 use crate::gui::prefs::Prefs;
 use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
@@ -80,7 +80,7 @@ pub enum Action {
     },
     Undo,
     Redo,
-    StartScan(PathBuf),
+    StartScan(ScanTarget),
     CancelScan,
     /// Forget a library folder and its photos (the files stay).
     RemoveFolder(PathBuf),
@@ -372,7 +372,7 @@ impl KithApp {
                 .set_title("Add a photo folder")
                 .pick_folder()
             {
-                Some(folder) => actions.push(Action::StartScan(folder)),
+                Some(folder) => actions.push(Action::StartScan(ScanTarget::Folder(folder))),
                 None => {
                     self.status =
                         "No folder chosen: type its path in the field and press Scan".into()
@@ -388,7 +388,7 @@ impl KithApp {
             "Scan",
         );
         if let Some(folder) = typed {
-            actions.push(Action::StartScan(folder));
+            actions.push(Action::StartScan(ScanTarget::Folder(folder)));
         }
     }
 
@@ -399,8 +399,8 @@ impl KithApp {
         let Some(job) = &mut self.scan else { return };
         if let ScanPoll::Finished(result) = job.poll() {
             self.status = match result {
-                Ok(summary) => format!("Scan of {}: {summary}", job.folder.display()),
-                Err(err) => format!("Scan of {} failed: {err}", job.folder.display()),
+                Ok(summary) => format!("Scan of {}: {summary}", job.target),
+                Err(err) => format!("Scan of {} failed: {err}", job.target),
             };
             self.scan = None;
             self.catalog_changed();
@@ -416,21 +416,12 @@ impl KithApp {
                 self.reload();
                 return;
             }
-            Action::StartScan(folder) => {
-                if self.scan.is_none() {
-                    self.status = format!("Scanning {}", folder.display());
-                    self.scan = Some(ScanJob::start(
-                        ctx.clone(),
-                        self.catalog.path().to_path_buf(),
-                        folder,
-                        self.models.clone(),
-                        self.prefs.device.unwrap_or(self.device),
-                    ));
-                }
+            Action::StartScan(target) => {
+                self.start_scan(target, ctx);
                 return;
             }
             Action::OpenLibrary(path) => {
-                self.open_library(&path);
+                self.open_library(&path, ctx);
                 return;
             }
             Action::Changed(message) => Ok(Some(message)),
@@ -542,8 +533,33 @@ impl KithApp {
         self.reload();
     }
 
+    /// Starts scanning `target` in the background, unless a scan is running already.
+    fn start_scan(&mut self, target: ScanTarget, ctx: &egui::Context) {
+        if self.scan.is_some() {
+            self.status = "A scan is running: wait for it to finish, or cancel it".into();
+            return;
+        }
+        self.status = format!("Scanning {target}");
+        self.scan = Some(ScanJob::start(
+            ctx.clone(),
+            self.catalog.path().to_path_buf(),
+            target,
+            self.models.clone(),
+            self.prefs.device.unwrap_or(self.device),
+        ));
+    }
+
+    /// What opening a library does besides showing it: where the preferences ask for it, a scan
+    /// of its folders for the photos added, changed or removed since it was last open.
+    pub fn opened(&mut self, ctx: &egui::Context) {
+        let has_folders = self.catalog.folders().is_ok_and(|f| !f.is_empty());
+        if self.prefs.scan_on_open && has_folders {
+            self.start_scan(ScanTarget::Library, ctx);
+        }
+    }
+
     /// Replaces the library with the one at `path` (created if new), starting afresh on it.
-    fn open_library(&mut self, path: &Path) {
+    fn open_library(&mut self, path: &Path, ctx: &egui::Context) {
         if self.scan.is_some() {
             self.status = "Wait for the scan to finish (or cancel it) before switching".into();
             return;
@@ -555,6 +571,7 @@ impl KithApp {
                 *self = Self::new(catalog, self.tau)
                     .with_scanner(self.models.take(), self.device)
                     .with_prefs(prefs);
+                self.opened(ctx);
                 self.status = format!("Opened {}", path.display());
             }
             Err(err) => self.status = format!("Cannot open {}: {err}", path.display()),

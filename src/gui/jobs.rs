@@ -1,4 +1,4 @@
-//! Work too slow for the UI thread: scanning a folder, loading the face index, and any other
+//! Work too slow for the UI thread: scanning a folder or the whole library, loading the face index, and any other
 //! one-off [`Task`] (re-clustering, adaptation, measuring the review queue, decoding a photo).
 //! Each runs on a worker thread (with its own catalog connection where it needs one: SQLite WAL
 //! lets the UI read meanwhile) and reports over an mpsc channel that the UI polls once per frame.
@@ -21,9 +21,27 @@ enum ScanMsg {
     Finished(Result<String, String>),
 }
 
+/// What a scan looks through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanTarget {
+    /// A folder, added to the library's folders if new.
+    Folder(PathBuf),
+    /// Every folder of the library, for what was added, changed or removed since.
+    Library,
+}
+
+impl std::fmt::Display for ScanTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Folder(folder) => write!(f, "{}", folder.display()),
+            Self::Library => f.write_str("the library's folders"),
+        }
+    }
+}
+
 /// A running scan, as the progress bar sees it.
 pub struct ScanJob {
-    pub folder: PathBuf,
+    pub target: ScanTarget,
     pub total: Option<usize>,
     pub done: usize,
     pub faces: usize,
@@ -39,18 +57,18 @@ pub enum ScanPoll {
 }
 
 impl ScanJob {
-    /// Starts scanning `folder` into the catalog at `catalog_path`.
+    /// Starts scanning `target` into the catalog at `catalog_path`.
     pub fn start(
         ctx: egui::Context,
         catalog_path: PathBuf,
-        folder: PathBuf,
+        target: ScanTarget,
         models: Option<PathBuf>,
         device: DeviceChoice,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let worker_cancel = Arc::clone(&cancel);
-        let worker_folder = folder.clone();
+        let worker_target = target.clone();
         std::thread::spawn(move || {
             let send = |msg: ScanMsg| {
                 // A closed channel means the window is gone; nothing is left to tell.
@@ -59,7 +77,7 @@ impl ScanJob {
             };
             let result = scan(
                 &catalog_path,
-                &worker_folder,
+                &worker_target,
                 models.as_deref(),
                 device,
                 &worker_cancel,
@@ -69,7 +87,7 @@ impl ScanJob {
             send(ScanMsg::Finished(result));
         });
         Self {
-            folder,
+            target,
             total: None,
             done: 0,
             faces: 0,
@@ -92,8 +110,9 @@ impl ScanJob {
         let mut new_photos = false;
         loop {
             match self.rx.try_recv() {
+                // Each folder of the library is planned when its walk ends.
                 Ok(ScanMsg::Event(ScanEvent::Planned { to_analyse, .. })) => {
-                    self.total = Some(to_analyse)
+                    self.total = Some(self.done + to_analyse)
                 }
                 Ok(ScanMsg::Event(ScanEvent::Analysed { faces, .. })) => {
                     self.done += 1;
@@ -116,7 +135,7 @@ impl ScanJob {
 
 fn scan(
     catalog_path: &Path,
-    folder: &Path,
+    target: &ScanTarget,
     models: Option<&Path>,
     device: DeviceChoice,
     cancel: &AtomicBool,
@@ -126,19 +145,25 @@ fn scan(
     let models = ModelDir::locate(models)?;
     let device = vision::device::open(device)?;
     let analyzer = FaceAnalyzer::load(&models, &device)?;
-    let summary = crate::scan::scan_folder(
-        &mut catalog,
-        &analyzer,
-        folder,
-        &ScanOptions::for_device(analyzer.device()),
-        cancel,
-        on_event,
-    )?;
+    let options = ScanOptions::for_device(analyzer.device());
+    let summary = match target {
+        ScanTarget::Folder(folder) => {
+            crate::scan::scan_folder(&mut catalog, &analyzer, folder, &options, cancel, on_event)?
+        }
+        ScanTarget::Library => {
+            crate::scan::scan_library(&mut catalog, &analyzer, &options, cancel, on_event)?
+        }
+    };
     // Even a cancelled scan committed its photos: give their faces people.
     let algorithm = crate::people::settings::load(&catalog)?;
     crate::people::assign::update(&mut catalog, &algorithm)?;
+    let not_found = match summary.folders_not_found.len() {
+        0 => String::new(),
+        1 => ", 1 folder not found".to_string(),
+        n => format!(", {n} folders not found"),
+    };
     Ok(format!(
-        "{} photos analysed, {} faces, {} unchanged, {} errors{}",
+        "{} photos analysed, {} faces, {} unchanged, {} errors{not_found}{}",
         summary.photos,
         summary.faces,
         summary.skipped,

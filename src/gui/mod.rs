@@ -77,11 +77,11 @@ pub fn run(
                     return Err(message.into());
                 }
             };
-            Ok(Box::new(
-                KithApp::new(catalog, tau)
-                    .with_scanner(models, device)
-                    .with_prefs(prefs),
-            ))
+            let mut app = KithApp::new(catalog, tau)
+                .with_scanner(models, device)
+                .with_prefs(prefs);
+            app.opened(&cc.egui_ctx);
+            Ok(Box::new(app))
         }),
     );
     opened?;

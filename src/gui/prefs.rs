@@ -1,5 +1,6 @@
 //! What the window remembers between runs, kept in eframe's storage (beside the window size it
-//! already keeps): the last view, the libraries opened before, the theme and the device for scans.
+//! already keeps): the last view, the libraries opened before, the theme, the device for scans and
+//! whether opening a library scans its folders again.
 //! These belong to this computer, not to a library, so they are not in the catalog.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ pub struct Prefs {
     pub theme: ThemePreference,
     /// Where scans run; `None` until chosen in the settings (then `--device` decides).
     pub device: Option<DeviceChoice>,
+    /// Opening a library looks through its folders for new, changed and removed photos.
+    pub scan_on_open: bool,
 }
 
 impl Default for Prefs {
@@ -34,6 +37,7 @@ impl Default for Prefs {
             recent: Vec::new(),
             theme: ThemePreference::System,
             device: None,
+            scan_on_open: true,
         }
     }
 }
@@ -118,6 +122,7 @@ mod tests {
             recent: vec![PathBuf::from("/a/library.kith.sqlite")],
             theme: ThemePreference::Dark,
             device: Some(DeviceChoice::Cpu),
+            scan_on_open: false,
         };
         let text = serde_json::to_string(&prefs).expect("serialise");
         let back: Prefs = serde_json::from_str(&text).expect("parse");

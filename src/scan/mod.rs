@@ -9,6 +9,7 @@
 //! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
 pub mod decode;
+mod library;
 mod thumbnail;
 pub mod walk;
 
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
 use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
+pub use library::{scan_library, LibraryFolders};
 pub use thumbnail::face_thumbnail;
 
 /// Files larger than this are refused unread (no photo format needs a gigabyte).
@@ -114,10 +116,47 @@ pub struct ScanSummary {
     pub missing: usize,
     pub seconds: f64,
     pub cancelled: bool,
+    /// Library folders not found on disk, whose photos were left as they were (a scan of the
+    /// whole library only).
+    pub folders_not_found: Vec<PathBuf>,
     #[serde(skip)]
     pub stages: StageTimes,
     #[serde(skip)]
     pub failures: Vec<(PathBuf, &'static str, String)>,
+}
+
+impl ScanSummary {
+    /// Adds the scan of another folder to this one.
+    pub fn absorb(&mut self, other: ScanSummary) {
+        let ScanSummary {
+            photos,
+            photos_with_faces,
+            faces,
+            skipped,
+            errors,
+            missing,
+            seconds,
+            cancelled,
+            folders_not_found,
+            stages,
+            failures,
+        } = other;
+        self.photos += photos;
+        self.photos_with_faces += photos_with_faces;
+        self.faces += faces;
+        self.skipped += skipped;
+        self.errors += errors;
+        self.missing += missing;
+        self.seconds += seconds;
+        self.cancelled |= cancelled;
+        self.folders_not_found.extend(folders_not_found);
+        self.stages.read_ms += stages.read_ms;
+        self.stages.decode_ms += stages.decode_ms;
+        self.stages.detect_ms += stages.detect_ms;
+        self.stages.embed_ms += stages.embed_ms;
+        self.stages.store_ms += stages.store_ms;
+        self.failures.extend(failures);
+    }
 }
 
 /// A file's fate after reading, decoding and analysis.

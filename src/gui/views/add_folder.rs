@@ -2,6 +2,7 @@
 //! desktop's folder picker, and a typed path for systems where no picker is available.
 
 use crate::gui::app::Action;
+use crate::gui::jobs::ScanTarget;
 
 #[derive(Default)]
 pub struct AddFolder {
@@ -19,7 +20,7 @@ impl AddFolder {
                 .set_title("Add a photo folder")
                 .pick_folder()
             {
-                actions.push(Action::StartScan(folder));
+                actions.push(Action::StartScan(ScanTarget::Folder(folder)));
             }
         }
     }
@@ -35,7 +36,7 @@ impl AddFolder {
             "Add and scan",
         );
         if let Some(folder) = typed {
-            actions.push(Action::StartScan(folder));
+            actions.push(Action::StartScan(ScanTarget::Folder(folder)));
             self.input.clear();
         }
     }

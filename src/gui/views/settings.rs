@@ -14,7 +14,7 @@ use egui::ThemePreference;
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::Action;
-use crate::gui::jobs::Task;
+use crate::gui::jobs::{ScanTarget, Task};
 use crate::gui::prefs::Prefs;
 use crate::gui::views::add_folder::AddFolder;
 use crate::gui::views::{path_field, ViewCtx};
@@ -233,7 +233,7 @@ impl SettingsView {
             .auto_shrink(false)
             .show(ui, |ui| {
                 section(ui, "Library", |ui| self.library(ui, ctx, prefs));
-                section(ui, "Folders", |ui| self.folders(ui, ctx));
+                section(ui, "Folders", |ui| self.folders(ui, ctx, prefs));
                 section(ui, "People", |ui| self.clustering(ui, ctx));
                 section(ui, "Learning from your names", |ui| {
                     self.adaptation(ui, ctx)
@@ -302,7 +302,7 @@ impl SettingsView {
         });
     }
 
-    fn folders(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+    fn folders(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, prefs: &mut Prefs) {
         if self.folders.is_empty() {
             ui.weak("No folders yet.");
         }
@@ -353,6 +353,22 @@ impl SettingsView {
             self.add_folder
                 .pick(ui, egui::Button::new("Add folder…"), ctx.actions);
             self.add_folder.typed(ui, ctx.actions);
+        });
+        ui.horizontal(|ui| {
+            let any_found = self.folders.iter().any(|f| f.present);
+            if ui
+                .add_enabled(any_found, egui::Button::new("Scan all folders again"))
+                .on_hover_text(
+                    "Looks for photos added, changed or removed since; unchanged ones are skipped",
+                )
+                .clicked()
+            {
+                ctx.actions.push(Action::StartScan(ScanTarget::Library));
+            }
+            ui.checkbox(
+                &mut prefs.scan_on_open,
+                "and each time Kith opens this library",
+            );
         });
     }
 
