@@ -553,12 +553,33 @@ fn the_settings_scan_every_folder_again_and_say_whether_opening_does() {
 
     harness.get_by_label("Scan all folders again").click();
     harness.run();
+    assert!(harness.state().is_scanning());
+    // A folder added meanwhile waits for that scan, then is scanned in turn.
+    let more = dir.path().join("more");
+    std::fs::create_dir_all(&more).expect("mkdir");
+    let waiting = common::copy_into(&more, &["faces/amy/1.png"])[0]
+        .canonicalize()
+        .expect("photo");
+    let field = harness.get_by_label("New folder path");
+    field.focus();
+    field.type_text(&more.to_string_lossy());
+    harness.run();
+    harness.get_by_label("Add and scan").click();
+    harness.run();
+    let status = harness.state().status().to_string();
+    assert!(status.contains("will be scanned when"), "{status}");
     let status = finish_scan(&mut harness);
     assert!(status.contains("1 photos analysed"), "{status}");
-    assert!(matches!(
-        reopen(&path).photo_status(&added).expect("status"),
-        Some((_, PhotoStatus::Ok))
-    ));
+    let catalog = reopen(&path);
+    for photo in [&added, &waiting] {
+        assert!(
+            matches!(
+                catalog.photo_status(photo).expect("status"),
+                Some((_, PhotoStatus::Ok))
+            ),
+            "{photo:?}"
+        );
+    }
 
     harness
         .get_by_label("and each time Kith opens this library")

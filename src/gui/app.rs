@@ -113,6 +113,8 @@ pub struct KithApp {
     thumbs: Thumbnails,
     faces: FaceIndex,
     scan: Option<ScanJob>,
+    /// Scans asked for while another ran: each starts when the one before it ends.
+    scans_waiting: Vec<ScanTarget>,
     /// Typed folder path: the fallback when no folder picker is available.
     folder_input: String,
     status: String,
@@ -142,6 +144,7 @@ impl KithApp {
             thumbs: Thumbnails::default(),
             faces: FaceIndex::Stale,
             scan: None,
+            scans_waiting: Vec::new(),
             folder_input: String::new(),
             status: String::new(),
         };
@@ -403,6 +406,11 @@ impl KithApp {
                 Err(err) => format!("Scan of {} failed: {err}", job.target),
             };
             self.scan = None;
+            if !self.scans_waiting.is_empty() {
+                let next = self.scans_waiting.remove(0);
+                self.status = format!("{}. Scanning {next}", self.status);
+                self.launch_scan(next, ctx);
+            }
             self.catalog_changed();
             ctx.request_repaint();
         }
@@ -439,6 +447,7 @@ impl KithApp {
                 if let Some(job) = &self.scan {
                     job.cancel();
                 }
+                self.scans_waiting.clear();
                 return;
             }
             Action::Rename { person, name } => self
@@ -533,13 +542,23 @@ impl KithApp {
         self.reload();
     }
 
-    /// Starts scanning `target` in the background, unless a scan is running already.
+    /// Starts scanning `target` in the background, or once the scans before it have ended.
     fn start_scan(&mut self, target: ScanTarget, ctx: &egui::Context) {
-        if self.scan.is_some() {
-            self.status = "A scan is running: wait for it to finish, or cancel it".into();
+        let Some(running) = &self.scan else {
+            self.status = format!("Scanning {target}");
+            self.launch_scan(target, ctx);
             return;
+        };
+        if running.target != target && !self.scans_waiting.contains(&target) {
+            self.status = format!(
+                "{target} will be scanned when the scan of {} ends",
+                running.target
+            );
+            self.scans_waiting.push(target);
         }
-        self.status = format!("Scanning {target}");
+    }
+
+    fn launch_scan(&mut self, target: ScanTarget, ctx: &egui::Context) {
         self.scan = Some(ScanJob::start(
             ctx.clone(),
             self.catalog.path().to_path_buf(),
