@@ -380,3 +380,66 @@ fn batching_the_threads_requests_gives_the_per_photo_results() {
         );
     }
 }
+
+/// `faces/<rel>` shrunk so its face is about `face_width` px wide, on a grey 4000 x 3000 frame,
+/// as a JPEG: a person far off in a 12-megapixel photo. Also returns the original's descriptor.
+fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embedding) {
+    let path = testdata(rel);
+    let bytes = std::fs::read(&path).expect("read");
+    let original = kith::scan::locate::locate_faces(analyzer(), &bytes, 1000).expect("locate");
+    assert_eq!(original.faces.len(), 1, "{rel}");
+    let reference = analyzer()
+        .embed(&[original.faces[0].chip.clone()])
+        .expect("embed")[0];
+    let k = face_width / original.faces[0].bbox[2];
+    let small = image::imageops::resize(
+        &original.photo.pixels,
+        (original.photo.pixels.width() as f32 * k) as u32,
+        (original.photo.pixels.height() as f32 * k) as u32,
+        image::imageops::FilterType::Lanczos3,
+    );
+    let mut frame = image::RgbImage::from_pixel(4000, 3000, image::Rgb([118, 120, 116]));
+    image::imageops::overlay(&mut frame, &small, 2500, 900);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(&frame)
+        .expect("encode");
+    (jpeg, reference)
+}
+
+#[test]
+fn small_faces_are_aligned_on_a_sharper_decode_and_keep_their_identity() {
+    let mut gains = Vec::new();
+    for person in ["ian_thorpe/1.jpg", "john_mccain/1.jpg", "al_sharpton/1.jpg"] {
+        // 100 px in the 4000 px frame: 25 px in the 1000 px decode that detection looks at.
+        let (jpeg, reference) = distant_face(&format!("faces/{person}"), 100.0);
+        let located = kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000).expect("locate");
+        assert_eq!(located.faces.len(), 1, "{person}");
+        assert!(
+            located.photo.pixels.width() > 1000,
+            "{person}: not decoded again"
+        );
+        let sharp = analyzer()
+            .embed(&[located.faces[0].chip.clone()])
+            .expect("embed")[0];
+        // The same face aligned on the 1000 px decode alone.
+        let coarse = kith::scan::decode::decode(&jpeg, Some(1000)).expect("decode");
+        let faces = analyzer().locate(&coarse.pixels).expect("locate");
+        let blurred = analyzer().embed(&[faces[0].chip.clone()]).expect("embed")[0];
+        let (d_sharp, d_blurred) = (
+            kith::vision::distance(&sharp, &reference),
+            kith::vision::distance(&blurred, &reference),
+        );
+        println!("{person}: {d_blurred:.3} on the coarse decode, {d_sharp:.3} on the sharper one");
+        assert!(d_sharp < 0.3, "{person}: {d_sharp}");
+        gains.push(d_blurred - d_sharp);
+    }
+    let mean_gain = gains.iter().sum::<f32>() / gains.len() as f32;
+    assert!(mean_gain > 0.05, "{gains:?}");
+
+    // A face large enough in the coarse decode costs no second one.
+    let (jpeg, _) = distant_face("faces/ian_thorpe/1.jpg", 400.0);
+    let located = kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000).expect("locate");
+    assert_eq!(located.photo.pixels.width(), 1000);
+    assert_eq!(located.faces.len(), 1);
+}

@@ -271,9 +271,10 @@ pub fn analyse_photo(
     path: &Path,
 ) -> Result<Vec<(vision::LocatedFace, vision::Embedding)>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let photo = kith::scan::decode::decode(&bytes, Some(ScanOptions::default().decode_long_side))
-        .with_context(|| format!("cannot decode {}", path.display()))?;
-    let faces = analyzer.locate(&photo.pixels)?;
+    let located =
+        kith::scan::locate::locate_faces(analyzer, &bytes, ScanOptions::default().decode_long_side)
+            .with_context(|| format!("cannot analyse {}", path.display()))?;
+    let (photo, faces) = (located.photo, located.faces);
     let chips: Vec<_> = faces.iter().map(|f| f.chip.clone()).collect();
     let embeddings = analyzer.embed(&chips)?;
     let k = photo.scale();

@@ -10,6 +10,7 @@
 
 pub mod decode;
 mod library;
+pub mod locate;
 mod thumbnail;
 pub mod walk;
 
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
 use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
 pub use library::{scan_library, LibraryFolders};
+use locate::{locate_faces, LocateError, PhotoFaces};
 pub use thumbnail::face_thumbnail;
 
 /// Files larger than this are refused unread (no photo format needs a gigabyte).
@@ -422,17 +424,17 @@ fn prepare(
             };
         }
     }
-    let t = Instant::now();
-    let photo = match decode::decode(&bytes, Some(decode_long_side)) {
-        Ok(photo) => photo,
-        Err(err) => return failed(err.kind(), err.to_string()),
+    let PhotoFaces {
+        photo,
+        faces,
+        decoding,
+        locating,
+    } = match locate_faces(analyzer, &bytes, decode_long_side) {
+        Ok(located) => located,
+        Err(LocateError::Decode(err)) => return failed(err.kind(), err.to_string()),
+        Err(LocateError::Vision(err)) => return failed("analysis", err.to_string()),
     };
-    let decode = t.elapsed();
     let t = Instant::now();
-    let faces = match analyzer.locate(&photo.pixels) {
-        Ok(faces) => faces,
-        Err(err) => return failed("analysis", err.to_string()),
-    };
     let k = photo.scale();
     let faces: Vec<_> = faces
         .into_iter()
@@ -441,7 +443,7 @@ fn prepare(
             (f.scaled(k), thumb)
         })
         .collect();
-    let detect = t.elapsed();
+    let detect = locating + t.elapsed();
     let t = Instant::now();
     let chips: Vec<_> = faces.iter().map(|(f, _)| f.chip.clone()).collect();
     let embeddings = match analyzer.embed(&chips) {
@@ -463,7 +465,7 @@ fn prepare(
             faces,
         },
         read,
-        decode,
+        decode: decoding,
         detect,
         embed: t.elapsed(),
     }

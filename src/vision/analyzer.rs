@@ -207,6 +207,15 @@ impl FaceAnalyzer {
             .collect())
     }
 
+    /// `face`, whose geometry is already in `pixels` coordinates, with its chip cut again from
+    /// `pixels` (a sharper decode of the photo it was found in).
+    pub fn align_again(&self, face: LocatedFace, pixels: &RgbImage) -> LocatedFace {
+        match align_face(pixels, &face.landmarks, self.embedder.chip_size()) {
+            Some(chip) => LocatedFace { chip, ..face },
+            None => face,
+        }
+    }
+
     /// Detections in `pixels` coordinates, searched on a copy at most `long_side` pixels long,
     /// with the factor from that copy's pixels to `pixels`.
     fn detect_within(
