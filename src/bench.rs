@@ -416,7 +416,7 @@ const NETWORK_TIMING: Duration = Duration::from_secs(2);
 /// the aligner on their faces, each fed the same inputs over and over.
 pub fn network_speed(analyzer: &FaceAnalyzer, folder: &Path) -> Result<NetworkSpeed, BenchError> {
     let (files, _) = walk(folder);
-    let decode_long_side = crate::scan::ScanOptions::default().decode_long_side;
+    let decode_long_side = crate::scan::ScanOptions::for_analyzer(analyzer).decode_long_side;
     let photos: Vec<_> = files
         .iter()
         .filter_map(|file| decode(&std::fs::read(&file.path).ok()?, Some(decode_long_side)).ok())

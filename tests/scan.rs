@@ -443,3 +443,28 @@ fn small_faces_are_aligned_on_a_sharper_decode_and_keep_their_identity() {
     assert_eq!(located.photo.pixels.width(), 1000);
     assert_eq!(located.faces.len(), 1);
 }
+
+#[test]
+fn a_larger_detector_input_gets_pixels_to_match_and_finds_smaller_faces() {
+    let models = ModelDir::at(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+    let wide = FaceAnalyzer::load(&models, &candle_core::Device::Cpu)
+        .expect("models load")
+        .with_detect_long_side(2048);
+    // The default keeps the quarter-scale decode of a 12-megapixel photo; 2048 needs 2000 px.
+    assert_eq!(ScanOptions::for_analyzer(analyzer()).decode_long_side, 1000);
+    let long_side = ScanOptions::for_analyzer(&wide).decode_long_side;
+    assert!(long_side > 1900, "{long_side}");
+    let (mut by_default, mut by_wide) = (0, 0);
+    for person in ["ian_thorpe/1.jpg", "john_mccain/1.jpg", "al_sharpton/1.jpg"] {
+        // 60 px in the 4000 px frame: 15 px at the default 1024, 30 px at 2048.
+        let (jpeg, _) = distant_face(&format!("faces/{person}"), 60.0);
+        by_default += kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000)
+            .expect("locate")
+            .faces
+            .len();
+        let located = kith::scan::locate::locate_faces(&wide, &jpeg, long_side).expect("locate");
+        assert_eq!(located.faces.len(), 1, "{person}");
+        by_wide += 1;
+    }
+    assert!(by_default < by_wide, "{by_default} of {by_wide}");
+}

@@ -123,7 +123,7 @@ pub fn scan_truth(cli: &Cli, truth: &Path) -> Result<ScannedTruth> {
         &mut catalog,
         &analyzer,
         &root,
-        &ScanOptions::for_device(analyzer.device()),
+        &ScanOptions::for_analyzer(&analyzer),
         &AtomicBool::new(false),
         &mut |event| match event {
             ScanEvent::Planned { to_analyse, .. } => bar.set_length(to_analyse as u64),

@@ -190,8 +190,8 @@ struct ScanTuning {
 }
 
 impl ScanTuning {
-    fn options(&self, device: &candle_core::Device) -> ScanOptions {
-        let mut options = ScanOptions::for_device(device);
+    fn options(&self, analyzer: &FaceAnalyzer) -> ScanOptions {
+        let mut options = ScanOptions::for_analyzer(analyzer);
         if let Some(n) = self.threads {
             options.decode_threads = n;
         }
@@ -214,7 +214,7 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
         threads,
         ..ScanTuning::default()
     }
-    .options(analyzer.device());
+    .options(&analyzer);
     let cancel = cancel_on_ctrl_c();
     let mut progress = ScanProgress::new(!cli.json);
     let mut on_event = |event| progress.on_event(event);
@@ -271,9 +271,12 @@ pub fn analyse_photo(
     path: &Path,
 ) -> Result<Vec<(vision::LocatedFace, vision::Embedding)>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let located =
-        kith::scan::locate::locate_faces(analyzer, &bytes, ScanOptions::default().decode_long_side)
-            .with_context(|| format!("cannot analyse {}", path.display()))?;
+    let located = kith::scan::locate::locate_faces(
+        analyzer,
+        &bytes,
+        ScanOptions::for_analyzer(analyzer).decode_long_side,
+    )
+    .with_context(|| format!("cannot analyse {}", path.display()))?;
     let (photo, faces) = (located.photo, located.faces);
     let chips: Vec<_> = faces.iter().map(|f| f.chip.clone()).collect();
     let embeddings = analyzer.embed(&chips)?;
@@ -369,7 +372,7 @@ fn bench(
     if let Some(on) = tuning.batching {
         analyzer = analyzer.with_batching(on);
     }
-    let options = tuning.options(analyzer.device());
+    let options = tuning.options(&analyzer);
     let work = tempfile::tempdir().context("cannot create a scratch folder")?;
     let photos_dir = work.path().join("photos");
     let prepared = kith::bench::prepare_folder(folder, &photos_dir, megapixels, copies)?;

@@ -145,7 +145,7 @@ fn scan(
     let models = ModelDir::locate(models)?;
     let device = vision::device::open(device)?;
     let analyzer = FaceAnalyzer::load(&models, &device)?;
-    let options = ScanOptions::for_device(analyzer.device());
+    let options = ScanOptions::for_analyzer(&analyzer);
     let summary = match target {
         ScanTarget::Folder(folder) => {
             crate::scan::scan_folder(&mut catalog, &analyzer, folder, &options, cancel, on_event)?

@@ -33,8 +33,9 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    /// JPEGs are decoded at reduced scale as long as the long side stays at least this. Both
-    /// looks of the detector and the alignment use these pixels. 1000 lets a 12-megapixel photo
+    /// JPEGs are decoded at reduced scale as long as the long side stays at least this (and at
+    /// least the detector's input size). Both looks of the detector and the alignment use these
+    /// pixels (small faces get a sharper decode, see [`locate`]). 1000 lets a 12-megapixel photo
     /// (4000 or 4032 px wide) decode at a quarter scale, which costs half of a half-scale decode,
     /// and still gives every face the detector can find at full size its own pixels: a face
     /// with eyes 50 px apart here fills a 150 px chip without being enlarged.
@@ -44,13 +45,20 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
-    /// The defaults for `device`: on a GPU, twice as many threads as cores, since a thread waits
-    /// while its batch is on the device.
-    pub fn for_device(device: &candle_core::Device) -> Self {
+    /// The defaults for `analyzer`: photos decoded at least as large as its detector looks, and
+    /// on a GPU twice as many threads as cores, since a thread waits while its batch is on the
+    /// device.
+    pub fn for_analyzer(analyzer: &FaceAnalyzer) -> Self {
         let defaults = Self::default();
+        let per_core = if analyzer.device().is_cpu() { 1 } else { 2 };
+        // A decode a little smaller than the detector's input is searched as it is, so the
+        // default 1024 keeps the quarter-scale decode; a larger input (`--detect-size 2048`)
+        // gets pixels to match.
         Self {
-            decode_threads: defaults.decode_threads * if device.is_cpu() { 1 } else { 2 },
-            ..defaults
+            decode_long_side: defaults
+                .decode_long_side
+                .max(analyzer.detect_long_side() * 39 / 40),
+            decode_threads: defaults.decode_threads * per_core,
         }
     }
 }

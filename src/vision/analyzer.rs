@@ -147,6 +147,11 @@ impl FaceAnalyzer {
         self
     }
 
+    /// The long side of the largest copy of a photo the detector searches.
+    pub fn detect_long_side(&self) -> u32 {
+        self.detect_long_side
+    }
+
     pub fn device(&self) -> &Device {
         self.embedder.device()
     }
