@@ -589,6 +589,45 @@ fn the_settings_scan_every_folder_again_and_say_whether_opening_does() {
 }
 
 #[test]
+fn the_far_faces_setting_makes_scans_find_people_far_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    // One man, 60 px wide in a 12-megapixel frame: under what the default size finds.
+    let (jpeg, _) = common::distant_face("faces/john_mccain/1.jpg", 60.0);
+    std::fs::write(photos.join("far.jpg"), jpeg).expect("write");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut found = Vec::new();
+    for far_faces in [false, true] {
+        let path = dir.path().join(format!("far-{far_faces}.sqlite"));
+        let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
+            .with_scanner(Some(models.clone()), DeviceChoice::Cpu);
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1400.0, 2400.0))
+            .with_max_steps(64)
+            .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+        harness.run();
+        harness.get_by_label("Settings").click();
+        harness.run();
+        let setting = "Also find people far off, with faces under ~80 px in a 12 MP photo";
+        if far_faces {
+            harness.get_by_label(setting).click();
+            harness.run();
+        }
+        assert_eq!(harness.state().prefs().far_faces, far_faces);
+        let field = harness.get_by_label("New folder path");
+        field.focus();
+        field.type_text(&photos.to_string_lossy());
+        harness.run();
+        harness.get_by_label("Add and scan").click();
+        harness.run();
+        finish_scan(&mut harness);
+        found.push(reopen(&path).faces().expect("faces").len());
+    }
+    assert_eq!(found, [0, 1]);
+}
+
+#[test]
 fn cover_split_and_ignore_on_selected_faces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());

@@ -381,38 +381,12 @@ fn batching_the_threads_requests_gives_the_per_photo_results() {
     }
 }
 
-/// `faces/<rel>` shrunk so its face is about `face_width` px wide, on a grey 4000 x 3000 frame,
-/// as a JPEG: a person far off in a 12-megapixel photo. Also returns the original's descriptor.
-fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embedding) {
-    let path = testdata(rel);
-    let bytes = std::fs::read(&path).expect("read");
-    let original = kith::scan::locate::locate_faces(analyzer(), &bytes, 1000).expect("locate");
-    assert_eq!(original.faces.len(), 1, "{rel}");
-    let reference = analyzer()
-        .embed(&[original.faces[0].chip.clone()])
-        .expect("embed")[0];
-    let k = face_width / original.faces[0].bbox[2];
-    let small = image::imageops::resize(
-        &original.photo.pixels,
-        (original.photo.pixels.width() as f32 * k) as u32,
-        (original.photo.pixels.height() as f32 * k) as u32,
-        image::imageops::FilterType::Lanczos3,
-    );
-    let mut frame = image::RgbImage::from_pixel(4000, 3000, image::Rgb([118, 120, 116]));
-    image::imageops::overlay(&mut frame, &small, 2500, 900);
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-        .encode_image(&frame)
-        .expect("encode");
-    (jpeg, reference)
-}
-
 #[test]
 fn small_faces_are_aligned_on_a_sharper_decode_and_keep_their_identity() {
     let mut gains = Vec::new();
     for person in ["ian_thorpe/1.jpg", "john_mccain/1.jpg", "al_sharpton/1.jpg"] {
         // 100 px in the 4000 px frame: 25 px in the 1000 px decode that detection looks at.
-        let (jpeg, reference) = distant_face(&format!("faces/{person}"), 100.0);
+        let (jpeg, reference) = common::distant_face(&format!("faces/{person}"), 100.0);
         let located = kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000).expect("locate");
         assert_eq!(located.faces.len(), 1, "{person}");
         assert!(
@@ -438,7 +412,7 @@ fn small_faces_are_aligned_on_a_sharper_decode_and_keep_their_identity() {
     assert!(mean_gain > 0.05, "{gains:?}");
 
     // A face large enough in the coarse decode costs no second one.
-    let (jpeg, _) = distant_face("faces/ian_thorpe/1.jpg", 400.0);
+    let (jpeg, _) = common::distant_face("faces/ian_thorpe/1.jpg", 400.0);
     let located = kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000).expect("locate");
     assert_eq!(located.photo.pixels.width(), 1000);
     assert_eq!(located.faces.len(), 1);
@@ -457,7 +431,7 @@ fn a_larger_detector_input_gets_pixels_to_match_and_finds_smaller_faces() {
     let (mut by_default, mut by_wide) = (0, 0);
     for person in ["ian_thorpe/1.jpg", "john_mccain/1.jpg", "al_sharpton/1.jpg"] {
         // 60 px in the 4000 px frame: 15 px at the default 1024, 30 px at 2048.
-        let (jpeg, _) = distant_face(&format!("faces/{person}"), 60.0);
+        let (jpeg, _) = common::distant_face(&format!("faces/{person}"), 60.0);
         by_default += kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000)
             .expect("locate")
             .faces

@@ -565,6 +565,7 @@ impl KithApp {
             target,
             self.models.clone(),
             self.prefs.device.unwrap_or(self.device),
+            self.prefs.detect_long_side(),
         ));
     }
 

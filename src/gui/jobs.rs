@@ -57,13 +57,15 @@ pub enum ScanPoll {
 }
 
 impl ScanJob {
-    /// Starts scanning `target` into the catalog at `catalog_path`.
+    /// Starts scanning `target` into the catalog at `catalog_path`, searching photos at up to
+    /// `detect_long_side` pixels.
     pub fn start(
         ctx: egui::Context,
         catalog_path: PathBuf,
         target: ScanTarget,
         models: Option<PathBuf>,
         device: DeviceChoice,
+        detect_long_side: u32,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -80,6 +82,7 @@ impl ScanJob {
                 &worker_target,
                 models.as_deref(),
                 device,
+                detect_long_side,
                 &worker_cancel,
                 &mut |event| send(ScanMsg::Event(event)),
             )
@@ -138,13 +141,14 @@ fn scan(
     target: &ScanTarget,
     models: Option<&Path>,
     device: DeviceChoice,
+    detect_long_side: u32,
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(ScanEvent),
 ) -> anyhow::Result<String> {
     let mut catalog = Catalog::open(catalog_path)?;
     let models = ModelDir::locate(models)?;
     let device = vision::device::open(device)?;
-    let analyzer = FaceAnalyzer::load(&models, &device)?;
+    let analyzer = FaceAnalyzer::load(&models, &device)?.with_detect_long_side(detect_long_side);
     let options = ScanOptions::for_analyzer(&analyzer);
     let summary = match target {
         ScanTarget::Folder(folder) => {

@@ -88,3 +88,29 @@ pub fn faces_per_file(catalog: &Catalog) -> std::collections::HashMap<String, us
     }
     counts
 }
+
+/// `faces/<rel>` shrunk so its face is about `face_width` px wide, on a grey 4000 x 3000 frame,
+/// as a JPEG: a person far off in a 12-megapixel photo. Also returns the original's descriptor.
+pub fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embedding) {
+    let path = testdata(rel);
+    let bytes = std::fs::read(&path).expect("read");
+    let original = kith::scan::locate::locate_faces(analyzer(), &bytes, 1000).expect("locate");
+    assert_eq!(original.faces.len(), 1, "{rel}");
+    let reference = analyzer()
+        .embed(&[original.faces[0].chip.clone()])
+        .expect("embed")[0];
+    let k = face_width / original.faces[0].bbox[2];
+    let small = image::imageops::resize(
+        &original.photo.pixels,
+        (original.photo.pixels.width() as f32 * k) as u32,
+        (original.photo.pixels.height() as f32 * k) as u32,
+        image::imageops::FilterType::Lanczos3,
+    );
+    let mut frame = image::RgbImage::from_pixel(4000, 3000, image::Rgb([118, 120, 116]));
+    image::imageops::overlay(&mut frame, &small, 2500, 900);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(&frame)
+        .expect("encode");
+    (jpeg, reference)
+}

@@ -559,6 +559,14 @@ impl SettingsView {
         if choice != before {
             prefs.device = Some(choice);
         }
+        ui.checkbox(
+            &mut prefs.far_faces,
+            "Also find people far off, with faces under ~80 px in a 12 MP photo",
+        )
+        .on_hover_text(
+            "Searches each photo at 2048 px instead of 1024: photos with people take about a \
+             fifth longer, photos without anyone about four times as long",
+        );
     }
 }
 
