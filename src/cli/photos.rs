@@ -221,18 +221,14 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
     let summary = if folders.is_empty() {
         kith::scan::scan_library(&mut catalog, &analyzer, &options, &cancel, &mut on_event)?
     } else {
-        let mut summary = ScanSummary::default();
-        for folder in folders {
-            summary.absorb(kith::scan::scan_folder(
-                &mut catalog,
-                &analyzer,
-                folder,
-                &options,
-                &cancel,
-                &mut on_event,
-            )?);
-        }
-        summary
+        kith::scan::scan_folders(
+            &mut catalog,
+            &analyzer,
+            folders,
+            &options,
+            &cancel,
+            &mut on_event,
+        )?
     };
     drop(progress);
     let algorithm = kith::people::settings::load(&catalog)?;

@@ -46,19 +46,37 @@ pub fn scan_library(
     on_event: &mut dyn FnMut(ScanEvent),
 ) -> Result<ScanSummary, ScanError> {
     let folders = LibraryFolders::of(catalog)?;
-    let mut summary = ScanSummary {
-        folders_not_found: folders.not_found,
-        ..ScanSummary::default()
-    };
-    for folder in folders.to_scan {
+    let mut summary = scan_folders(
+        catalog,
+        analyzer,
+        &folders.to_scan,
+        options,
+        cancel,
+        on_event,
+    )?;
+    summary.folders_not_found.extend(folders.not_found);
+    Ok(summary)
+}
+
+/// Scans `folders` in turn into one summary; a folder gone by the time its turn comes is named
+/// in `folders_not_found`.
+pub fn scan_folders(
+    catalog: &mut Catalog,
+    analyzer: &FaceAnalyzer,
+    folders: &[PathBuf],
+    options: &ScanOptions,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Result<ScanSummary, ScanError> {
+    let mut summary = ScanSummary::default();
+    for folder in folders {
         if cancel.load(Ordering::Relaxed) {
             summary.cancelled = true;
             break;
         }
-        match scan_folder(catalog, analyzer, &folder, options, cancel, on_event) {
+        match scan_folder(catalog, analyzer, folder, options, cancel, on_event) {
             Ok(scanned) => summary.absorb(scanned),
-            // Gone since it was looked for: the same as not found.
-            Err(ScanError::Root { .. }) => summary.folders_not_found.push(folder),
+            Err(ScanError::Root { .. }) => summary.folders_not_found.push(folder.clone()),
             Err(err) => return Err(err),
         }
     }

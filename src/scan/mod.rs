@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
 use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
-pub use library::{scan_library, LibraryFolders};
+pub use library::{scan_folders, scan_library, LibraryFolders};
 use locate::{locate_faces, LocateError, PhotoFaces};
 pub use thumbnail::face_thumbnail;
 
@@ -137,7 +137,7 @@ pub struct ScanSummary {
 
 impl ScanSummary {
     /// Adds the scan of another folder to this one.
-    pub fn absorb(&mut self, other: ScanSummary) {
+    pub(crate) fn absorb(&mut self, other: ScanSummary) {
         let ScanSummary {
             photos,
             photos_with_faces,
