@@ -1,5 +1,6 @@
-//! Work too slow for the UI thread: scanning a folder or the whole library, loading the face index, and any other
-//! one-off [`Task`] (re-clustering, adaptation, measuring the review queue, decoding a photo).
+//! Work too slow for the UI thread: scanning a folder or the whole library, loading the face
+//! index, and any other one-off [`Task`] (re-clustering, adaptation, measuring the review queue,
+//! decoding a photo).
 //! Each runs on a worker thread (with its own catalog connection where it needs one: SQLite WAL
 //! lets the UI read meanwhile) and reports over an mpsc channel that the UI polls once per frame.
 
