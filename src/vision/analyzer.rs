@@ -196,8 +196,20 @@ impl FaceAnalyzer {
                 "second look at full detection size"
             );
         }
+        Ok(self.aligned(pixels, detections))
+    }
+
+    /// Finds and aligns the faces in `pixels` in a single look at a copy at most `long_side`
+    /// pixels long; geometry is in `pixels` coordinates.
+    pub fn look(&self, pixels: &RgbImage, long_side: u32) -> Result<Vec<LocatedFace>, VisionError> {
+        let (detections, _) = self.detect_within(pixels, long_side)?;
+        Ok(self.aligned(pixels, detections))
+    }
+
+    /// Each detection with its chip cut from `pixels`.
+    fn aligned(&self, pixels: &RgbImage, detections: Vec<Detection>) -> Vec<LocatedFace> {
         let chip_size = self.embedder.chip_size();
-        Ok(detections
+        detections
             .into_iter()
             .filter_map(|d| {
                 let [x1, y1, x2, y2] = d.bbox;
@@ -209,7 +221,7 @@ impl FaceAnalyzer {
                     chip,
                 })
             })
-            .collect())
+            .collect()
     }
 
     /// `face`, whose geometry is already in `pixels` coordinates, with its chip cut again from

@@ -89,28 +89,48 @@ pub fn faces_per_file(catalog: &Catalog) -> std::collections::HashMap<String, us
     counts
 }
 
-/// `faces/<rel>` shrunk so its face is about `face_width` px wide, on a grey 4000 x 3000 frame,
-/// as a JPEG: a person far off in a 12-megapixel photo. Also returns the original's descriptor.
-pub fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embedding) {
-    let path = testdata(rel);
-    let bytes = std::fs::read(&path).expect("read");
+/// The photo `rel` shrunk so that its median face is about `face_width` px wide, on a grey
+/// 4000 x 3000 frame, as a JPEG: people far off in a 12-megapixel photo. Also returns the
+/// faces located in the original.
+pub fn far_off(rel: &str, face_width: f32) -> (Vec<u8>, kith::scan::locate::PhotoFaces) {
+    let bytes = std::fs::read(testdata(rel)).expect("read");
     let original = kith::scan::locate::locate_faces(analyzer(), &bytes, 1000).expect("locate");
-    assert_eq!(original.faces.len(), 1, "{rel}");
-    let reference = analyzer()
-        .embed(&[original.faces[0].chip.clone()])
-        .expect("embed")[0];
-    let k = face_width / original.faces[0].bbox[2];
-    let small = image::imageops::resize(
-        &original.photo.pixels,
-        (original.photo.pixels.width() as f32 * k) as u32,
-        (original.photo.pixels.height() as f32 * k) as u32,
-        image::imageops::FilterType::Lanczos3,
+    let mut widths: Vec<f32> = original.faces.iter().map(|f| f.bbox[2]).collect();
+    widths.sort_by(f32::total_cmp);
+    let median = *widths
+        .get(widths.len() / 2)
+        .expect("a face in the original");
+    let k = face_width / median;
+    let pixels = &original.photo.pixels;
+    let (w, h) = (
+        (pixels.width() as f32 * k) as u32,
+        (pixels.height() as f32 * k) as u32,
     );
+    assert!(
+        w <= 4000 && h <= 3000,
+        "{rel} does not fit the frame at {face_width} px"
+    );
+    let small = image::imageops::resize(pixels, w, h, image::imageops::FilterType::Lanczos3);
     let mut frame = image::RgbImage::from_pixel(4000, 3000, image::Rgb([118, 120, 116]));
-    image::imageops::overlay(&mut frame, &small, 2500, 900);
+    image::imageops::overlay(
+        &mut frame,
+        &small,
+        (4000 - w as i64) / 2,
+        (3000 - h as i64) / 2,
+    );
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
         .encode_image(&frame)
         .expect("encode");
+    (jpeg, original)
+}
+
+/// [`far_off`] for a photo of one face, with the original's descriptor.
+pub fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embedding) {
+    let (jpeg, original) = far_off(rel, face_width);
+    assert_eq!(original.faces.len(), 1, "{rel}");
+    let reference = analyzer()
+        .embed(&[original.faces[0].chip.clone()])
+        .expect("embed")[0];
     (jpeg, reference)
 }
