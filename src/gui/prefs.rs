@@ -33,8 +33,8 @@ pub struct Prefs {
 }
 
 /// The detector's input when scans look for faces far off: in a 12-megapixel photo it finds
-/// most faces 50-75 px wide, which the default size misses, at four times the time for photos
-/// with nobody in them.
+/// most faces 50-75 px wide, which the default size misses unless they are in a crowd, at four
+/// times the time for photos with nobody in them.
 pub const FAR_FACES_DETECT_SIZE: u32 = 2048;
 
 impl Default for Prefs {
