@@ -430,22 +430,11 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
 
     // The welcome screen's path field (the fallback of its "Add folder…").
     let folder = testdata("faces/sheldon");
-    let field = harness.get_by_label("New folder path");
-    field.focus();
-    field.type_text(&folder.to_string_lossy());
-    harness.run();
-    harness.get_by_label("Add and scan").click();
-    harness.run();
+    add_and_scan(&mut harness, &folder);
     assert!(harness.state().is_scanning());
     assert!(harness.query_by_label("Cancel").is_some());
 
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while harness.state().is_scanning() {
-        assert!(Instant::now() < deadline, "scan never finished");
-        std::thread::sleep(Duration::from_millis(100));
-        harness.run();
-    }
-    let status = harness.state().status().to_string();
+    let status = finish_scan(&mut harness);
     assert!(status.contains("5 photos analysed"), "{status}");
     let catalog = reopen(&path);
     assert_eq!(catalog.photos().expect("photos").len(), 5);
@@ -482,6 +471,16 @@ fn library_changed_since_its_scan(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     (path, added, on_card)
 }
 
+/// Types `folder` into the "Add folder…" path field and presses "Add and scan".
+fn add_and_scan(harness: &mut Harness<'static, KithApp>, folder: &Path) {
+    let field = harness.get_by_label("New folder path");
+    field.focus();
+    field.type_text(&folder.to_string_lossy());
+    harness.run();
+    harness.get_by_label("Add and scan").click();
+    harness.run();
+}
+
 /// Runs frames until the scan the window started has finished, and returns its status line.
 fn finish_scan(harness: &mut Harness<'static, KithApp>) -> String {
     assert!(harness.state().is_scanning());
@@ -498,14 +497,7 @@ fn finish_scan(harness: &mut Harness<'static, KithApp>) -> String {
 fn opening_a_library_looks_through_its_folders_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, added, on_card) = library_changed_since_its_scan(dir.path());
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
-        .with_scanner(Some(models), DeviceChoice::Cpu)
-        .with_prefs(kith::gui::Prefs::default());
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    let mut harness = scanning_harness(&path, kith::gui::Prefs::default());
     let ctx = harness.ctx.clone();
     harness.state_mut().opened(&ctx);
     harness.run();
@@ -532,18 +524,11 @@ fn opening_a_library_looks_through_its_folders_again() {
 fn the_settings_scan_every_folder_again_and_say_whether_opening_does() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, added, _) = library_changed_since_its_scan(dir.path());
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let prefs = kith::gui::Prefs {
         scan_on_open: false,
         ..kith::gui::Prefs::default()
     };
-    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
-        .with_scanner(Some(models), DeviceChoice::Cpu)
-        .with_prefs(prefs);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 2400.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    let mut harness = scanning_harness(&path, prefs);
     let ctx = harness.ctx.clone();
     harness.state_mut().opened(&ctx);
     harness.run();
@@ -560,12 +545,7 @@ fn the_settings_scan_every_folder_again_and_say_whether_opening_does() {
     let waiting = common::copy_into(&more, &["faces/amy/1.png"])[0]
         .canonicalize()
         .expect("photo");
-    let field = harness.get_by_label("New folder path");
-    field.focus();
-    field.type_text(&more.to_string_lossy());
-    harness.run();
-    harness.get_by_label("Add and scan").click();
-    harness.run();
+    add_and_scan(&mut harness, &more);
     let status = harness.state().status().to_string();
     assert!(status.contains("will be scanned when"), "{status}");
     let status = finish_scan(&mut harness);
@@ -596,16 +576,10 @@ fn the_far_faces_setting_makes_scans_find_people_far_off() {
     // One man, 60 px wide in a 12-megapixel frame: under what the default size finds.
     let (jpeg, _) = common::distant_face("faces/john_mccain/1.jpg", 60.0);
     std::fs::write(photos.join("far.jpg"), jpeg).expect("write");
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let mut found = Vec::new();
     for far_faces in [false, true] {
         let path = dir.path().join(format!("far-{far_faces}.sqlite"));
-        let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
-            .with_scanner(Some(models.clone()), DeviceChoice::Cpu);
-        let mut harness = Harness::builder()
-            .with_size(egui::vec2(1400.0, 2400.0))
-            .with_max_steps(64)
-            .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+        let mut harness = scanning_harness(&path, kith::gui::Prefs::default());
         harness.run();
         harness.get_by_label("Settings").click();
         harness.run();
@@ -615,12 +589,7 @@ fn the_far_faces_setting_makes_scans_find_people_far_off() {
             harness.run();
         }
         assert_eq!(harness.state().prefs().far_faces, far_faces);
-        let field = harness.get_by_label("New folder path");
-        field.focus();
-        field.type_text(&photos.to_string_lossy());
-        harness.run();
-        harness.get_by_label("Add and scan").click();
-        harness.run();
+        add_and_scan(&mut harness, &photos);
         finish_scan(&mut harness);
         found.push(reopen(&path).faces().expect("faces").len());
     }
@@ -803,15 +772,21 @@ fn unreadable_files_are_listed_with_their_reasons() {
     }
 }
 
-/// The app with scans on the CPU, opened on the settings view.
-fn settings_harness(path: &Path) -> Harness<'static, KithApp> {
+/// The app on the catalog at `path` with `prefs` and scans on the CPU, before its first frame.
+fn scanning_harness(path: &Path, prefs: kith::gui::Prefs) -> Harness<'static, KithApp> {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let app = KithApp::new(Catalog::open(path).expect("catalog"), tau())
-        .with_scanner(Some(models), DeviceChoice::Cpu);
-    let mut harness = Harness::builder()
+        .with_scanner(Some(models), DeviceChoice::Cpu)
+        .with_prefs(prefs);
+    Harness::builder()
         .with_size(egui::vec2(1400.0, 2400.0))
         .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app)
+}
+
+/// The app with scans on the CPU, opened on the settings view.
+fn settings_harness(path: &Path) -> Harness<'static, KithApp> {
+    let mut harness = scanning_harness(path, kith::gui::Prefs::default());
     harness.run();
     harness.get_by_label("Settings").click();
     harness.run();
@@ -1140,12 +1115,7 @@ fn adding_and_forgetting_a_folder_in_settings() {
     let before = reopen(&path).photos().expect("photos").len();
     let mut harness = settings_harness(&path);
 
-    let field = harness.get_by_label("New folder path");
-    field.focus();
-    field.type_text(&photos.to_string_lossy());
-    harness.run();
-    harness.get_by_label("Add and scan").click();
-    harness.run();
+    add_and_scan(&mut harness, &photos);
     wait_until(&mut harness, "the scan", |h| !h.state().is_scanning());
     let catalog = reopen(&path);
     assert!(catalog.folders().expect("folders").contains(&photos));
