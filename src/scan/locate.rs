@@ -25,9 +25,13 @@ use crate::vision::{FaceAnalyzer, LocatedFace, VisionError};
 /// different people came within τ of each other; at 42 px the loss was small.
 pub const SHARP_FACE_WIDTH: f32 = 48.0;
 
-/// Faces narrower than this in the decoded photo are near the least the detector finds at its
-/// size: a crowd may hold smaller ones, so the sharper decode is searched at twice the size.
+/// Faces narrower than this as the detector saw them are near the least it finds: a crowd may
+/// hold smaller ones, so the sharper decode is searched at twice the size.
 pub const CROWD_FACE_WIDTH: f32 = 24.0;
+
+/// The crowd look adds faces narrower than this as the detector first saw them: the first looks
+/// find larger ones well, and at twice the size some large textures pass for large faces.
+pub const CROWD_LOOK_ADDS_UNDER: f32 = 48.0;
 
 /// The crowd look searches at most this many pixels on the long side (four times the work of
 /// the default 1024); a detector already this large gets no crowd look.
@@ -64,61 +68,57 @@ pub enum LocateError {
 }
 
 /// Decodes `bytes` down to `decode_long_side` (JPEG), finds the faces, and aligns them again on
-/// a sharper decode where they are small (see the module comment).
+/// a sharper decode where they are small, searching it for a crowd's smaller faces (see the
+/// module comment).
 pub fn locate_faces(
     analyzer: &FaceAnalyzer,
     bytes: &[u8],
     decode_long_side: u32,
 ) -> Result<PhotoFaces, LocateError> {
     let t = Instant::now();
-    let photo = decode::decode(bytes, Some(decode_long_side))?;
+    let coarse = decode::decode(bytes, Some(decode_long_side))?;
     let mut decoding = t.elapsed();
     let t = Instant::now();
-    let faces = analyzer.locate(&photo.pixels)?;
+    let mut faces = analyzer.locate(&coarse.pixels)?;
     let mut locating = t.elapsed();
-
     let smallest = faces
         .iter()
         .map(|f| f.bbox[2])
         .fold(f32::INFINITY, f32::min);
-    let long_side = photo.pixels.width().max(photo.pixels.height());
-    if smallest >= SHARP_FACE_WIDTH || photo.scale() <= 1.0 {
+    // The detector saw the photo at most this large: a PNG is decoded whole, then shrunk for it.
+    let coarse_long_side = coarse.pixels.width().max(coarse.pixels.height());
+    let detector_scale = (analyzer.detect_long_side() as f32 / coarse_long_side as f32).min(1.0);
+    let crowd = smallest * detector_scale < CROWD_FACE_WIDTH;
+    if smallest >= SHARP_FACE_WIDTH && !crowd {
         return Ok(PhotoFaces {
-            photo,
+            photo: coarse,
             faces,
             decoding,
             locating,
         });
     }
+
     let t = Instant::now();
-    let wanted = (long_side as f32 * SHARP_FACE_WIDTH / smallest).ceil() as u32;
-    let sharper = match decode::decode(bytes, Some(wanted)) {
-        Ok(sharper) if sharper.pixels.width() > photo.pixels.width() => sharper,
-        // Already the largest scale, or a decode that failed the second time: keep the first.
-        _ => {
-            return Ok(PhotoFaces {
-                photo,
-                faces,
-                decoding: decoding + t.elapsed(),
-                locating,
-            })
-        }
-    };
+    let coarse_width = coarse.pixels.width();
+    let photo = sharper(bytes, &coarse, smallest).unwrap_or(coarse);
     decoding += t.elapsed();
     let t = Instant::now();
-    let k = sharper.pixels.width() as f32 / photo.pixels.width() as f32;
-    let mut faces: Vec<LocatedFace> = faces
-        .into_iter()
-        .map(|f| analyzer.align_again(f.scaled(k), &sharper.pixels))
-        .collect();
-    let crowd_look = (2 * analyzer.detect_long_side()).min(CROWD_LOOK_MAX);
-    if smallest < CROWD_FACE_WIDTH && crowd_look > analyzer.detect_long_side() {
-        // The looks so far see larger faces well, and the wider look sees patterns in large
-        // textures as large faces: it only adds faces small at the coarse scale.
-        let fine: Vec<LocatedFace> = analyzer
-            .look(&sharper.pixels, crowd_look)?
+    // From the coarse decode's pixels to these.
+    let k = photo.pixels.width() as f32 / coarse_width as f32;
+    if k > 1.0 {
+        faces = faces
             .into_iter()
-            .filter(|f| f.bbox[2] / k < SHARP_FACE_WIDTH)
+            .map(|f| analyzer.align_again(f.scaled(k), &photo.pixels))
+            .collect();
+    }
+    let crowd_look = (2 * analyzer.detect_long_side()).min(CROWD_LOOK_MAX);
+    let long_side = photo.pixels.width().max(photo.pixels.height());
+    if crowd && crowd_look > analyzer.detect_long_side() && long_side > analyzer.detect_long_side()
+    {
+        let fine: Vec<LocatedFace> = analyzer
+            .look(&photo.pixels, crowd_look)?
+            .into_iter()
+            .filter(|f| f.bbox[2] / k * detector_scale < CROWD_LOOK_ADDS_UNDER)
             .collect();
         tracing::debug!(
             coarse = faces.len(),
@@ -129,16 +129,29 @@ pub fn locate_faces(
         faces.extend(fine);
     }
     locating += t.elapsed();
+    Ok(PhotoFaces {
+        photo,
+        faces,
+        decoding,
+        locating,
+    })
+}
+
+/// The photo decoded again so that a face `smallest` px wide in `coarse` becomes
+/// [`SHARP_FACE_WIDTH`] wide (or as near as the file allows); `None` when `coarse` is already
+/// the file's full size, or the second decode fails.
+fn sharper(bytes: &[u8], coarse: &DecodedPhoto, smallest: f32) -> Option<DecodedPhoto> {
+    if coarse.scale() <= 1.0 {
+        return None;
+    }
+    let long_side = coarse.pixels.width().max(coarse.pixels.height());
+    let wanted = (long_side as f32 * SHARP_FACE_WIDTH / smallest).ceil() as u32;
+    let sharper = decode::decode(bytes, Some(wanted)).ok()?;
     tracing::debug!(
         smallest,
         from = long_side,
         to = sharper.pixels.width().max(sharper.pixels.height()),
         "small faces aligned on a sharper decode"
     );
-    Ok(PhotoFaces {
-        photo: sharper,
-        faces,
-        decoding,
-        locating,
-    })
+    (sharper.pixels.width() > coarse.pixels.width()).then_some(sharper)
 }

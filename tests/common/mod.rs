@@ -90,9 +90,9 @@ pub fn faces_per_file(catalog: &Catalog) -> std::collections::HashMap<String, us
 }
 
 /// The photo `rel` shrunk so that its median face is about `face_width` px wide, on a grey
-/// 4000 x 3000 frame, as a JPEG: people far off in a 12-megapixel photo. Also returns the
-/// faces located in the original.
-pub fn far_off(rel: &str, face_width: f32) -> (Vec<u8>, kith::scan::locate::PhotoFaces) {
+/// 4000 x 3000 frame: people far off in a 12-megapixel photo. Also returns the faces located in
+/// the original.
+pub fn far_off(rel: &str, face_width: f32) -> (image::RgbImage, kith::scan::locate::PhotoFaces) {
     let bytes = std::fs::read(testdata(rel)).expect("read");
     let original = kith::scan::locate::locate_faces(analyzer(), &bytes, 1000).expect("locate");
     let mut widths: Vec<f32> = original.faces.iter().map(|f| f.bbox[2]).collect();
@@ -118,19 +118,24 @@ pub fn far_off(rel: &str, face_width: f32) -> (Vec<u8>, kith::scan::locate::Phot
         (4000 - w as i64) / 2,
         (3000 - h as i64) / 2,
     );
+    (frame, original)
+}
+
+/// `frame` as a JPEG, as a camera would write it.
+pub fn jpeg(frame: &image::RgbImage) -> Vec<u8> {
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-        .encode_image(&frame)
+        .encode_image(frame)
         .expect("encode");
-    (jpeg, original)
+    jpeg
 }
 
 /// [`far_off`] for a photo of one face, with the original's descriptor.
 pub fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embedding) {
-    let (jpeg, original) = far_off(rel, face_width);
+    let (frame, original) = far_off(rel, face_width);
     assert_eq!(original.faces.len(), 1, "{rel}");
     let reference = analyzer()
         .embed(&[original.faces[0].chip.clone()])
         .expect("embed")[0];
-    (jpeg, reference)
+    (jpeg(&frame), reference)
 }
