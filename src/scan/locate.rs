@@ -17,6 +17,7 @@
 use std::time::{Duration, Instant};
 
 use super::decode::{self, DecodeError, DecodedPhoto};
+use crate::vision::detector::iou;
 use crate::vision::{FaceAnalyzer, LocatedFace, VisionError};
 
 /// Faces narrower than this many pixels (detector box) in the decoded photo call for a sharper
@@ -36,17 +37,6 @@ pub const CROWD_LOOK_ADDS_UNDER: f32 = 48.0;
 /// The crowd look searches at most this many pixels on the long side (four times the work of
 /// the default 1024); a detector already this large gets no crowd look.
 pub const CROWD_LOOK_MAX: u32 = 2048;
-
-/// Intersection over union of two `[x, y, width, height]` boxes.
-fn overlap(a: &[f32; 4], b: &[f32; 4]) -> f32 {
-    let w = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
-    let h = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
-    if w <= 0.0 || h <= 0.0 {
-        return 0.0;
-    }
-    let inter = w * h;
-    inter / (a[2] * a[3] + b[2] * b[3] - inter)
-}
 
 /// A photo's faces, and the pixels they were aligned on.
 pub struct PhotoFaces {
@@ -125,7 +115,13 @@ pub fn locate_faces(
             fine = fine.len(),
             "crowd looked at twice the size"
         );
-        faces.retain(|c| fine.iter().all(|f| overlap(&c.bbox, &f.bbox) <= 0.4));
+        // A coarse face the crowd look found again is the same face, as NMS would judge it.
+        let same_face = analyzer.detector().config().nms_threshold;
+        let corners = |[x, y, w, h]: [f32; 4]| [x, y, x + w, y + h];
+        faces.retain(|c| {
+            fine.iter()
+                .all(|f| iou(&corners(c.bbox), &corners(f.bbox)) <= same_face)
+        });
         faces.extend(fine);
     }
     locating += t.elapsed();

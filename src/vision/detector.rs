@@ -476,7 +476,8 @@ fn decode(
     Ok((boxes, points.reshape((n, 10))?))
 }
 
-fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+/// Intersection over union of two `[x1, y1, x2, y2]` boxes.
+pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let iw = a[2].min(b[2]) - a[0].max(b[0]);
     let ih = a[3].min(b[3]) - a[1].max(b[1]);
     if iw <= 0.0 || ih <= 0.0 {
