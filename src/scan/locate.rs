@@ -69,7 +69,7 @@ pub fn locate_faces(
     let coarse = decode::decode(bytes, Some(decode_long_side))?;
     let mut decoding = t.elapsed();
     let t = Instant::now();
-    let mut faces = analyzer.locate(&coarse.pixels)?;
+    let faces = analyzer.locate(&coarse.pixels)?;
     let mut locating = t.elapsed();
     let smallest = faces
         .iter()
@@ -95,17 +95,13 @@ pub fn locate_faces(
     let t = Instant::now();
     // From the coarse decode's pixels to these.
     let k = photo.pixels.width() as f32 / coarse_width as f32;
-    if k > 1.0 {
-        faces = faces
-            .into_iter()
-            .map(|f| analyzer.align_again(f.scaled(k), &photo.pixels))
-            .collect();
-    }
+    let mut faces: Vec<LocatedFace> = faces.into_iter().map(|f| f.scaled(k)).collect();
+    let mut fine = Vec::new();
     let crowd_look = (2 * analyzer.detect_long_side()).min(CROWD_LOOK_MAX);
     let long_side = photo.pixels.width().max(photo.pixels.height());
     if crowd && crowd_look > analyzer.detect_long_side() && long_side > analyzer.detect_long_side()
     {
-        let fine: Vec<LocatedFace> = analyzer
+        fine = analyzer
             .look(&photo.pixels, crowd_look)?
             .into_iter()
             .filter(|f| f.bbox[2] / k * detector_scale < CROWD_LOOK_ADDS_UNDER)
@@ -122,8 +118,15 @@ pub fn locate_faces(
             fine.iter()
                 .all(|f| iou(&corners(c.bbox), &corners(f.bbox)) <= same_face)
         });
-        faces.extend(fine);
     }
+    // The coarse faces kept are cut again from these pixels; the crowd look's already were.
+    if k > 1.0 {
+        faces = faces
+            .into_iter()
+            .map(|f| analyzer.align_again(f, &photo.pixels))
+            .collect();
+    }
+    faces.extend(fine);
     locating += t.elapsed();
     Ok(PhotoFaces {
         photo,
