@@ -67,9 +67,14 @@ fn odd_files_get_faces_or_a_recorded_reason() {
         errors.get("bomb-30000x30000.png").map(String::as_str),
         Some("too-large")
     );
+    // Only a HEIC file's first 24 bytes: damaged where libheif can read HEIC, else unsupported.
+    let heic_kind = match kith::scan::heif::version() {
+        Some(_) => "corrupt",
+        None => "unsupported",
+    };
     assert_eq!(
         errors.get("unsupported.heic").map(String::as_str),
-        Some("unsupported")
+        Some(heic_kind)
     );
     // Damaged JPEGs: either an error on record or a (partly) decoded photo; never a crash or a
     // file that is simply not there.
@@ -88,6 +93,75 @@ fn odd_files_get_faces_or_a_recorded_reason() {
     ));
     assert!(!faces.contains_key("tiny-8x8.png"));
     assert_eq!(summary.photos + summary.errors, 18, "{summary:?}");
+}
+
+/// `rel` encoded as HEIC in `dir` by libheif's own encoder.
+fn heic_of(rel: &str, dir: &Path) -> PathBuf {
+    let heic = dir.join(
+        Path::new(rel)
+            .with_extension("heic")
+            .file_name()
+            .expect("name"),
+    );
+    let made = std::process::Command::new("heif-enc")
+        .args(["-q", "90"])
+        .arg(testdata(rel))
+        .arg("-o")
+        .arg(&heic)
+        .status()
+        .expect("heif-enc (Debian: libheif-examples) makes the HEIC test photos");
+    assert!(made.success(), "heif-enc failed on {rel}");
+    heic
+}
+
+/// HEIC, as phones save photos, made from a JPEG with libheif's own encoder: the same faces, the
+/// same descriptors within compression noise, and the capture date from its EXIF block.
+#[test]
+fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
+    assert!(
+        kith::scan::heif::version().is_some(),
+        "libheif (Debian: libheif1) reads HEIC"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = testdata("group/sample5.jpg");
+    let heic = heic_of("group/sample5.jpg", dir.path());
+
+    let locate = |bytes: &[u8]| kith::scan::locate::locate_faces(analyzer(), bytes, 1000);
+    let jpeg = locate(&std::fs::read(&source).expect("read")).expect("jpeg");
+    let heic_bytes = std::fs::read(&heic).expect("read");
+    let heif = locate(&heic_bytes).expect("heic");
+    assert_eq!(heif.photo.full_size, jpeg.photo.full_size);
+    assert_eq!(heif.photo.taken_at.as_deref(), Some("2014-08-09T23:31:09"));
+    assert_eq!(heif.faces.len(), 5);
+    let embed = |faces: &[kith::vision::LocatedFace]| {
+        let chips: Vec<_> = faces.iter().map(|f| f.chip.clone()).collect();
+        analyzer().embed(&chips).expect("embed")
+    };
+    let (from_jpeg, from_heif) = (embed(&jpeg.faces), embed(&heif.faces));
+    for d in &from_heif {
+        let nearest = from_jpeg
+            .iter()
+            .map(|j| kith::vision::distance(d, j))
+            .fold(f32::INFINITY, f32::min);
+        assert!(
+            nearest < 0.1,
+            "a HEIC face is {nearest} from every JPEG face"
+        );
+    }
+
+    let cut = &heic_bytes[..heic_bytes.len() * 2 / 5];
+    let err = kith::scan::decode::decode(cut, None).expect_err("40% of a HEIC");
+    assert_eq!(err.kind(), "corrupt", "{err}");
+
+    // heif-enc keeps a sideways JPEG's pixels and its EXIF orientation, with no `irot` box.
+    let sideways = heic_of("odd/exif-orientation-6.jpg", dir.path());
+    let upright = locate(&std::fs::read(sideways).expect("read")).expect("sideways heic");
+    let rotated_jpeg = std::fs::read(testdata("odd/exif-orientation-6.jpg")).expect("read");
+    let rotated_jpeg = kith::scan::decode::decode(&rotated_jpeg, None).expect("decode");
+    let (w, h) = rotated_jpeg.full_size;
+    assert!(w > h, "the JPEG itself comes out upright: {w}x{h}");
+    assert_eq!(upright.photo.full_size, (w, h));
+    assert_eq!(upright.faces.len(), 5);
 }
 
 #[cfg(unix)]

@@ -95,15 +95,21 @@ fn print_version(cli: &Cli) -> Result<()> {
             (name, hash)
         })
         .collect();
+    let libheif = kith::scan::heif::version();
     let value = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commit": kith::build_info::GIT_COMMIT,
         "backends": vision::device::compiled_backends(),
+        "libheif": libheif,
         "models_dir": models.as_ref().map(|m| m.root().display().to_string()),
         "models": cards.iter().map(|(n, h)| serde_json::json!({"name": n, "sha256": h})).collect::<Vec<_>>(),
     });
     cli.emit(&value, |_| {
         println!("kith {}", kith::build_info::LONG_VERSION);
+        match &libheif {
+            Some(v) => println!("HEIC/HEIF: libheif {v}"),
+            None => println!("HEIC/HEIF: not readable (libheif was not found)"),
+        }
         match &models {
             Some(m) => println!("models: {}", m.root().display()),
             None => println!("models: not found (see `kith scan` for where Kith looks)"),

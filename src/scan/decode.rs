@@ -12,6 +12,8 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
+use super::heif::{self, HeifError};
+
 /// Photos above this many pixels are refused (a 20000x20000 PNG would need 1.6 GB as RGBA).
 pub const MAX_PIXELS: u64 = 150_000_000;
 
@@ -66,11 +68,10 @@ pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, 
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let format = sniff(bytes)?;
-    let (image, orientation, exif) = if format == ImageFormat::Jpeg {
-        decode_jpeg(bytes, min_long_side)?
-    } else {
-        decode_other(bytes, format)?
+    let (image, orientation, exif) = match sniff(bytes)? {
+        Format::Heif => decode_heif(bytes)?,
+        Format::Image(ImageFormat::Jpeg) => decode_jpeg(bytes, min_long_side)?,
+        Format::Image(format) => decode_other(bytes, format)?,
     };
     let mut image = image;
     image.apply_orientation(orientation);
@@ -128,10 +129,20 @@ pub fn resize(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     }
 }
 
+/// What decodes a file.
+enum Format {
+    /// HEIC/HEIF, through the system's libheif.
+    Heif,
+    /// A format the `image` crate (or, for JPEG, `jpeg-decoder`) reads.
+    Image(ImageFormat),
+}
+
 /// The real format from the content, not the name: a PNG called `.jpg` is a PNG.
-fn sniff(bytes: &[u8]) -> Result<ImageFormat, DecodeError> {
-    if let Some(name) = unsupported_container(bytes) {
-        return Err(DecodeError::Unsupported(name));
+fn sniff(bytes: &[u8]) -> Result<Format, DecodeError> {
+    match container_brand(bytes) {
+        Some(Brand::Heif) => return Ok(Format::Heif),
+        Some(Brand::Avif) => return Err(DecodeError::Unsupported("AVIF")),
+        None => {}
     }
     match image::guess_format(bytes) {
         Ok(
@@ -141,25 +152,57 @@ fn sniff(bytes: &[u8]) -> Result<ImageFormat, DecodeError> {
             | ImageFormat::Tiff
             | ImageFormat::Bmp
             | ImageFormat::Gif),
-        ) => Ok(format),
+        ) => Ok(Format::Image(format)),
         Ok(ImageFormat::Avif) => Err(DecodeError::Unsupported("AVIF")),
         Ok(_) => Err(DecodeError::Unsupported("this image format")),
         Err(_) => Err(DecodeError::NotAnImage),
     }
 }
 
+enum Brand {
+    Heif,
+    Avif,
+}
+
 /// HEIC/HEIF and AVIF are ISO-BMFF files whose `ftyp` box names the brand.
-fn unsupported_container(bytes: &[u8]) -> Option<&'static str> {
+fn container_brand(bytes: &[u8]) -> Option<Brand> {
     if bytes.len() < 12 || &bytes[4..8] != b"ftyp" {
         return None;
     }
     match &bytes[8..12] {
         b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
-            Some("HEIC/HEIF")
+            Some(Brand::Heif)
         }
-        b"avif" | b"avis" => Some("AVIF"),
+        b"avif" | b"avis" => Some(Brand::Avif),
         _ => None,
     }
+}
+
+/// HEIF pixels come out of libheif upright when the file rotates them itself (see [`heif`]).
+fn decode_heif(bytes: &[u8]) -> Result<(DynamicImage, Orientation, Header), DecodeError> {
+    let photo = heif::decode(bytes, MAX_PIXELS).map_err(|err| match err {
+        HeifError::NoLibrary => DecodeError::Unsupported("HEIC/HEIF (libheif is not installed)"),
+        HeifError::NoDecoder(reason) => {
+            tracing::debug!("libheif: {reason}");
+            DecodeError::Unsupported("HEIC/HEIF (this computer's libheif has no decoder for it)")
+        }
+        HeifError::TooLarge { width, height } => DecodeError::TooLarge { width, height },
+        HeifError::Damaged(reason) => DecodeError::Corrupt(format!("HEIF: {reason}")),
+    })?;
+    let (exif_orientation, taken_at) = photo
+        .exif
+        .as_deref()
+        .map(read_exif)
+        .unwrap_or((Orientation::NoTransforms, None));
+    let orientation = match photo.transformed {
+        true => Orientation::NoTransforms,
+        false => exif_orientation,
+    };
+    let header = Header {
+        full_size: photo.pixels.dimensions(),
+        taken_at,
+    };
+    Ok((DynamicImage::ImageRgb8(photo.pixels), orientation, header))
 }
 
 /// What the EXIF block and header say, gathered before pixels are decoded.
@@ -346,12 +389,12 @@ mod tests {
     }
 
     #[test]
-    fn heic_is_named_unsupported() {
-        let mut heic = vec![0, 0, 0, 24];
-        heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
-        let err = decode(&heic, None).expect_err("HEIC is not decoded");
+    fn avif_is_named_unsupported() {
+        let mut avif = vec![0, 0, 0, 24];
+        avif.extend_from_slice(b"ftypavif\0\0\0\0mif1avif");
+        let err = decode(&avif, None).expect_err("AVIF is not decoded");
         assert_eq!(err.kind(), "unsupported");
-        assert!(err.to_string().contains("HEIC"));
+        assert!(err.to_string().contains("AVIF"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
 pub mod decode;
+pub mod heif;
 mod library;
 pub mod locate;
 mod thumbnail;

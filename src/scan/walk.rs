@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::FileStamp;
 
-/// File name endings Kith looks at. Formats it cannot decode (HEIC, RAW) are still listed, so that
-/// the user is told about them instead of them silently not being there.
+/// File name endings Kith looks at. Formats it cannot decode (RAW, AVIF; HEIC without libheif) are
+/// still listed, so that the user is told about them instead of them silently not being there.
 const PHOTO_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif", "avif",
     "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",

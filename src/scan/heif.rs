@@ -1,0 +1,432 @@
+//! HEIC/HEIF photos, what phones save by default, decoded by the libheif already on the computer.
+//!
+//! libheif is opened at run time rather than linked, so Kith installs and runs where it is missing
+//! (HEIC photos are then recorded as unsupported, with the reason) and takes whatever version the
+//! system has: the few calls used here have kept their signatures through libheif 1.x.
+//!
+//! libheif applies the file's own rotation and mirroring (`irot`/`imir`) while decoding, and a
+//! phone's EXIF orientation only repeats them. Some encoders (libheif's own `heif-enc` 1.15
+//! among them) write no `irot` and keep the camera's EXIF orientation instead, so the caller
+//! applies the EXIF orientation only to files without those boxes ([`HeifPhoto::transformed`]).
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::OnceLock;
+
+use image::RgbImage;
+
+/// What [`decode`] returns: upright pixels and the raw EXIF block (TIFF header first), if any.
+pub struct HeifPhoto {
+    pub pixels: RgbImage,
+    pub exif: Option<Vec<u8>>,
+    /// The file rotates or mirrors its image itself, and libheif has done so.
+    pub transformed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HeifError {
+    #[error("libheif, which decodes HEIC/HEIF, was not found on this computer")]
+    NoLibrary,
+    #[error("the libheif on this computer cannot decode this file: {0}")]
+    NoDecoder(String),
+    #[error("{0}")]
+    Damaged(String),
+    #[error("{width}x{height}")]
+    TooLarge { width: u32, height: u32 },
+}
+
+/// The libheif version in use ("1.15.1"), or `None` when none was found.
+pub fn version() -> Option<String> {
+    let lib = Libheif::get().ok()?;
+    // SAFETY: heif_get_version returns a static NUL-terminated string.
+    let version = unsafe { CStr::from_ptr((lib.get_version)()) };
+    Some(version.to_string_lossy().into_owned())
+}
+
+/// Decodes the primary image of a HEIF file held in `bytes`, refusing images over `max_pixels`
+/// before any pixel is decoded.
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<HeifPhoto, HeifError> {
+    let lib = Libheif::get()?;
+    let context = Context::new(lib)?;
+    // SAFETY: `bytes` outlives `context`, which is dropped at the end of this function.
+    lib.check(unsafe {
+        (lib.context_read_from_memory_without_copy)(
+            context.0,
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            std::ptr::null(),
+        )
+    })?;
+    let handle = context.primary_image()?;
+    // SAFETY: the handle is valid until dropped.
+    let (width, height) = unsafe {
+        (
+            (lib.image_handle_get_width)(handle.ptr),
+            (lib.image_handle_get_height)(handle.ptr),
+        )
+    };
+    let (width, height) = (width.max(0) as u32, height.max(0) as u32);
+    if width as u64 * height as u64 > max_pixels {
+        return Err(HeifError::TooLarge { width, height });
+    }
+    let exif = handle.exif();
+    let pixels = handle.decode_rgb()?;
+    Ok(HeifPhoto {
+        pixels,
+        exif,
+        transformed: has_transformations(bytes),
+    })
+}
+
+/// Whether the file's item properties (`meta` > `iprp` > `ipco`) hold a rotation or mirroring.
+fn has_transformations(file: &[u8]) -> bool {
+    let properties = child(file, b"meta")
+        .and_then(|meta| meta.get(4..)) // a full box: version and flags first
+        .and_then(|meta| child(meta, b"iprp"))
+        .and_then(|iprp| child(iprp, b"ipco"));
+    properties.is_some_and(|ipco| boxes(ipco).any(|(kind, _)| kind == *b"irot" || kind == *b"imir"))
+}
+
+/// The body of the first box of type `kind` among the boxes in `data`.
+fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(data).find(|(k, _)| k == kind).map(|(_, body)| body)
+}
+
+/// The ISO-BMFF boxes laid end to end in `data`, as (type, body); stops at the first malformed one.
+fn boxes(mut data: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+    std::iter::from_fn(move || {
+        let size = u32::from_be_bytes(data.get(..4)?.try_into().ok()?) as u64;
+        let kind: [u8; 4] = data.get(4..8)?.try_into().ok()?;
+        let (header, size) = match size {
+            0 => (8, data.len() as u64),
+            1 => (16, u64::from_be_bytes(data.get(8..16)?.try_into().ok()?)),
+            n => (8, n),
+        };
+        let size = usize::try_from(size).ok()?;
+        let body = data.get(header..size)?;
+        data = &data[size..];
+        Some((kind, body))
+    })
+}
+
+#[repr(C)]
+struct RawError {
+    code: c_int,
+    subcode: c_int,
+    message: *const c_char,
+}
+
+const ERROR_OK: c_int = 0;
+const ERROR_UNSUPPORTED_FEATURE: c_int = 4;
+const ERROR_DECODER_PLUGIN: c_int = 7;
+const COLORSPACE_RGB: c_int = 1;
+const CHROMA_INTERLEAVED_RGB: c_int = 10;
+const CHANNEL_INTERLEAVED: c_int = 10;
+
+type Ctx = c_void;
+type Handle = c_void;
+type Image = c_void;
+
+/// The entry points of libheif that Kith calls, resolved once.
+struct Libheif {
+    get_version: unsafe extern "C" fn() -> *const c_char,
+    context_alloc: unsafe extern "C" fn() -> *mut Ctx,
+    context_free: unsafe extern "C" fn(*mut Ctx),
+    context_read_from_memory_without_copy:
+        unsafe extern "C" fn(*mut Ctx, *const c_void, usize, *const c_void) -> RawError,
+    context_get_primary_image_handle: unsafe extern "C" fn(*mut Ctx, *mut *mut Handle) -> RawError,
+    image_handle_release: unsafe extern "C" fn(*const Handle),
+    image_handle_get_width: unsafe extern "C" fn(*const Handle) -> c_int,
+    image_handle_get_height: unsafe extern "C" fn(*const Handle) -> c_int,
+    image_handle_get_list_of_metadata_block_ids:
+        unsafe extern "C" fn(*const Handle, *const c_char, *mut u32, c_int) -> c_int,
+    image_handle_get_metadata_size: unsafe extern "C" fn(*const Handle, u32) -> usize,
+    image_handle_get_metadata: unsafe extern "C" fn(*const Handle, u32, *mut c_void) -> RawError,
+    decode_image: unsafe extern "C" fn(
+        *const Handle,
+        *mut *mut Image,
+        c_int,
+        c_int,
+        *const c_void,
+    ) -> RawError,
+    image_release: unsafe extern "C" fn(*const Image),
+    image_get_width: unsafe extern "C" fn(*const Image, c_int) -> c_int,
+    image_get_height: unsafe extern "C" fn(*const Image, c_int) -> c_int,
+    image_get_plane_readonly: unsafe extern "C" fn(*const Image, c_int, *mut c_int) -> *const u8,
+    /// Keeps the functions above loaded.
+    _library: libloading::Library,
+}
+
+/// The names libheif's shared library has on each platform, most specific first.
+#[cfg(target_os = "macos")]
+const LIBRARY_NAMES: &[&str] = &[
+    "libheif.1.dylib",
+    "/opt/homebrew/lib/libheif.1.dylib",
+    "/usr/local/lib/libheif.1.dylib",
+];
+#[cfg(windows)]
+const LIBRARY_NAMES: &[&str] = &["heif.dll", "libheif.dll"];
+#[cfg(not(any(target_os = "macos", windows)))]
+const LIBRARY_NAMES: &[&str] = &["libheif.so.1", "libheif.so"];
+
+impl Libheif {
+    fn get() -> Result<&'static Libheif, HeifError> {
+        static LIBHEIF: OnceLock<Option<Libheif>> = OnceLock::new();
+        LIBHEIF
+            .get_or_init(|| {
+                let loaded = LIBRARY_NAMES.iter().find_map(|name| {
+                    // SAFETY: loading libheif runs only its own initialisers.
+                    let library = unsafe { libloading::Library::new(name) }.ok()?;
+                    match Self::resolve(library) {
+                        Ok(lib) => Some(lib),
+                        Err(err) => {
+                            tracing::warn!("{name} lacks a libheif function Kith needs: {err}");
+                            None
+                        }
+                    }
+                });
+                if loaded.is_none() {
+                    tracing::info!(
+                        "libheif not found ({LIBRARY_NAMES:?}): HEIC photos are skipped"
+                    );
+                }
+                loaded
+            })
+            .as_ref()
+            .ok_or(HeifError::NoLibrary)
+    }
+
+    fn resolve(library: libloading::Library) -> Result<Self, libloading::Error> {
+        // SAFETY: each symbol is given the signature heif.h declares for it.
+        unsafe {
+            Ok(Self {
+                get_version: *library.get(b"heif_get_version\0")?,
+                context_alloc: *library.get(b"heif_context_alloc\0")?,
+                context_free: *library.get(b"heif_context_free\0")?,
+                context_read_from_memory_without_copy: *library
+                    .get(b"heif_context_read_from_memory_without_copy\0")?,
+                context_get_primary_image_handle: *library
+                    .get(b"heif_context_get_primary_image_handle\0")?,
+                image_handle_release: *library.get(b"heif_image_handle_release\0")?,
+                image_handle_get_width: *library.get(b"heif_image_handle_get_width\0")?,
+                image_handle_get_height: *library.get(b"heif_image_handle_get_height\0")?,
+                image_handle_get_list_of_metadata_block_ids: *library
+                    .get(b"heif_image_handle_get_list_of_metadata_block_IDs\0")?,
+                image_handle_get_metadata_size: *library
+                    .get(b"heif_image_handle_get_metadata_size\0")?,
+                image_handle_get_metadata: *library.get(b"heif_image_handle_get_metadata\0")?,
+                decode_image: *library.get(b"heif_decode_image\0")?,
+                image_release: *library.get(b"heif_image_release\0")?,
+                image_get_width: *library.get(b"heif_image_get_width\0")?,
+                image_get_height: *library.get(b"heif_image_get_height\0")?,
+                image_get_plane_readonly: *library.get(b"heif_image_get_plane_readonly\0")?,
+                _library: library,
+            })
+        }
+    }
+
+    fn check(&self, err: RawError) -> Result<(), HeifError> {
+        if err.code == ERROR_OK {
+            return Ok(());
+        }
+        let message = if err.message.is_null() {
+            format!("libheif error {}.{}", err.code, err.subcode)
+        } else {
+            // SAFETY: libheif's messages are static NUL-terminated strings.
+            unsafe { CStr::from_ptr(err.message) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        Err(match err.code {
+            ERROR_UNSUPPORTED_FEATURE | ERROR_DECODER_PLUGIN => HeifError::NoDecoder(message),
+            _ => HeifError::Damaged(message),
+        })
+    }
+}
+
+/// A `heif_context`, freed on drop.
+struct Context(*mut Ctx, &'static Libheif);
+
+impl Context {
+    fn new(lib: &'static Libheif) -> Result<Self, HeifError> {
+        // SAFETY: no preconditions; a null return means out of memory.
+        let ptr = unsafe { (lib.context_alloc)() };
+        if ptr.is_null() {
+            return Err(HeifError::Damaged(
+                "libheif could not allocate a context".into(),
+            ));
+        }
+        Ok(Self(ptr, lib))
+    }
+
+    fn primary_image(&self) -> Result<ImageHandle<'_>, HeifError> {
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: the context holds a file that was read successfully.
+        self.1
+            .check(unsafe { (self.1.context_get_primary_image_handle)(self.0, &mut ptr) })?;
+        Ok(ImageHandle {
+            ptr,
+            lib: self.1,
+            _context: std::marker::PhantomData,
+        })
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        // SAFETY: allocated by heif_context_alloc, freed once.
+        unsafe { (self.1.context_free)(self.0) }
+    }
+}
+
+/// A `heif_image_handle`, released on drop; it may not outlive its context.
+struct ImageHandle<'c> {
+    ptr: *mut Handle,
+    lib: &'static Libheif,
+    _context: std::marker::PhantomData<&'c Context>,
+}
+
+impl ImageHandle<'_> {
+    /// The first EXIF block, from its TIFF header on (the block starts with a 4-byte offset to it).
+    fn exif(&self) -> Option<Vec<u8>> {
+        let lib = self.lib;
+        let mut id = 0u32;
+        // SAFETY: room for one id is given and one is asked for.
+        let found = unsafe {
+            (lib.image_handle_get_list_of_metadata_block_ids)(
+                self.ptr,
+                c"Exif".as_ptr(),
+                &mut id,
+                1,
+            )
+        };
+        if found < 1 {
+            return None;
+        }
+        // SAFETY: `id` names a metadata block of this handle.
+        let size = unsafe { (lib.image_handle_get_metadata_size)(self.ptr, id) };
+        let mut block = vec![0u8; size];
+        // SAFETY: `block` holds the size libheif reported for this block.
+        lib.check(unsafe {
+            (lib.image_handle_get_metadata)(self.ptr, id, block.as_mut_ptr().cast())
+        })
+        .ok()?;
+        let offset = u32::from_be_bytes(block.get(..4)?.try_into().ok()?) as usize;
+        block.get(4 + offset..).map(<[u8]>::to_vec)
+    }
+
+    fn decode_rgb(&self) -> Result<RgbImage, HeifError> {
+        let lib = self.lib;
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: null options mean libheif's defaults, which apply the file's transformations.
+        lib.check(unsafe {
+            (lib.decode_image)(
+                self.ptr,
+                &mut ptr,
+                COLORSPACE_RGB,
+                CHROMA_INTERLEAVED_RGB,
+                std::ptr::null(),
+            )
+        })?;
+        let image = DecodedImage { ptr, lib };
+        image.to_rgb()
+    }
+}
+
+impl Drop for ImageHandle<'_> {
+    fn drop(&mut self) {
+        // SAFETY: obtained from libheif, released once.
+        unsafe { (self.lib.image_handle_release)(self.ptr) }
+    }
+}
+
+/// A decoded `heif_image`, released on drop.
+struct DecodedImage {
+    ptr: *mut Image,
+    lib: &'static Libheif,
+}
+
+impl DecodedImage {
+    fn to_rgb(&self) -> Result<RgbImage, HeifError> {
+        let lib = self.lib;
+        let mut stride: c_int = 0;
+        // SAFETY: the image was decoded as interleaved RGB, which has this one channel.
+        let (width, height, plane) = unsafe {
+            (
+                (lib.image_get_width)(self.ptr, CHANNEL_INTERLEAVED),
+                (lib.image_get_height)(self.ptr, CHANNEL_INTERLEAVED),
+                (lib.image_get_plane_readonly)(self.ptr, CHANNEL_INTERLEAVED, &mut stride),
+            )
+        };
+        let row = width.max(0) as usize * 3;
+        if plane.is_null() || width <= 0 || height <= 0 || (stride as usize) < row {
+            return Err(HeifError::Damaged("libheif returned no pixels".into()));
+        }
+        // SAFETY: the plane holds `height` rows `stride` bytes apart, alive until `self` drops.
+        let plane = unsafe {
+            std::slice::from_raw_parts(plane, stride as usize * (height as usize - 1) + row)
+        };
+        let pixels = plane
+            .chunks(stride as usize)
+            .flat_map(|line| &line[..row])
+            .copied()
+            .collect();
+        RgbImage::from_raw(width as u32, height as u32, pixels)
+            .ok_or_else(|| HeifError::Damaged("libheif returned a short image".into()))
+    }
+}
+
+impl Drop for DecodedImage {
+    fn drop(&mut self) {
+        // SAFETY: obtained from heif_decode_image, released once.
+        unsafe { (self.lib.image_release)(self.ptr) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bmff_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut out = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// A HEIF file's head: `ftyp`, then `meta` (version and flags, then `iprp` > `ipco`).
+    fn file_with_properties(properties: &[&[u8; 4]]) -> Vec<u8> {
+        let ipco: Vec<u8> = properties
+            .iter()
+            .flat_map(|p| bmff_box(p, &[0; 4]))
+            .collect();
+        let iprp = bmff_box(b"iprp", &bmff_box(b"ipco", &ipco));
+        let mut meta_body = vec![0; 4];
+        meta_body.extend(bmff_box(b"hdlr", &[0; 20]));
+        meta_body.extend(iprp);
+        let mut file = bmff_box(b"ftyp", b"heic\0\0\0\0mif1heic");
+        file.extend(bmff_box(b"meta", &meta_body));
+        file.extend(bmff_box(b"mdat", &[7; 32]));
+        file
+    }
+
+    #[test]
+    fn rotation_or_mirroring_in_the_item_properties_is_noticed() {
+        assert!(has_transformations(&file_with_properties(&[
+            b"ispe", b"irot"
+        ])));
+        assert!(has_transformations(&file_with_properties(&[b"imir"])));
+        assert!(!has_transformations(&file_with_properties(&[
+            b"ispe", b"colr"
+        ])));
+    }
+
+    #[test]
+    fn a_damaged_box_structure_means_no_transformations() {
+        let file = file_with_properties(&[b"irot"]);
+        assert!(!has_transformations(&file[..40]));
+        let mut huge = file.clone();
+        huge[24..28].copy_from_slice(&u32::MAX.to_be_bytes()); // meta's size, past the end
+        assert!(!has_transformations(&huge));
+        assert!(!has_transformations(&[]));
+    }
+}
