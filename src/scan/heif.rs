@@ -126,34 +126,49 @@ type Ctx = c_void;
 type Handle = c_void;
 type Image = c_void;
 
-/// The entry points of libheif that Kith calls, resolved once.
-struct Libheif {
-    get_version: unsafe extern "C" fn() -> *const c_char,
-    context_alloc: unsafe extern "C" fn() -> *mut Ctx,
-    context_free: unsafe extern "C" fn(*mut Ctx),
-    context_read_from_memory_without_copy:
-        unsafe extern "C" fn(*mut Ctx, *const c_void, usize, *const c_void) -> RawError,
-    context_get_primary_image_handle: unsafe extern "C" fn(*mut Ctx, *mut *mut Handle) -> RawError,
-    image_handle_release: unsafe extern "C" fn(*const Handle),
-    image_handle_get_width: unsafe extern "C" fn(*const Handle) -> c_int,
-    image_handle_get_height: unsafe extern "C" fn(*const Handle) -> c_int,
-    image_handle_get_list_of_metadata_block_ids:
-        unsafe extern "C" fn(*const Handle, *const c_char, *mut u32, c_int) -> c_int,
-    image_handle_get_metadata_size: unsafe extern "C" fn(*const Handle, u32) -> usize,
-    image_handle_get_metadata: unsafe extern "C" fn(*const Handle, u32, *mut c_void) -> RawError,
-    decode_image: unsafe extern "C" fn(
-        *const Handle,
-        *mut *mut Image,
-        c_int,
-        c_int,
-        *const c_void,
-    ) -> RawError,
-    image_release: unsafe extern "C" fn(*const Image),
-    image_get_width: unsafe extern "C" fn(*const Image, c_int) -> c_int,
-    image_get_height: unsafe extern "C" fn(*const Image, c_int) -> c_int,
-    image_get_plane_readonly: unsafe extern "C" fn(*const Image, c_int, *mut c_int) -> *const u8,
-    /// Keeps the functions above loaded.
-    _library: libloading::Library,
+/// Declares [`Libheif`], one field per libheif function named `heif_<field>`, and the
+/// `resolve` that looks each one up, so a signature and its symbol are written once.
+macro_rules! libheif_functions {
+    ($($name:ident: fn($($arg:ty),*) $(-> $ret:ty)?;)*) => {
+        /// The entry points of libheif that Kith calls, resolved once.
+        #[allow(non_snake_case)]
+        struct Libheif {
+            $($name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
+            /// Keeps the functions above loaded.
+            _library: libloading::Library,
+        }
+
+        impl Libheif {
+            fn resolve(library: libloading::Library) -> Result<Self, libloading::Error> {
+                // SAFETY: each symbol is given the signature heif.h declares for it.
+                unsafe {
+                    Ok(Self {
+                        $($name: *library.get(concat!("heif_", stringify!($name), "\0").as_bytes())?,)*
+                        _library: library,
+                    })
+                }
+            }
+        }
+    };
+}
+
+libheif_functions! {
+    get_version: fn() -> *const c_char;
+    context_alloc: fn() -> *mut Ctx;
+    context_free: fn(*mut Ctx);
+    context_read_from_memory_without_copy: fn(*mut Ctx, *const c_void, usize, *const c_void) -> RawError;
+    context_get_primary_image_handle: fn(*mut Ctx, *mut *mut Handle) -> RawError;
+    image_handle_release: fn(*const Handle);
+    image_handle_get_width: fn(*const Handle) -> c_int;
+    image_handle_get_height: fn(*const Handle) -> c_int;
+    image_handle_get_list_of_metadata_block_IDs: fn(*const Handle, *const c_char, *mut u32, c_int) -> c_int;
+    image_handle_get_metadata_size: fn(*const Handle, u32) -> usize;
+    image_handle_get_metadata: fn(*const Handle, u32, *mut c_void) -> RawError;
+    decode_image: fn(*const Handle, *mut *mut Image, c_int, c_int, *const c_void) -> RawError;
+    image_release: fn(*const Image);
+    image_get_width: fn(*const Image, c_int) -> c_int;
+    image_get_height: fn(*const Image, c_int) -> c_int;
+    image_get_plane_readonly: fn(*const Image, c_int, *mut c_int) -> *const u8;
 }
 
 /// The names libheif's shared library has on each platform, most specific first.
@@ -193,35 +208,6 @@ impl Libheif {
             })
             .as_ref()
             .ok_or(HeifError::NoLibrary)
-    }
-
-    fn resolve(library: libloading::Library) -> Result<Self, libloading::Error> {
-        // SAFETY: each symbol is given the signature heif.h declares for it.
-        unsafe {
-            Ok(Self {
-                get_version: *library.get(b"heif_get_version\0")?,
-                context_alloc: *library.get(b"heif_context_alloc\0")?,
-                context_free: *library.get(b"heif_context_free\0")?,
-                context_read_from_memory_without_copy: *library
-                    .get(b"heif_context_read_from_memory_without_copy\0")?,
-                context_get_primary_image_handle: *library
-                    .get(b"heif_context_get_primary_image_handle\0")?,
-                image_handle_release: *library.get(b"heif_image_handle_release\0")?,
-                image_handle_get_width: *library.get(b"heif_image_handle_get_width\0")?,
-                image_handle_get_height: *library.get(b"heif_image_handle_get_height\0")?,
-                image_handle_get_list_of_metadata_block_ids: *library
-                    .get(b"heif_image_handle_get_list_of_metadata_block_IDs\0")?,
-                image_handle_get_metadata_size: *library
-                    .get(b"heif_image_handle_get_metadata_size\0")?,
-                image_handle_get_metadata: *library.get(b"heif_image_handle_get_metadata\0")?,
-                decode_image: *library.get(b"heif_decode_image\0")?,
-                image_release: *library.get(b"heif_image_release\0")?,
-                image_get_width: *library.get(b"heif_image_get_width\0")?,
-                image_get_height: *library.get(b"heif_image_get_height\0")?,
-                image_get_plane_readonly: *library.get(b"heif_image_get_plane_readonly\0")?,
-                _library: library,
-            })
-        }
     }
 
     fn check(&self, err: RawError) -> Result<(), HeifError> {
@@ -292,7 +278,7 @@ impl ImageHandle<'_> {
         let mut id = 0u32;
         // SAFETY: room for one id is given and one is asked for.
         let found = unsafe {
-            (lib.image_handle_get_list_of_metadata_block_ids)(
+            (lib.image_handle_get_list_of_metadata_block_IDs)(
                 self.ptr,
                 c"Exif".as_ptr(),
                 &mut id,
