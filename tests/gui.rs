@@ -993,11 +993,20 @@ fn photo_viewer_draws_every_face_and_steps_through_the_persons_photos() {
         .query_by_label(&format!("Face {stranger}: Sheldon"))
         .is_some());
 
-    // The arrow keys step through his photos, in the order search lists them.
+    // The arrow keys step through his photos, in the order search lists them; the next one
+    // was decoded while this one was looked at, and this one stays decoded for stepping back.
+    let next = sequence[at + 1];
+    wait_until(&mut harness, "the next photo decoded ahead", |h| {
+        h.state().photo_view().decoded().contains(&next)
+    });
     harness.key_press(Key::ArrowRight);
     harness.run();
-    let next = sequence[at + 1];
     assert_eq!(harness.state().view(), View::Photo { photo: next, from });
+    let decoded = harness.state().photo_view().decoded();
+    assert!(
+        decoded.contains(&next) && decoded.contains(&photo),
+        "{decoded:?}"
+    );
     let shown = harness.state().photo_view().faces().to_vec();
     assert_eq!(shown, reopen(&path).photo_faces(next).expect("faces"));
     assert!(shown.iter().any(|f| f.person == Some(gul)));
