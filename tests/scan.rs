@@ -517,6 +517,50 @@ fn a_larger_detector_input_gets_pixels_to_match_and_finds_smaller_faces() {
     assert!(by_default < by_wide, "{by_default} of {by_wide}");
 }
 
+/// One person far off in a 12-megapixel photo: at the coarse scale the detector gives their face
+/// a score too low to keep (0.5-0.9), but that weak detection sends the photo to a closer look,
+/// where the face is found sure and keeps its identity.
+#[test]
+fn a_lone_face_far_off_that_shows_only_as_a_weak_detection_is_found() {
+    // 70 px wide is 17 px where detection looks; 100 px is 25 px, which no face rule alone
+    // would look closer at.
+    let cases = [
+        ("ian_thorpe/1.jpg", 70.0),
+        ("john_mccain/1.jpg", 70.0),
+        ("al_sharpton/1.jpg", 70.0),
+        ("abdullah_gul/1.jpg", 70.0),
+        ("jean-pierre_raffarin/1.jpg", 70.0),
+        ("ian_thorpe/2.jpg", 100.0),
+        ("abdullah_gul/2.jpg", 100.0),
+    ];
+    for (person, width) in cases {
+        let (jpeg, reference) = common::distant_face(&format!("faces/{person}"), width);
+        let coarse = kith::scan::decode::decode(&jpeg, Some(1000)).expect("decode");
+        assert!(
+            analyzer()
+                .locate(&coarse.pixels)
+                .expect("locate")
+                .is_empty(),
+            "{person} at {width} px: already a sure face at the coarse scale"
+        );
+        let candidates = analyzer().candidates(&coarse.pixels).expect("candidates");
+        assert!(
+            !candidates.is_empty(),
+            "{person} at {width} px: no candidate"
+        );
+        assert!(candidates.iter().all(|c| !analyzer().is_face(c)));
+
+        let located = kith::scan::locate::locate_faces(analyzer(), &jpeg, 1000).expect("locate");
+        assert_eq!(located.faces.len(), 1, "{person} at {width} px");
+        assert!(analyzer().is_face(&located.faces[0]));
+        let found = analyzer()
+            .embed(&[located.faces[0].chip.clone()])
+            .expect("embed")[0];
+        let d = kith::vision::distance(&found, &reference);
+        assert!(d < 0.3, "{person} at {width} px: {d} from the original");
+    }
+}
+
 #[test]
 fn a_crowd_far_off_is_searched_again_at_twice_the_size() {
     // The 29 people of Solvay 1927 with faces about 60 px wide in a 12-megapixel frame: 15 px

@@ -9,6 +9,10 @@
 //! the faces of portraits and everyday photos at under half the cost; a photo whose first look
 //! finds no face, or a face small enough that a crowd may hide smaller ones, is searched again
 //! at the full detection size.
+//!
+//! A detection counts as a face above the model card's confidence threshold, but every detection
+//! above [`CANDIDATE_SCORE`] decides where to look again: a small face far off often scores
+//! 0.5-0.9 at a coarse scale and well above 0.9 once looked at closer.
 
 use candle_core::Device;
 use candle_nn::VarBuilder;
@@ -31,6 +35,12 @@ pub const FIRST_LOOK_LONG_SIDE: u32 = 640;
 /// A face narrower than this at the first look's scale (twice the detector's smallest prior)
 /// is near the limit of what that scale can see: the photo gets a second look at full size.
 const SMALL_AT_FIRST_LOOK: f32 = 32.0;
+
+/// Detections scoring above this but not above the face threshold are not faces, but say where a
+/// closer look may find one (chosen on photos of people shrunk into 12 MP frames: at 0.5, faces
+/// 60-80 px wide are found twice as often as with the face threshold alone, and 58 photos
+/// without people gained no face and no time).
+pub const CANDIDATE_SCORE: f32 = 0.5;
 
 /// A face found in a photo, in the coordinates of the pixels it was found in.
 #[derive(Debug, Clone)]
@@ -83,6 +93,9 @@ pub struct FaceAnalyzer {
     detector: RetinaFace,
     embedder: FaceEmbedder,
     detect_long_side: u32,
+    /// A detection is a face when its score is above this (the model card's threshold); the
+    /// detector itself keeps everything above [`CANDIDATE_SCORE`].
+    face_score: f32,
     precision: Precision,
     hashes: ModelHashes,
     /// `None`: each call runs on its own, as the CPU prefers.
@@ -114,10 +127,16 @@ impl FaceAnalyzer {
             unsafe { VarBuilder::from_mmaped_safetensors(&[detector_path], dtype, device)? };
         let embedder_vb =
             unsafe { VarBuilder::from_mmaped_safetensors(&[embedder_path], dtype, device)? };
+        let face_score = detector_config.confidence_threshold;
+        let candidates = DetectorConfig {
+            confidence_threshold: CANDIDATE_SCORE.min(face_score),
+            ..detector_config
+        };
         Ok(Self {
-            detector: RetinaFace::load(detector_vb, detector_config)?,
+            detector: RetinaFace::load(detector_vb, candidates)?,
             embedder: FaceEmbedder::load(embedder_vb, embedder_config)?,
             detect_long_side: DEFAULT_DETECT_LONG_SIDE,
+            face_score,
             precision,
             hashes: ModelHashes {
                 detector: detector_card.sha256,
@@ -179,11 +198,25 @@ impl FaceAnalyzer {
         self.embedder.threshold()
     }
 
+    /// Whether a detection is sure enough to be kept as a face.
+    pub fn is_face(&self, face: &LocatedFace) -> bool {
+        face.score > self.face_score
+    }
+
     /// Finds and aligns the faces in `pixels`; geometry is in `pixels` coordinates.
     pub fn locate(&self, pixels: &RgbImage) -> Result<Vec<LocatedFace>, VisionError> {
+        let mut faces = self.candidates(pixels)?;
+        faces.retain(|f| self.is_face(f));
+        Ok(faces)
+    }
+
+    /// [`FaceAnalyzer::locate`] with the detections that are not sure enough to be faces as
+    /// well (see [`CANDIDATE_SCORE`]), for deciding where to look closer.
+    pub fn candidates(&self, pixels: &RgbImage) -> Result<Vec<LocatedFace>, VisionError> {
         let first_look = FIRST_LOOK_LONG_SIDE.min(self.detect_long_side);
         let (mut detections, k) = self.detect_within(pixels, first_look)?;
-        let needs_second_look = detections.is_empty()
+        // A weak detection is no reason to stop looking, but a small one is a reason to look on.
+        let needs_second_look = !detections.iter().any(|d| d.score > self.face_score)
             || detections
                 .iter()
                 .any(|d| (d.bbox[2] - d.bbox[0]) / k < SMALL_AT_FIRST_LOOK);
@@ -202,7 +235,8 @@ impl FaceAnalyzer {
     /// Finds and aligns the faces in `pixels` in a single look at a copy at most `long_side`
     /// pixels long; geometry is in `pixels` coordinates.
     pub fn look(&self, pixels: &RgbImage, long_side: u32) -> Result<Vec<LocatedFace>, VisionError> {
-        let (detections, _) = self.detect_within(pixels, long_side)?;
+        let (mut detections, _) = self.detect_within(pixels, long_side)?;
+        detections.retain(|d| d.score > self.face_score);
         Ok(self.aligned(pixels, detections))
     }
 
