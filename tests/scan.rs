@@ -95,8 +95,8 @@ fn odd_files_get_faces_or_a_recorded_reason() {
     assert_eq!(summary.photos + summary.errors, 18, "{summary:?}");
 }
 
-/// `rel` encoded as HEIC in `dir` by libheif's own encoder.
-fn heic_of(rel: &str, dir: &Path) -> PathBuf {
+/// `rel` encoded as HEIC in `dir` by libheif's own encoder, with `options` for it.
+fn heic_of(rel: &str, dir: &Path, options: &[&str]) -> PathBuf {
     let heic = dir.join(
         Path::new(rel)
             .with_extension("heic")
@@ -105,6 +105,7 @@ fn heic_of(rel: &str, dir: &Path) -> PathBuf {
     );
     let made = std::process::Command::new("heif-enc")
         .args(["-q", "90"])
+        .args(options)
         .arg(testdata(rel))
         .arg("-o")
         .arg(&heic)
@@ -124,7 +125,7 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let source = testdata("group/sample5.jpg");
-    let heic = heic_of("group/sample5.jpg", dir.path());
+    let heic = heic_of("group/sample5.jpg", dir.path(), &["-t", "320"]);
 
     let locate = |bytes: &[u8]| kith::scan::locate::locate_faces(analyzer(), bytes, 1000);
     let jpeg = locate(&std::fs::read(&source).expect("read")).expect("jpeg");
@@ -149,12 +150,33 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
         );
     }
 
+    // A photo thumbnail needs no more than the 320 px one stored in the file, and it is the same
+    // picture; the scan's 1000 px need the photo itself.
+    let small = kith::scan::decode::decode(&heic_bytes, Some(300)).expect("thumbnail");
+    assert_eq!(small.full_size, heif.photo.full_size);
+    assert_eq!(small.pixels.width().max(small.pixels.height()), 320);
+    let shrunk = kith::scan::decode::resize(
+        &heif.photo.pixels,
+        small.pixels.width(),
+        small.pixels.height(),
+    );
+    let mean_difference = small
+        .pixels
+        .as_raw()
+        .iter()
+        .zip(shrunk.as_raw())
+        .map(|(a, b)| a.abs_diff(*b) as f64)
+        .sum::<f64>()
+        / shrunk.as_raw().len() as f64;
+    assert!(mean_difference < 8.0, "{mean_difference}");
+    assert_eq!(heif.photo.pixels.width(), heif.photo.full_size.0);
+
     let cut = &heic_bytes[..heic_bytes.len() * 2 / 5];
     let err = kith::scan::decode::decode(cut, None).expect_err("40% of a HEIC");
     assert_eq!(err.kind(), "corrupt", "{err}");
 
     // heif-enc keeps a sideways JPEG's pixels and its EXIF orientation, with no `irot` box.
-    let sideways = heic_of("odd/exif-orientation-6.jpg", dir.path());
+    let sideways = heic_of("odd/exif-orientation-6.jpg", dir.path(), &[]);
     let upright = locate(&std::fs::read(sideways).expect("read")).expect("sideways heic");
     let rotated_jpeg = std::fs::read(testdata("odd/exif-orientation-6.jpg")).expect("read");
     let rotated_jpeg = kith::scan::decode::decode(&rotated_jpeg, None).expect("decode");

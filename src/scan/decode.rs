@@ -62,14 +62,15 @@ impl DecodedPhoto {
     }
 }
 
-/// Decodes `bytes`. With `min_long_side`, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale as long as
-/// its long side stays at least that (other formats decode at full size); without, at full size.
+/// Decodes `bytes`. With `min_long_side`, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale, and a
+/// HEIF file may give the thumbnail stored in it, as long as the long side stays at least that
+/// (other formats decode at full size); without, at full size.
 pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     let (image, orientation, exif) = match sniff(bytes)? {
-        Format::Heif => decode_heif(bytes)?,
+        Format::Heif => decode_heif(bytes, min_long_side)?,
         Format::Image(ImageFormat::Jpeg) => decode_jpeg(bytes, min_long_side)?,
         Format::Image(format) => decode_other(bytes, format)?,
     };
@@ -179,8 +180,13 @@ fn container_brand(bytes: &[u8]) -> Option<Brand> {
 }
 
 /// HEIF pixels come out of libheif upright when the file rotates them itself (see [`heif`]).
-fn decode_heif(bytes: &[u8]) -> Result<(DynamicImage, Orientation, Header), DecodeError> {
-    let photo = heif::decode(bytes, MAX_PIXELS).map_err(|err| match err {
+/// With `min_long_side`, a thumbnail stored in the file may stand in for the photo (see
+/// [`heif::decode`]).
+fn decode_heif(
+    bytes: &[u8],
+    min_long_side: Option<u32>,
+) -> Result<(DynamicImage, Orientation, Header), DecodeError> {
+    let photo = heif::decode(bytes, MAX_PIXELS, min_long_side).map_err(|err| match err {
         HeifError::NoLibrary => DecodeError::Unsupported("HEIC/HEIF (libheif is not installed)"),
         HeifError::NoDecoder(reason) => {
             tracing::debug!("libheif: {reason}");
@@ -199,7 +205,7 @@ fn decode_heif(bytes: &[u8]) -> Result<(DynamicImage, Orientation, Header), Deco
         false => exif_orientation,
     };
     let header = Header {
-        full_size: photo.pixels.dimensions(),
+        full_size: photo.full_size,
         taken_at,
     };
     Ok((DynamicImage::ImageRgb8(photo.pixels), orientation, header))
