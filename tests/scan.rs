@@ -186,6 +186,47 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     assert_eq!(upright.faces.len(), 5);
 }
 
+/// A file an older Kith (or one without libheif) could not read is read again once Kith reads
+/// more formats, though the file itself has not changed; a file still unreadable is not.
+#[test]
+fn unreadable_files_are_read_again_when_kith_reads_more_formats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let heic = heic_of("group/sample5.jpg", &photos, &[]);
+    let empty = photos.join("empty.jpg");
+    std::fs::write(&empty, b"").expect("write");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let first = scan(&mut catalog, &photos);
+    assert_eq!((first.photos, first.errors), (1, 1), "{first:?}");
+
+    // As a scan without libheif would have left it.
+    let heic = heic.canonicalize().expect("exists");
+    let stamp = kith::catalog::FileStamp::of(&std::fs::metadata(&heic).expect("stat"));
+    let older = "jpeg png webp tiff bmp gif";
+    catalog
+        .record_error(
+            &heic,
+            stamp,
+            "unsupported",
+            "unsupported format: HEIC/HEIF",
+            older,
+        )
+        .expect("record");
+    assert_ne!(kith::scan::decode::readers(), older);
+    let again = scan(&mut catalog, &photos);
+    assert_eq!(
+        (again.photos, again.faces, again.skipped, again.errors),
+        (1, 5, 1, 0),
+        "{again:?}"
+    );
+    let counts = faces_per_file(&catalog);
+    assert_eq!(counts.get("sample5.heic"), Some(&5));
+
+    let settled = scan(&mut catalog, &photos);
+    assert_eq!((settled.photos, settled.skipped, settled.errors), (0, 2, 0));
+}
+
 #[cfg(unix)]
 #[test]
 fn links_odd_names_unreadable_and_vanishing_files_are_recorded_and_the_scan_goes_on() {

@@ -64,6 +64,9 @@ pub struct KnownPhoto {
     pub stamp: FileStamp,
     pub hash: Option<String>,
     pub status: PhotoStatus,
+    /// For a file that could not be read: what could read files then (see
+    /// [`Catalog::record_error`]); `None` when not recorded.
+    pub readers: Option<String>,
 }
 
 /// A photo that was read successfully.
@@ -118,9 +121,10 @@ impl Catalog {
     /// Every photo the catalog knows under `root`, keyed by path bytes.
     pub fn known_photos(&self, root: &Path) -> Result<HashMap<Vec<u8>, KnownPhoto>> {
         let root_key = path_key(root);
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, path, size, mtime_ns, hash, status FROM photos")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT id, path, size, mtime_ns, hash, status, readers
+                 FROM photos LEFT JOIN scan_errors ON scan_errors.photo_id = photos.id",
+        )?;
         let mut rows = stmt.query([])?;
         let mut known = HashMap::new();
         while let Some(row) = rows.next()? {
@@ -139,6 +143,7 @@ impl Catalog {
                     },
                     hash: row.get(4)?,
                     status: PhotoStatus::parse(&status)?,
+                    readers: row.get(6)?,
                 },
             );
         }
@@ -179,20 +184,24 @@ impl Catalog {
         Ok(())
     }
 
-    /// Records that `path` could not be read, with a short `kind` and a message for people.
+    /// Records that `path` could not be read, with a short `kind` and a message for people, and
+    /// `readers`: what could read files at the time (the scan names the formats it reads), so
+    /// that a scan with other readers tries the file again.
     pub fn record_error(
         &mut self,
         path: &Path,
         stamp: FileStamp,
         kind: &str,
         message: &str,
+        readers: &str,
     ) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
         let id = upsert_photo(&tx, path, stamp, None, PhotoStatus::Error)?;
         tx.execute("DELETE FROM faces WHERE photo_id = ?1", [id])?;
         tx.execute(
-            "INSERT OR REPLACE INTO scan_errors (photo_id, kind, message) VALUES (?1, ?2, ?3)",
-            params![id, kind, message],
+            "INSERT OR REPLACE INTO scan_errors (photo_id, kind, message, readers)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![id, kind, message, readers],
         )?;
         tx.commit()?;
         Ok(())

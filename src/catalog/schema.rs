@@ -87,6 +87,10 @@ const MIGRATIONS: &[&str] = &[
     // It starts with person_id, so it replaces faces_by_person.
     "CREATE INDEX faces_of_persons ON faces(person_id, score DESC, id, photo_id, ignored);
     DROP INDEX faces_by_person;",
+    // 6: what could read files when a file could not be (the formats Kith read then), so that
+    // the file is tried again once that changes (libheif installed, a newer Kith). NULL: recorded
+    // before this was kept, so tried again once.
+    "ALTER TABLE scan_errors ADD COLUMN readers TEXT;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -130,6 +130,17 @@ pub fn resize(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     }
 }
 
+/// The formats this Kith reads on this computer, as a short text ("jpeg png ... heif 1.15.1"):
+/// a file that could not be read is read again once this changes.
+pub fn readers() -> String {
+    let mut readers = String::from("jpeg png webp tiff bmp gif");
+    if let Some(version) = heif::version() {
+        readers.push_str(" heif ");
+        readers.push_str(&version);
+    }
+    readers
+}
+
 /// What decodes a file.
 enum Format {
     /// HEIC/HEIF, through the system's libheif.

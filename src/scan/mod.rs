@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord};
+use crate::catalog::{
+    Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord, PhotoStatus,
+};
 use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
 pub use library::{scan_folders, scan_library, LibraryFolders};
 use locate::{locate_faces, LocateError, PhotoFaces};
@@ -242,11 +244,10 @@ pub fn scan_folder(
         )?;
     }
     let mut work = Vec::new();
+    let readers = decode::readers();
     for file in files {
         match known.remove(&crate::catalog::path_key(&file.path)) {
-            Some(k)
-                if k.stamp == file.stamp && k.status != crate::catalog::PhotoStatus::Missing =>
-            {
+            Some(k) if k.stamp == file.stamp && !worth_reading_again(&k, &readers) => {
                 summary.skipped += 1;
             }
             previous => work.push((file, previous)),
@@ -254,7 +255,7 @@ pub fn scan_folder(
     }
     let missing: Vec<i64> = known
         .values()
-        .filter(|k| k.status != crate::catalog::PhotoStatus::Missing)
+        .filter(|k| k.status != PhotoStatus::Missing)
         .map(|k| k.id)
         .collect();
     summary.missing = missing.len();
@@ -369,6 +370,16 @@ fn store(
     Ok(())
 }
 
+/// An unchanged file is read again only when it went missing (and is back), or could not be
+/// read when Kith read other formats than now (libheif installed since, a newer Kith).
+fn worth_reading_again(known: &KnownPhoto, readers: &str) -> bool {
+    match known.status {
+        PhotoStatus::Ok => false,
+        PhotoStatus::Missing => true,
+        PhotoStatus::Error => known.readers.as_deref() != Some(readers),
+    }
+}
+
 fn record_failure(
     catalog: &mut Catalog,
     summary: &mut ScanSummary,
@@ -379,7 +390,7 @@ fn record_failure(
     message: String,
 ) -> Result<(), ScanError> {
     tracing::warn!(path = %path.display(), kind, %message, "photo not read");
-    catalog.record_error(&path, stamp, kind, &message)?;
+    catalog.record_error(&path, stamp, kind, &message, &decode::readers())?;
     summary.errors += 1;
     summary.failures.push((path.clone(), kind, message.clone()));
     on_event(ScanEvent::Failed {
@@ -426,7 +437,7 @@ fn prepare(
     let read = t.elapsed();
     let hash = blake3::hash(&bytes).to_hex().to_string();
     if let Some(known) = previous {
-        if known.status == crate::catalog::PhotoStatus::Ok && known.hash.as_deref() == Some(&hash) {
+        if known.status == PhotoStatus::Ok && known.hash.as_deref() == Some(&hash) {
             return Prepared::SameContent {
                 id: known.id,
                 stamp,
