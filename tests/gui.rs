@@ -584,6 +584,11 @@ fn the_far_faces_setting_makes_scans_find_people_far_off() {
         harness.get_by_label("Settings").click();
         harness.run();
         let setting = "Also find people far off, with faces under ~80 px in a 12 MP photo";
+        // Beside it, whether HEIC photos can be read here, and with what.
+        let libheif = kith::scan::heif::version().expect("libheif (Debian: libheif1)");
+        assert!(harness
+            .query_by_label(&format!("HEIC photos are read with libheif {libheif}"))
+            .is_some());
         if far_faces {
             harness.get_by_label(setting).click();
             harness.run();
