@@ -78,11 +78,8 @@ pub fn locate_faces(
     // Detections too weak to be faces still say that a closer look may find some.
     let faces = analyzer.candidates(&coarse.pixels)?;
     let mut locating = t.elapsed();
-    let narrowest = |faces: &mut dyn Iterator<Item = &LocatedFace>| {
-        faces.map(|f| f.bbox[2]).fold(f32::INFINITY, f32::min)
-    };
-    let smallest = narrowest(&mut faces.iter());
-    let smallest_weak = narrowest(&mut faces.iter().filter(|f| !analyzer.is_face(f)));
+    let smallest = narrowest(faces.iter());
+    let smallest_weak = narrowest(faces.iter().filter(|f| !analyzer.is_face(f)));
     // The detector saw the photo at most this large: a PNG is decoded whole, then shrunk for it.
     let coarse_long_side = coarse.pixels.width().max(coarse.pixels.height());
     let detector_scale = (analyzer.detect_long_side() as f32 / coarse_long_side as f32).min(1.0);
@@ -145,6 +142,11 @@ pub fn locate_faces(
         decoding,
         locating,
     })
+}
+
+/// The width of the narrowest of `faces`; infinite when there are none.
+fn narrowest<'a>(faces: impl Iterator<Item = &'a LocatedFace>) -> f32 {
+    faces.map(|f| f.bbox[2]).fold(f32::INFINITY, f32::min)
 }
 
 /// The photo decoded again so that a face `smallest` px wide in `coarse` becomes
