@@ -22,7 +22,8 @@ impl ProblemsView {
         ui.heading(format!("{} files could not be read", self.rows.len()));
         ui.label(
             "Kith left these files as they are and found no faces in them. \
-             The next scan reads a file again once its size or modification time has changed.",
+             The next scan reads a file again once its size or modification time has changed, \
+             or once Kith can read more formats (HEIC after libheif is installed).",
         );
         ui.separator();
         egui::ScrollArea::vertical()
