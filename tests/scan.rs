@@ -95,23 +95,18 @@ fn odd_files_get_faces_or_a_recorded_reason() {
     assert_eq!(summary.photos + summary.errors, 18, "{summary:?}");
 }
 
-/// `rel` encoded as HEIC in `dir` by libheif's own encoder, with `options` for it.
-fn heic_of(rel: &str, dir: &Path, options: &[&str]) -> PathBuf {
-    let heic = dir.join(
-        Path::new(rel)
-            .with_extension("heic")
-            .file_name()
-            .expect("name"),
-    );
+/// `source` encoded as HEIC in `dir` by libheif's own encoder, with `options` for it.
+fn heic_of(source: &Path, dir: &Path, options: &[&str]) -> PathBuf {
+    let heic = dir.join(source.with_extension("heic").file_name().expect("name"));
     let made = std::process::Command::new("heif-enc")
         .args(["-q", "90"])
         .args(options)
-        .arg(testdata(rel))
+        .arg(source)
         .arg("-o")
         .arg(&heic)
         .status()
         .expect("heif-enc (Debian: libheif-examples) makes the HEIC test photos");
-    assert!(made.success(), "heif-enc failed on {rel}");
+    assert!(made.success(), "heif-enc failed on {}", source.display());
     heic
 }
 
@@ -125,7 +120,7 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let source = testdata("group/sample5.jpg");
-    let heic = heic_of("group/sample5.jpg", dir.path(), &["-t", "320"]);
+    let heic = heic_of(&source, dir.path(), &["-t", "320"]);
 
     let locate = |bytes: &[u8]| kith::scan::locate::locate_faces(analyzer(), bytes, 1000);
     let jpeg = locate(&std::fs::read(&source).expect("read")).expect("jpeg");
@@ -176,7 +171,7 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     assert_eq!(err.kind(), "corrupt", "{err}");
 
     // heif-enc keeps a sideways JPEG's pixels and its EXIF orientation, with no `irot` box.
-    let sideways = heic_of("odd/exif-orientation-6.jpg", dir.path(), &[]);
+    let sideways = heic_of(&testdata("odd/exif-orientation-6.jpg"), dir.path(), &[]);
     let upright = locate(&std::fs::read(sideways).expect("read")).expect("sideways heic");
     let rotated_jpeg = std::fs::read(testdata("odd/exif-orientation-6.jpg")).expect("read");
     let rotated_jpeg = kith::scan::decode::decode(&rotated_jpeg, None).expect("decode");
@@ -184,6 +179,15 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     assert!(w > h, "the JPEG itself comes out upright: {w}x{h}");
     assert_eq!(upright.photo.full_size, (w, h));
     assert_eq!(upright.faces.len(), 5);
+
+    // 10 bits per sample, as some phones' HDR photos are: read as 8-bit RGB like the rest.
+    let deep = image::DynamicImage::ImageRgb8(jpeg.photo.pixels.clone()).into_rgb16();
+    let png = dir.path().join("deep.png");
+    deep.save(&png).expect("16-bit PNG");
+    let ten_bit = heic_of(&png, dir.path(), &["-b", "10"]);
+    let located = locate(&std::fs::read(ten_bit).expect("read")).expect("10-bit heic");
+    assert_eq!(located.faces.len(), 5);
+    assert_eq!(located.photo.full_size, jpeg.photo.full_size);
 }
 
 /// A file an older Kith (or one without libheif) could not read is read again once Kith reads
@@ -193,7 +197,7 @@ fn unreadable_files_are_read_again_when_kith_reads_more_formats() {
     let dir = tempfile::tempdir().expect("tempdir");
     let photos = dir.path().join("photos");
     std::fs::create_dir_all(&photos).expect("mkdir");
-    let heic = heic_of("group/sample5.jpg", &photos, &[]);
+    let heic = heic_of(&testdata("group/sample5.jpg"), &photos, &[]);
     let empty = photos.join("empty.jpg");
     std::fs::write(&empty, b"").expect("write");
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
