@@ -139,7 +139,7 @@ macro_rules! libheif_functions {
         struct Libheif {
             $($name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
             /// Keeps the functions above loaded.
-            _library: libloading::Library,
+            library: libloading::Library,
         }
 
         impl Libheif {
@@ -148,7 +148,7 @@ macro_rules! libheif_functions {
                 unsafe {
                     Ok(Self {
                         $($name: *library.get(concat!("heif_", stringify!($name), "\0").as_bytes())?,)*
-                        _library: library,
+                        library,
                     })
                 }
             }
@@ -198,7 +198,10 @@ impl Libheif {
                     // SAFETY: loading libheif runs only its own initialisers.
                     let library = unsafe { libloading::Library::new(name) }.ok()?;
                     match Self::resolve(library) {
-                        Ok(lib) => Some(lib),
+                        Ok(lib) => {
+                            lib.init();
+                            Some(lib)
+                        }
                         Err(err) => {
                             tracing::warn!("{name} lacks a libheif function Kith needs: {err}");
                             None
@@ -214,6 +217,24 @@ impl Libheif {
             })
             .as_ref()
             .ok_or(HeifError::NoLibrary)
+    }
+
+    /// libheif 1.13 and later load their decoder plugins in `heif_init`, which they would
+    /// otherwise call from whichever scan thread first allocates a context, unguarded against
+    /// the others; called here once, before any thread can. Older ones have no `heif_init`.
+    fn init(&self) {
+        // SAFETY: heif.h declares `struct heif_error heif_init(struct heif_init_params*)`, and
+        // null asks for the defaults.
+        let init = unsafe {
+            self.library
+                .get::<unsafe extern "C" fn(*const c_void) -> RawError>(b"heif_init\0")
+        };
+        if let Ok(init) = init {
+            // SAFETY: the signature above; called once, from the thread loading the library.
+            if let Err(err) = self.check(unsafe { init(std::ptr::null()) }) {
+                tracing::warn!("heif_init: {err}");
+            }
+        }
     }
 
     fn check(&self, err: RawError) -> Result<(), HeifError> {
