@@ -584,10 +584,13 @@ fn the_far_faces_setting_makes_scans_find_people_far_off() {
         harness.get_by_label("Settings").click();
         harness.run();
         let setting = "Also find people far off, with faces under ~80 px in a 12 MP photo";
-        // Beside it, whether HEIC photos can be read here, and with what.
-        let libheif = kith::scan::heif::version().expect("libheif (Debian: libheif1)");
+        // Beside it, whether HEIC and AVIF photos can be read here, and with what.
+        let libheif = kith::scan::heif::support().expect("libheif (Debian: libheif1)");
         assert!(harness
-            .query_by_label(&format!("HEIC photos are read with libheif {libheif}"))
+            .query_by_label(&format!(
+                "HEIC and AVIF photos are read with libheif {}",
+                libheif.version
+            ))
             .is_some());
         if far_faces {
             harness.get_by_label(setting).click();

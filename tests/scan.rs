@@ -68,7 +68,7 @@ fn odd_files_get_faces_or_a_recorded_reason() {
         Some("too-large")
     );
     // Only a HEIC file's first 24 bytes: damaged where libheif can read HEIC, else unsupported.
-    let heic_kind = match kith::scan::heif::version() {
+    let heic_kind = match kith::scan::heif::support() {
         Some(_) => "corrupt",
         None => "unsupported",
     };
@@ -97,7 +97,12 @@ fn odd_files_get_faces_or_a_recorded_reason() {
 
 /// `source` encoded as HEIC in `dir` by libheif's own encoder, with `options` for it.
 fn heic_of(source: &Path, dir: &Path, options: &[&str]) -> PathBuf {
-    let heic = dir.join(source.with_extension("heic").file_name().expect("name"));
+    heif_enc(source, dir, "heic", options)
+}
+
+/// `source` encoded by libheif's own encoder into `dir`, as HEIC or AVIF after `extension`.
+fn heif_enc(source: &Path, dir: &Path, extension: &str, options: &[&str]) -> PathBuf {
+    let heic = dir.join(source.with_extension(extension).file_name().expect("name"));
     let made = std::process::Command::new("heif-enc")
         .args(["-q", "90"])
         .args(options)
@@ -105,7 +110,7 @@ fn heic_of(source: &Path, dir: &Path, options: &[&str]) -> PathBuf {
         .arg("-o")
         .arg(&heic)
         .status()
-        .expect("heif-enc (Debian: libheif-examples) makes the HEIC test photos");
+        .expect("heif-enc (Debian: libheif-examples) makes the HEIC and AVIF test photos");
     assert!(made.success(), "heif-enc failed on {}", source.display());
     heic
 }
@@ -115,7 +120,7 @@ fn heic_of(source: &Path, dir: &Path, options: &[&str]) -> PathBuf {
 #[test]
 fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     assert!(
-        kith::scan::heif::version().is_some(),
+        kith::scan::heif::support().is_some_and(|s| s.heic),
         "libheif (Debian: libheif1) reads HEIC"
     );
     let dir = tempfile::tempdir().expect("tempdir");
@@ -190,6 +195,49 @@ fn heic_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
     assert_eq!(located.photo.full_size, jpeg.photo.full_size);
 }
 
+/// AVIF, what some phones and web exports save: the same faces and date as the JPEG it was made
+/// from, read through libheif's AV1 decoder.
+#[test]
+fn avif_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
+    assert!(
+        kith::scan::heif::support().is_some_and(|s| s.avif),
+        "libheif with an AV1 decoder (Debian 12: libheif1) reads AVIF"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = testdata("group/sample5.jpg");
+    let avif = heif_enc(&source, dir.path(), "avif", &[]);
+    let bytes = std::fs::read(&avif).expect("read");
+    assert_eq!(&bytes[4..12], b"ftypavif");
+
+    let locate = |bytes: &[u8]| kith::scan::locate::locate_faces(analyzer(), bytes, 1000);
+    let jpeg = locate(&std::fs::read(&source).expect("read")).expect("jpeg");
+    let from_avif = locate(&bytes).expect("avif");
+    assert_eq!(from_avif.photo.full_size, jpeg.photo.full_size);
+    assert_eq!(
+        from_avif.photo.taken_at.as_deref(),
+        Some("2014-08-09T23:31:09")
+    );
+    assert_eq!(from_avif.faces.len(), 5);
+    let chips = |faces: &[kith::vision::LocatedFace]| -> Vec<_> {
+        faces.iter().map(|f| f.chip.clone()).collect()
+    };
+    let jpeg_faces = analyzer().embed(&chips(&jpeg.faces)).expect("embed");
+    for d in analyzer().embed(&chips(&from_avif.faces)).expect("embed") {
+        let nearest = jpeg_faces
+            .iter()
+            .map(|j| kith::vision::distance(&d, j))
+            .fold(f32::INFINITY, f32::min);
+        assert!(
+            nearest < 0.1,
+            "an AVIF face is {nearest} from every JPEG face"
+        );
+    }
+
+    let cut = &bytes[..bytes.len() * 2 / 5];
+    let err = kith::scan::decode::decode(cut, None).expect_err("40% of an AVIF");
+    assert_eq!(err.kind(), "corrupt", "{err}");
+}
+
 /// A file an older Kith (or one without libheif) could not read is read again once Kith reads
 /// more formats, though the file itself has not changed; a file still unreadable is not.
 #[test]
@@ -198,37 +246,47 @@ fn unreadable_files_are_read_again_when_kith_reads_more_formats() {
     let photos = dir.path().join("photos");
     std::fs::create_dir_all(&photos).expect("mkdir");
     let heic = heic_of(&testdata("group/sample5.jpg"), &photos, &[]);
+    let avif = heif_enc(&testdata("faces/ian_thorpe/1.jpg"), &photos, "avif", &[]);
     let empty = photos.join("empty.jpg");
     std::fs::write(&empty, b"").expect("write");
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
     let first = scan(&mut catalog, &photos);
-    assert_eq!((first.photos, first.errors), (1, 1), "{first:?}");
+    assert_eq!((first.photos, first.errors), (2, 1), "{first:?}");
 
-    // As a scan without libheif would have left it.
-    let heic = heic.canonicalize().expect("exists");
-    let stamp = kith::catalog::FileStamp::of(&std::fs::metadata(&heic).expect("stat"));
-    let older = "jpeg png webp tiff bmp gif";
-    catalog
-        .record_error(
-            &heic,
-            stamp,
-            "unsupported",
-            "unsupported format: HEIC/HEIF",
-            older,
-        )
-        .expect("record");
-    assert_ne!(kith::scan::decode::readers(), older);
+    // As a scan without libheif, and one with it but before AVIF, would have left them.
+    let record_unreadable = |catalog: &mut Catalog, file: &Path, reason: &str, readers: &str| {
+        let file = file.canonicalize().expect("exists");
+        let stamp = kith::catalog::FileStamp::of(&std::fs::metadata(&file).expect("stat"));
+        catalog
+            .record_error(&file, stamp, "unsupported", reason, readers)
+            .expect("record");
+    };
+    let without_libheif = "jpeg png webp tiff bmp gif";
+    let heic_only = "jpeg png webp tiff bmp gif heif 1.15.1";
+    record_unreadable(
+        &mut catalog,
+        &heic,
+        "unsupported format: HEIC/HEIF",
+        without_libheif,
+    );
+    record_unreadable(&mut catalog, &avif, "unsupported format: AVIF", heic_only);
+    let readers = kith::scan::decode::readers();
+    assert!(
+        readers != without_libheif && readers != heic_only,
+        "{readers}"
+    );
     let again = scan(&mut catalog, &photos);
     assert_eq!(
         (again.photos, again.faces, again.skipped, again.errors),
-        (1, 5, 1, 0),
+        (2, 6, 1, 0),
         "{again:?}"
     );
     let counts = faces_per_file(&catalog);
     assert_eq!(counts.get("sample5.heic"), Some(&5));
+    assert_eq!(counts.get("1.avif"), Some(&1));
 
     let settled = scan(&mut catalog, &photos);
-    assert_eq!((settled.photos, settled.skipped, settled.errors), (0, 2, 0));
+    assert_eq!((settled.photos, settled.skipped, settled.errors), (0, 3, 0));
 }
 
 #[cfg(unix)]

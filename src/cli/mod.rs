@@ -95,21 +95,18 @@ fn print_version(cli: &Cli) -> Result<()> {
             (name, hash)
         })
         .collect();
-    let libheif = kith::scan::heif::version();
+    let libheif = kith::scan::heif::support();
     let value = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commit": kith::build_info::GIT_COMMIT,
         "backends": vision::device::compiled_backends(),
-        "libheif": libheif,
+        "libheif": libheif.as_ref().map(|l| serde_json::json!({"version": l.version, "heic": l.heic, "avif": l.avif})),
         "models_dir": models.as_ref().map(|m| m.root().display().to_string()),
         "models": cards.iter().map(|(n, h)| serde_json::json!({"name": n, "sha256": h})).collect::<Vec<_>>(),
     });
     cli.emit(&value, |_| {
         println!("kith {}", kith::build_info::LONG_VERSION);
-        match &libheif {
-            Some(v) => println!("HEIC/HEIF: libheif {v}"),
-            None => println!("HEIC/HEIF: not readable (libheif was not found)"),
-        }
+        println!("{}", kith::scan::heif::describe(libheif.as_ref()));
         match &models {
             Some(m) => println!("models: {}", m.root().display()),
             None => println!("models: not found (see `kith scan` for where Kith looks)"),

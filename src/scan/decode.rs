@@ -70,7 +70,7 @@ pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, 
         return Err(DecodeError::Empty);
     }
     let (image, orientation, exif) = match sniff(bytes)? {
-        Format::Heif => decode_heif(bytes, min_long_side)?,
+        Format::Heif(brand) => decode_heif(bytes, brand, min_long_side)?,
         Format::Image(ImageFormat::Jpeg) => decode_jpeg(bytes, min_long_side)?,
         Format::Image(format) => decode_other(bytes, format)?,
     };
@@ -130,31 +130,35 @@ pub fn resize(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     }
 }
 
-/// The formats this Kith reads on this computer, as a short text ("jpeg png ... heif 1.15.1"):
-/// a file that could not be read is read again once this changes.
+/// The formats this Kith reads on this computer, as a short text ("jpeg png ... libheif 1.15.1
+/// heic avif"): a file that could not be read is read again once this changes.
 pub fn readers() -> String {
     let mut readers = String::from("jpeg png webp tiff bmp gif");
-    if let Some(version) = heif::version() {
-        readers.push_str(" heif ");
-        readers.push_str(&version);
+    if let Some(libheif) = heif::support() {
+        readers.push_str(" libheif ");
+        readers.push_str(&libheif.version);
+        for (format, read) in [("heic", libheif.heic), ("avif", libheif.avif)] {
+            if read {
+                readers.push(' ');
+                readers.push_str(format);
+            }
+        }
     }
     readers
 }
 
 /// What decodes a file.
 enum Format {
-    /// HEIC/HEIF, through the system's libheif.
-    Heif,
+    /// HEIC/HEIF or AVIF, through the system's libheif.
+    Heif(Brand),
     /// A format the `image` crate (or, for JPEG, `jpeg-decoder`) reads.
     Image(ImageFormat),
 }
 
 /// The real format from the content, not the name: a PNG called `.jpg` is a PNG.
 fn sniff(bytes: &[u8]) -> Result<Format, DecodeError> {
-    match container_brand(bytes) {
-        Some(Brand::Heif) => return Ok(Format::Heif),
-        Some(Brand::Avif) => return Err(DecodeError::Unsupported("AVIF")),
-        None => {}
+    if let Some(brand) = container_brand(bytes) {
+        return Ok(Format::Heif(brand));
     }
     match image::guess_format(bytes) {
         Ok(
@@ -165,15 +169,28 @@ fn sniff(bytes: &[u8]) -> Result<Format, DecodeError> {
             | ImageFormat::Bmp
             | ImageFormat::Gif),
         ) => Ok(Format::Image(format)),
-        Ok(ImageFormat::Avif) => Err(DecodeError::Unsupported("AVIF")),
+        Ok(ImageFormat::Avif) => Ok(Format::Heif(Brand::Avif)),
         Ok(_) => Err(DecodeError::Unsupported("this image format")),
         Err(_) => Err(DecodeError::NotAnImage),
     }
 }
 
+#[derive(Clone, Copy)]
 enum Brand {
     Heif,
     Avif,
+}
+
+impl Brand {
+    /// Why a file of this brand cannot be read here, given what libheif reads, if anything.
+    fn unsupported(self, libheif: Option<heif::Support>) -> DecodeError {
+        DecodeError::Unsupported(match (self, libheif) {
+            (Brand::Heif, None) => "HEIC/HEIF (libheif is not installed)",
+            (Brand::Avif, None) => "AVIF (libheif is not installed)",
+            (Brand::Heif, Some(_)) => "HEIC/HEIF (this computer's libheif has no decoder for it)",
+            (Brand::Avif, Some(_)) => "AVIF (this computer's libheif has no AV1 decoder)",
+        })
+    }
 }
 
 /// HEIC/HEIF and AVIF are ISO-BMFF files whose `ftyp` box names the brand.
@@ -195,13 +212,14 @@ fn container_brand(bytes: &[u8]) -> Option<Brand> {
 /// [`heif::decode`]).
 fn decode_heif(
     bytes: &[u8],
+    brand: Brand,
     min_long_side: Option<u32>,
 ) -> Result<(DynamicImage, Orientation, Header), DecodeError> {
     let photo = heif::decode(bytes, MAX_PIXELS, min_long_side).map_err(|err| match err {
-        HeifError::NoLibrary => DecodeError::Unsupported("HEIC/HEIF (libheif is not installed)"),
+        HeifError::NoLibrary => brand.unsupported(None),
         HeifError::NoDecoder(reason) => {
             tracing::debug!("libheif: {reason}");
-            DecodeError::Unsupported("HEIC/HEIF (this computer's libheif has no decoder for it)")
+            brand.unsupported(heif::support())
         }
         HeifError::TooLarge { width, height } => DecodeError::TooLarge { width, height },
         HeifError::Damaged(reason) => DecodeError::Corrupt(format!("HEIF: {reason}")),
@@ -406,12 +424,14 @@ mod tests {
     }
 
     #[test]
-    fn avif_is_named_unsupported() {
-        let mut avif = vec![0, 0, 0, 24];
-        avif.extend_from_slice(b"ftypavif\0\0\0\0mif1avif");
-        let err = decode(&avif, None).expect_err("AVIF is not decoded");
+    fn avif_without_an_av1_decoder_is_named_unsupported() {
+        let err = Brand::Avif.unsupported(heif::support());
         assert_eq!(err.kind(), "unsupported");
         assert!(err.to_string().contains("AVIF"), "{err}");
+        assert!(Brand::Avif
+            .unsupported(None)
+            .to_string()
+            .contains("not installed"));
     }
 
     #[test]

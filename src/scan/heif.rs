@@ -1,4 +1,6 @@
-//! HEIC/HEIF photos, what phones save by default, decoded by the libheif already on the computer.
+//! HEIC/HEIF photos, what phones save by default, and AVIF ones, decoded by the libheif already on
+//! the computer. Both are HEIF containers: HEIC holds HEVC pictures, AVIF AV1 ones, and libheif
+//! reads each where it has a decoder for it.
 //!
 //! libheif is opened at run time rather than linked, so Kith installs and runs where it is missing
 //! (HEIC photos are then recorded as unsupported, with the reason) and takes whatever version the
@@ -27,7 +29,7 @@ pub struct HeifPhoto {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HeifError {
-    #[error("libheif, which decodes HEIC/HEIF, was not found on this computer")]
+    #[error("libheif, which decodes HEIC/HEIF and AVIF, was not found on this computer")]
     NoLibrary,
     #[error("the libheif on this computer cannot decode this file: {0}")]
     NoDecoder(String),
@@ -37,12 +39,72 @@ pub enum HeifError {
     TooLarge { width: u32, height: u32 },
 }
 
-/// The libheif version in use ("1.15.1"), or `None` when none was found.
-pub fn version() -> Option<String> {
+/// What the libheif on this computer reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Support {
+    /// Its version ("1.15.1").
+    pub version: String,
+    /// It has an HEVC decoder, for HEIC.
+    pub heic: bool,
+    /// It has an AV1 decoder, for AVIF.
+    pub avif: bool,
+}
+
+impl Support {
+    /// The formats read, as users name them ("HEIC and AVIF"), or `None` for neither.
+    pub fn formats(&self) -> Option<&'static str> {
+        match (self.heic, self.avif) {
+            (true, true) => Some("HEIC and AVIF"),
+            (true, false) => Some("HEIC"),
+            (false, true) => Some("AVIF"),
+            (false, false) => None,
+        }
+    }
+}
+
+/// One sentence for the user on which of HEIC and AVIF are read here, and how to read the rest.
+pub fn describe(support: Option<&Support>) -> String {
+    const INSTALL: &str = "Debian, Ubuntu: install libheif1 and libheif-plugin-libde265 or \
+                           libheif-plugin-dav1d where they exist; macOS: brew install libheif";
+    match support.map(|s| (s, s.formats())) {
+        None => format!(
+            "HEIC and AVIF photos cannot be read: libheif was not found on this computer \
+             ({INSTALL}). The next scan reads them once it is there."
+        ),
+        Some((s, Some(read))) if s.heic && s.avif => {
+            format!("{read} photos are read with libheif {}", s.version)
+        }
+        Some((s, read)) => {
+            let missing = if s.heic {
+                "AVIF"
+            } else if s.avif {
+                "HEIC"
+            } else {
+                "HEIC and AVIF"
+            };
+            let read = read.map(|r| format!("{r} photos are read with libheif {}; ", s.version));
+            format!(
+                "{}{missing} photos cannot be read: libheif {} has no decoder for them \
+                 ({INSTALL}). The next scan reads them once it has.",
+                read.unwrap_or_default(),
+                s.version
+            )
+        }
+    }
+}
+
+/// What libheif reads here, or `None` when none was found.
+pub fn support() -> Option<Support> {
     let lib = Libheif::get().ok()?;
     // SAFETY: heif_get_version returns a static NUL-terminated string.
     let version = unsafe { CStr::from_ptr((lib.get_version)()) };
-    Some(version.to_string_lossy().into_owned())
+    // SAFETY: heif_have_decoder_for_format takes a `heif_compression_format` by value.
+    let has = |format| unsafe { (lib.have_decoder_for_format)(format) } != 0;
+    Some(Support {
+        version: version.to_string_lossy().into_owned(),
+        heic: has(COMPRESSION_HEVC),
+        avif: has(COMPRESSION_AV1),
+    })
 }
 
 /// Decodes the primary image of a HEIF file held in `bytes`, refusing images over `max_pixels`
@@ -122,6 +184,8 @@ struct RawError {
 const ERROR_OK: c_int = 0;
 const ERROR_UNSUPPORTED_FEATURE: c_int = 4;
 const ERROR_DECODER_PLUGIN: c_int = 7;
+const COMPRESSION_HEVC: c_int = 1;
+const COMPRESSION_AV1: c_int = 4;
 const COLORSPACE_RGB: c_int = 1;
 const CHROMA_INTERLEAVED_RGB: c_int = 10;
 const CHANNEL_INTERLEAVED: c_int = 10;
@@ -158,6 +222,7 @@ macro_rules! libheif_functions {
 
 libheif_functions! {
     get_version: fn() -> *const c_char;
+    have_decoder_for_format: fn(c_int) -> c_int;
     context_alloc: fn() -> *mut Ctx;
     context_free: fn(*mut Ctx);
     context_read_from_memory_without_copy: fn(*mut Ctx, *const c_void, usize, *const c_void) -> RawError;
@@ -210,7 +275,7 @@ impl Libheif {
                 });
                 if loaded.is_none() {
                     tracing::info!(
-                        "libheif not found ({LIBRARY_NAMES:?}): HEIC photos are skipped"
+                        "libheif not found ({LIBRARY_NAMES:?}): HEIC and AVIF photos are skipped"
                     );
                 }
                 loaded
@@ -467,6 +532,28 @@ mod tests {
         file.extend(bmff_box(b"meta", &meta_body));
         file.extend(bmff_box(b"mdat", &[7; 32]));
         file
+    }
+
+    #[test]
+    fn the_user_is_told_which_formats_are_read_and_what_to_install_for_the_rest() {
+        let with = |heic, avif| Support {
+            version: "1.15.1".into(),
+            heic,
+            avif,
+        };
+        assert_eq!(
+            describe(Some(&with(true, true))),
+            "HEIC and AVIF photos are read with libheif 1.15.1"
+        );
+        let heic_only = describe(Some(&with(true, false)));
+        assert!(
+            heic_only.starts_with("HEIC photos are read with libheif 1.15.1; AVIF photos cannot"),
+            "{heic_only}"
+        );
+        let neither = describe(Some(&with(false, false)));
+        assert!(neither.starts_with("HEIC and AVIF photos cannot be read: libheif 1.15.1 has no"));
+        assert!(neither.contains("libheif-plugin-libde265"), "{neither}");
+        assert!(describe(None).contains("libheif was not found"));
     }
 
     #[test]

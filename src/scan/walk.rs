@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::FileStamp;
 
-/// File name endings Kith looks at. Formats it cannot decode (RAW, AVIF; HEIC without libheif) are
+/// File name endings Kith looks at. Formats it cannot decode (RAW; HEIC and AVIF without libheif) are
 /// still listed, so that the user is told about them instead of them silently not being there.
 const PHOTO_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif", "avif",

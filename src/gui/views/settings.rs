@@ -108,8 +108,8 @@ pub struct SettingsView {
     /// CUDA and Metal as probed on a worker the first time the view is drawn.
     backends: Option<Vec<Backend>>,
     probing: Option<Task<Vec<Backend>>>,
-    /// The libheif that reads HEIC photos, if one was found.
-    libheif: Option<String>,
+    /// The libheif that reads HEIC and AVIF photos, if one was found.
+    libheif: Option<crate::scan::heif::Support>,
     form: Form,
     /// The clustering stored in the catalog.
     saved: Option<Algorithm>,
@@ -133,7 +133,7 @@ impl Default for SettingsView {
             library_input: String::new(),
             backends: None,
             probing: None,
-            libheif: crate::scan::heif::version(),
+            libheif: crate::scan::heif::support(),
             form: Form::of(&Algorithm::default_dbscan()),
             saved: None,
             preview: None,
@@ -570,13 +570,10 @@ impl SettingsView {
             "Searches each photo at 2048 px instead of 1024: photos with people take about a \
              fifth longer, photos without anyone about four times as long",
         );
+        let libheif = crate::scan::heif::describe(self.libheif.as_ref());
         match &self.libheif {
-            Some(version) => ui.weak(format!("HEIC photos are read with libheif {version}")),
-            None => ui.label(
-                "HEIC photos cannot be read: libheif was not found on this computer \
-                 (Debian, Ubuntu: install libheif1; macOS: brew install libheif). \
-                 The next scan reads them once it is there.",
-            ),
+            Some(s) if s.heic && s.avif => ui.weak(libheif),
+            _ => ui.label(libheif),
         };
     }
 }
