@@ -492,3 +492,115 @@ fn adaptation_to_the_users_names_is_used_only_where_it_helps() {
     );
     assert!((nearest.distance - distance(&face.embedding, &other.embedding)).abs() < 1e-6);
 }
+
+/// The same picture in a second folder, saved again as PNG, or exported at half size (without
+/// its EXIF date) is one picture: its people are counted once, search lists it once, and the
+/// five strangers in it do not become "people" of several faces. Another photo of someone in it
+/// is no copy. When the original goes, a copy stands in for it with the user's names.
+#[test]
+fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (album, backup) = (dir.path().join("album"), dir.path().join("backup"));
+    std::fs::create_dir_all(&album).expect("mkdir");
+    std::fs::create_dir_all(&backup).expect("mkdir");
+    let original = copy_into(&album, &["group/sample5.jpg", "faces/ian_thorpe/1.jpg"]).remove(0);
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &album);
+    assert_eq!(
+        assign::update(&mut catalog, &algorithm)
+            .expect("place")
+            .copies,
+        0
+    );
+    let original = original.canonicalize().expect("path");
+    let group: Vec<_> = catalog
+        .faces()
+        .expect("faces")
+        .into_iter()
+        .filter(|f| f.photo_path == original)
+        .collect();
+    assert_eq!(group.len(), 5);
+    let anna = catalog
+        .split_faces(&[group[0].id], Some("Anna"))
+        .expect("name");
+    // Anna, and one person for Ian once he is in two photos: the strangers stay nobody.
+    let faces_per_person = |catalog: &Catalog| {
+        let mut sizes: Vec<usize> = catalog
+            .persons(true)
+            .expect("persons")
+            .iter()
+            .map(|p| p.faces)
+            .collect();
+        sizes.sort();
+        sizes
+    };
+    assert_eq!(faces_per_person(&catalog), [1]);
+
+    std::fs::copy(&original, backup.join("copy.jpg")).expect("copy");
+    let picture = image::open(&original).expect("decode");
+    picture.save(backup.join("copy.png")).expect("png");
+    picture
+        .resize(960, 960, image::imageops::FilterType::Triangle)
+        .save(backup.join("half.jpg"))
+        .expect("half size");
+    copy_into(&backup, &["faces/ian_thorpe/2.jpg"]);
+    scan(&mut catalog, &backup);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.copies, 3, "{report:?}");
+    let original_id = group[0].photo_id;
+    let mut elsewhere = catalog.other_copies(original_id).expect("copies");
+    elsewhere.sort();
+    let names: Vec<_> = elsewhere
+        .iter()
+        .map(|p| {
+            Path::new(p)
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["copy.jpg", "copy.png", "half.jpg"]);
+    // Ian's second photo is his, not a copy.
+    assert_eq!(faces_per_person(&catalog), [1, 2], "{report:?}");
+    let anna_now = catalog.person(anna).expect("person").expect("Anna");
+    assert_eq!((anna_now.faces, anna_now.photos), (1, 1));
+    let photos_of_anna = |catalog: &Catalog| {
+        search(catalog, &Query::parse("Anna").expect("query"))
+            .expect("search")
+            .into_iter()
+            .map(|hit| hit.path)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(photos_of_anna(&catalog), std::slice::from_ref(&original));
+    assert_eq!(catalog.faces().expect("faces").len(), 7);
+
+    // The original is deleted: one copy takes its place, Anna's face in it pinned to her.
+    std::fs::remove_file(&original).expect("delete");
+    scan(&mut catalog, &album);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let found = photos_of_anna(&catalog);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with(backup.canonicalize().expect("path")),
+        "{found:?}"
+    );
+    let in_copy = catalog.faces_of_person(anna).expect("faces");
+    assert_eq!(in_copy.len(), 1);
+    assert!(in_copy[0].pinned);
+    assert_eq!(faces_per_person(&catalog), [1, 2]);
+    assert_eq!(catalog.faces().expect("faces").len(), 7);
+}
+
+/// None of the shared labelled photos is a copy of another, though some are aligned crops of one
+/// person facing the camera the same way.
+#[test]
+fn different_photos_of_a_person_are_not_taken_for_copies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = library(dir.path());
+    let pictures = catalog.pictures().expect("pictures");
+    assert!(pictures.len() > 90, "{}", pictures.len());
+    let copies: Vec<_> = pictures.iter().filter(|p| p.copy_of.is_some()).collect();
+    assert!(copies.is_empty(), "{copies:?}");
+}

@@ -179,8 +179,13 @@ pub(super) fn insert_faces(
 }
 
 impl Catalog {
-    /// All faces of photos that are currently readable, ordered by id.
+    /// All faces of photos that are currently readable and not copies of another, ordered by id.
     pub fn faces(&self) -> Result<Vec<FaceRow>> {
+        self.query_faces("WHERE photos.status = 'ok' AND photos.copy_of IS NULL", [])
+    }
+
+    /// All faces of readable photos, copies included, ordered by id.
+    pub fn faces_with_copies(&self) -> Result<Vec<FaceRow>> {
         self.query_faces("WHERE photos.status = 'ok'", [])
     }
 
@@ -189,10 +194,11 @@ impl Catalog {
         self.query_faces("WHERE faces.photo_id = ?1", [photo_id])
     }
 
-    /// The faces of a person in readable photos.
+    /// The faces of a person in readable photos that are not copies.
     pub fn faces_of_person(&self, person: i64) -> Result<Vec<FaceRow>> {
         self.query_faces(
-            "WHERE faces.person_id = ?1 AND faces.ignored = 0 AND photos.status = 'ok'",
+            "WHERE faces.person_id = ?1 AND faces.ignored = 0 AND photos.status = 'ok'
+               AND photos.copy_of IS NULL",
             [person],
         )
     }
@@ -222,13 +228,14 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every face of a readable photo that is not ignored, with its person: what
+    /// Every face of a readable photo (not a copy) that is not ignored, with its person: what
     /// [`Catalog::faces`] gives without the descriptors, so it stays cheap to read after every
     /// decision.
     pub fn face_assignments(&self) -> Result<Vec<FaceAssignment>> {
         let mut stmt = self.conn().prepare(
             "SELECT faces.id, photo_id, person_id FROM faces JOIN photos ON photos.id = photo_id
-             WHERE photos.status = 'ok' AND faces.ignored = 0 ORDER BY faces.id",
+             WHERE photos.status = 'ok' AND photos.copy_of IS NULL AND faces.ignored = 0
+             ORDER BY faces.id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(FaceAssignment {

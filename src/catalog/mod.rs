@@ -8,6 +8,7 @@
 //! of neural networks: it stores numbers and bytes.
 
 mod adaptation;
+mod copies;
 mod faces;
 mod folders;
 mod history;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 pub use adaptation::StoredAdaptation;
+pub use copies::{NewCopy, PictureRow};
 pub use faces::{FaceAssignment, FaceRow, NewFace, PhotoFace};
 pub use history::HistoryEntry;
 pub use paths::{path_from_key, path_key};

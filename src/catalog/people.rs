@@ -41,10 +41,10 @@ pub fn person_label(id: i64, name: Option<&str>) -> String {
 }
 
 /// The face shown for person `p`: the chosen cover, else the most confident face (not ignored)
-/// of a readable photo.
+/// of a readable photo that is not a copy.
 const COVER: &str = "COALESCE(p.cover_face,
     (SELECT f2.id FROM faces f2 JOIN photos ph2 ON ph2.id = f2.photo_id
-     WHERE f2.person_id = p.id AND f2.ignored = 0 AND ph2.status = 'ok'
+     WHERE f2.person_id = p.id AND f2.ignored = 0 AND ph2.status = 'ok' AND ph2.copy_of IS NULL
      ORDER BY f2.score DESC, f2.id LIMIT 1))";
 
 /// A [`PersonSummary`] from the columns id, name, hidden, faces, photos, cover.
@@ -63,7 +63,7 @@ impl Catalog {
     /// Persons, named ones first (alphabetically), then unnamed ones by size.
     pub fn persons(&self, include_hidden: bool) -> Result<Vec<PersonSummary>> {
         // Counted from the `faces_of_persons` index alone: every face not ignored, less those in
-        // photos that are not readable now (few). A photo is either readable or not, so the
+        // photos that are not readable now or are copies (few). A photo is either readable or not, so the
         // distinct photos of a person split the same way and subtract too.
         let sql = format!(
             "WITH everything AS (
@@ -73,7 +73,8 @@ impl Catalog {
                  SELECT f.person_id AS person, COUNT(*) AS faces,
                         COUNT(DISTINCT f.photo_id) AS photos
                  FROM photos ph CROSS JOIN faces f ON f.photo_id = ph.id
-                 WHERE ph.status != 'ok' AND f.ignored = 0 AND f.person_id IS NOT NULL
+                 WHERE (ph.status != 'ok' OR ph.copy_of IS NOT NULL)
+                   AND f.ignored = 0 AND f.person_id IS NOT NULL
                  GROUP BY f.person_id)
              SELECT p.id, p.name, p.hidden,
                     COALESCE(e.faces, 0) - COALESCE(u.faces, 0),
@@ -133,7 +134,8 @@ impl Catalog {
             "SELECT p.id, p.name, p.hidden, COUNT(f.id), COUNT(DISTINCT f.photo_id), {COVER}
              FROM persons p
              LEFT JOIN faces f ON f.person_id = p.id AND f.ignored = 0
-                 AND EXISTS (SELECT 1 FROM photos ph WHERE ph.id = f.photo_id AND ph.status = 'ok')
+                 AND EXISTS (SELECT 1 FROM photos ph WHERE ph.id = f.photo_id AND ph.status = 'ok'
+                             AND ph.copy_of IS NULL)
              WHERE p.id = ?1
              GROUP BY p.id"
         );

@@ -91,6 +91,10 @@ const MIGRATIONS: &[&str] = &[
     // the file is tried again once that changes (libheif installed, a newer Kith). NULL: recorded
     // before this was kept, so tried again once.
     "ALTER TABLE scan_errors ADD COLUMN readers TEXT;",
+    // 7: a photo that is a copy of another (see catalog/copies.rs) names its original; only the
+    // original's faces count.
+    "ALTER TABLE photos ADD COLUMN copy_of INTEGER REFERENCES photos(id) ON DELETE SET NULL;
+    CREATE INDEX photos_by_original ON photos(copy_of) WHERE copy_of IS NOT NULL;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -258,6 +258,13 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             "people: {} new faces placed, {} new people",
             placed.assigned, placed.new_persons
         );
+        if placed.copies > 0 {
+            println!(
+                "{} photos are copies of others (the same picture in another folder or format): \
+                 their faces are counted once",
+                placed.copies
+            );
+        }
     })
 }
 

@@ -161,14 +161,19 @@ fn scan(
     };
     // Even a cancelled scan committed its photos: give their faces people.
     let algorithm = crate::people::settings::load(&catalog)?;
-    crate::people::assign::update(&mut catalog, &algorithm)?;
+    let placed = crate::people::assign::update(&mut catalog, &algorithm)?;
     let not_found = match summary.folders_not_found.len() {
         0 => String::new(),
         1 => ", 1 folder not found".to_string(),
         n => format!(", {n} folders not found"),
     };
+    let copies = match placed.copies {
+        0 => String::new(),
+        1 => ", 1 copy of another photo (counted once)".to_string(),
+        n => format!(", {n} copies of other photos (counted once)"),
+    };
     Ok(format!(
-        "{} photos analysed, {} faces, {} unchanged, {} errors{not_found}{}",
+        "{} photos analysed, {} faces, {} unchanged, {} errors{copies}{not_found}{}",
         summary.photos,
         summary.faces,
         summary.skipped,

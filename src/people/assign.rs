@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::people::cluster::{cluster, Algorithm, Constraints};
+use crate::people::copies;
 use crate::people::neighbours::NeighbourIndex;
 use crate::train::adapt::apply_active;
 use crate::vision::distance;
@@ -33,6 +34,9 @@ pub struct AssignReport {
     /// Of those, faces now with a person.
     pub assigned: usize,
     pub new_persons: usize,
+    /// Photos found to be copies of another (see [`crate::people::copies`]), whose faces no
+    /// longer count.
+    pub copies: usize,
 }
 
 /// What the people would be after a re-cluster, without changing anything.
@@ -58,8 +62,10 @@ pub fn recluster(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
 ) -> Result<AssignReport, CatalogError> {
+    let copies = copies::settle(catalog)?;
     let plan = plan_recluster(catalog, algorithm)?;
-    finish(catalog, &plan.faces, plan.assign, plan.new_persons)
+    let report = finish(catalog, &plan.faces, plan.assign, plan.new_persons)?;
+    Ok(AssignReport { copies, ..report })
 }
 
 /// How many people [`recluster`] with `algorithm` would leave, computed without writing: the
@@ -169,7 +175,9 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
 }
 
 /// Places the faces that have no person yet (after a scan), leaving everything placed alone.
+/// Copies of photos already in the catalog are found first, so that their faces are not placed.
 pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
+    let copies = copies::settle(catalog)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
     let (placed, fresh): (Vec<usize>, Vec<usize>) =
@@ -224,7 +232,8 @@ pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignRepo
         groups.into_values().partition(|g| g.len() >= 2);
     assign.extend(alone.into_iter().flatten().map(|id| (id, None)));
     new_persons.sort();
-    finish(catalog, &faces, assign, new_persons)
+    let report = finish(catalog, &faces, assign, new_persons)?;
+    Ok(AssignReport { copies, ..report })
 }
 
 /// The clustering radius and the minimum group size the rules above use.
@@ -249,6 +258,7 @@ fn finish(
         faces: considered,
         assigned,
         new_persons: created.len(),
+        copies: 0,
     })
 }
 

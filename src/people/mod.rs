@@ -1,8 +1,9 @@
 //! People: grouping faces into persons and everything asked of them afterwards: the neighbour
-//! index, clustering, honouring the user's decisions, suggestions, the review queue and search.
+//! index, copies of one picture counted once, clustering, honouring the user's decisions, suggestions, the review queue and search.
 
 pub mod assign;
 pub mod cluster;
+pub mod copies;
 pub mod neighbours;
 pub mod review;
 pub mod search;

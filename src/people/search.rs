@@ -112,7 +112,7 @@ impl Catalog {
         };
         // Person ids are integers from the catalog itself, so formatting them into the SQL is safe.
         let mut sql =
-            String::from("SELECT p.id, p.path, p.taken_at FROM photos p WHERE p.status = 'ok'");
+            String::from("SELECT p.id, p.path, p.taken_at FROM photos p WHERE p.status = 'ok' AND p.copy_of IS NULL");
         for group in with {
             sql += &format!(
                 " AND p.id IN (SELECT photo_id FROM faces WHERE ignored = 0 AND person_id IN ({}))",

@@ -30,6 +30,14 @@ pub struct ViewCtx<'a> {
     pub actions: &'a mut Vec<Action>,
 }
 
+/// "1 face", "2 faces": a count with its noun, singular for one.
+pub fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// Whether the click that `response` just got was a ctrl/cmd-click (add to the selection).
 ///
 /// Read from the click event itself: the modifier state may already be released in the frame

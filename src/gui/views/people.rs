@@ -149,7 +149,11 @@ fn card(
                 &format!("Cover of {label}"),
             );
             let name = ui.selectable_label(selected, label.as_str());
-            ui.small(format!("{} faces, {} photos", person.faces, person.photos));
+            ui.small(format!(
+                "{}, {}",
+                super::counted(person.faces, "face"),
+                super::counted(person.photos, "photo")
+            ));
             [face, name]
                 .iter()
                 .find(|r| r.clicked())

@@ -136,8 +136,9 @@ impl PersonView {
                 });
             }
             ui.label(format!(
-                "{} faces in {} photos",
-                person.faces, person.photos
+                "{} in {}",
+                super::counted(person.faces, "face"),
+                super::counted(person.photos, "photo")
             ));
             let (label, hint) = if person.hidden {
                 ("Show again", "List this person among everyone again")

@@ -66,6 +66,8 @@ pub struct PhotoView {
     opening: Option<Task<()>>,
     /// What went wrong opening the file.
     message: Option<String>,
+    /// Where else the same picture is (copies, or the original of a copy), counted once.
+    copies: Vec<String>,
 }
 
 impl PhotoView {
@@ -88,6 +90,7 @@ impl PhotoView {
             self.message = None;
         }
         self.faces = catalog.photo_faces(photo)?;
+        self.copies = catalog.other_copies(photo)?;
         self.selected = self
             .selected
             .filter(|s| self.faces.iter().any(|f| f.id == *s));
@@ -196,6 +199,12 @@ impl PhotoView {
         });
         if let Some(message) = &self.message {
             ui.colored_label(ui.visuals().error_fg_color, message);
+        }
+        if !self.copies.is_empty() {
+            ui.weak(format!(
+                "The same picture is also at {} (its faces are counted once)",
+                self.copies.join(", ")
+            ));
         }
         ui.separator();
 
