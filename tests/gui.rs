@@ -1026,12 +1026,27 @@ fn photo_viewer_draws_every_face_and_steps_through_the_persons_photos() {
     assert_eq!(harness.state().view(), View::Person(gul));
 }
 
+/// Also: a copy of one of her photos in another folder is not listed again, and the viewer says
+/// where it is.
 #[test]
 fn a_search_result_opens_in_the_photo_viewer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());
-    let amy = person_of(&reopen(&path), "amy");
-    reopen(&path).name_person(amy, "Amy").expect("name");
+    let mut catalog = reopen(&path);
+    let amy = person_of(&catalog, "amy");
+    catalog.name_person(amy, "Amy").expect("name");
+    let first = catalog
+        .photos_with_persons(&[vec![amy]], &[], None, None)
+        .expect("photos")
+        .remove(0);
+    let backup = dir.path().join("backup");
+    std::fs::create_dir_all(&backup).expect("mkdir");
+    let copy = backup.join("copy.png");
+    std::fs::copy(&first.path, &copy).expect("copy");
+    common::scan(&mut catalog, &backup);
+    let algorithm = kith::people::settings::load(&catalog).expect("settings");
+    let placed = kith::people::assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(placed.copies, 1, "{placed:?}");
     let mut harness = harness(&path);
 
     harness.get_by_label("Search").click();
@@ -1044,6 +1059,9 @@ fn a_search_result_opens_in_the_photo_viewer() {
     harness.run();
     let results = harness.state().search_view().results().to_vec();
     assert!(results.len() >= 2);
+    assert_eq!(results[0].path, first.path);
+    let copy = copy.canonicalize().expect("path");
+    assert!(results.iter().all(|hit| hit.path != copy));
     let name = results[0]
         .path
         .file_name()
@@ -1063,6 +1081,11 @@ fn a_search_result_opens_in_the_photo_viewer() {
             from
         }
     );
+    let elsewhere = format!(
+        "The same picture is also at {} (its faces are counted once)",
+        copy.display()
+    );
+    assert!(harness.query_by_label(&elsewhere).is_some());
     harness.key_press(Key::ArrowRight);
     harness.run();
     assert_eq!(
