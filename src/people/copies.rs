@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, NewCopy, PictureRow};
+use crate::people::cluster::UnionFind;
 use crate::people::neighbours::NeighbourIndex;
 use crate::vision::distance;
 
@@ -108,21 +109,29 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
     candidates.sort_unstable();
     candidates.dedup();
     let mut looks = Looks::new(catalog);
-    let mut groups = UnionFind::default();
+    let mut ids: Vec<i64> = pictures.keys().copied().collect();
+    ids.sort_unstable();
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let mut sets = UnionFind::new(ids.len());
     for (a, b) in candidates {
-        if !groups.joined(a, b) {
+        let (ia, ib) = (position[&a], position[&b]);
+        if sets.find(ia) != sets.find(ib) {
             let same = same_picture(
                 (&pictures[&a], &faces_of[&a]),
                 (&pictures[&b], &faces_of[&b]),
                 &mut looks,
             )?;
             if same.is_some() {
-                groups.join(a, b);
+                sets.union(ia, ib);
             }
         }
     }
+    let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
+    for (i, &id) in ids.iter().enumerate() {
+        groups.entry(sets.find(i)).or_default().push(id);
+    }
     let mut copies = Vec::new();
-    for members in groups.groups() {
+    for members in groups.into_values().filter(|g| g.len() >= 2) {
         let original = choose_original(&members, &pictures, &faces_of);
         for &photo in members.iter().filter(|&&p| p != original) {
             if pictures[&photo].copy_of == Some(original) {
@@ -320,45 +329,4 @@ fn match_placed(a: &[Placed<'_>], b: &[Placed<'_>]) -> Option<Vec<(usize, usize)
         }
     }
     (pairs.len() == a.len()).then_some(pairs)
-}
-
-/// Photos joined into groups of copies.
-#[derive(Default)]
-struct UnionFind(HashMap<i64, i64>);
-
-impl UnionFind {
-    fn root(&self, mut photo: i64) -> i64 {
-        while let Some(&up) = self.0.get(&photo).filter(|&&up| up != photo) {
-            photo = up;
-        }
-        photo
-    }
-
-    fn joined(&self, a: i64, b: i64) -> bool {
-        self.root(a) == self.root(b)
-    }
-
-    fn join(&mut self, a: i64, b: i64) {
-        let (ra, rb) = (self.root(a), self.root(b));
-        self.0.insert(ra, ra.min(rb));
-        self.0.insert(rb, ra.min(rb));
-    }
-
-    /// Each group of two or more photos, members by id.
-    fn groups(&self) -> Vec<Vec<i64>> {
-        let mut groups: HashMap<i64, Vec<i64>> = HashMap::new();
-        for &photo in self.0.keys() {
-            groups.entry(self.root(photo)).or_default().push(photo);
-        }
-        let mut groups: Vec<Vec<i64>> = groups
-            .into_values()
-            .filter(|g| g.len() >= 2)
-            .map(|mut g| {
-                g.sort_unstable();
-                g
-            })
-            .collect();
-        groups.sort();
-        groups
-    }
 }
