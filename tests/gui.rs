@@ -584,13 +584,17 @@ fn the_far_faces_setting_makes_scans_find_people_far_off() {
         harness.get_by_label("Settings").click();
         harness.run();
         let setting = "Also find people far off, with faces under ~80 px in a 12 MP photo";
-        // Beside it, whether HEIC and AVIF photos can be read here, and with what.
+        // Beside it, whether HEIC, AVIF and RAW photos can be read here, and with what.
         let libheif = kith::scan::heif::support().expect("libheif (Debian: libheif1)");
         assert!(harness
             .query_by_label(&format!(
                 "HEIC and AVIF photos are read with libheif {}",
                 libheif.version
             ))
+            .is_some());
+        let libraw = kith::scan::raw::version().expect("LibRaw (Debian: libraw20)");
+        assert!(harness
+            .query_by_label(&format!("Camera RAW photos are read with LibRaw {libraw}"))
             .is_some());
         if far_faces {
             harness.get_by_label(setting).click();

@@ -4,6 +4,8 @@
 //! photos. They share one scan of the photos, which is why the learning tests live here.
 
 mod common;
+#[path = "common/dng.rs"]
+mod dng;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -544,10 +546,18 @@ fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
         .resize(960, 960, image::imageops::FilterType::Triangle)
         .save(backup.join("half.jpg"))
         .expect("half size");
+    // The camera's RAW file beside its JPEG, as cameras set to save both leave them.
+    let preview = common::jpeg(&picture.to_rgb8());
+    let raw = dng::Dng {
+        orientation: 1,
+        preview: Some(&preview),
+        taken: "2014:08:09 23:31:09",
+    };
+    std::fs::write(backup.join("raw.dng"), dng::dng(&picture.to_rgb8(), &raw)).expect("dng");
     copy_into(&backup, &["faces/ian_thorpe/2.jpg"]);
     scan(&mut catalog, &backup);
     let report = assign::update(&mut catalog, &algorithm).expect("place");
-    assert_eq!(report.copies, 3, "{report:?}");
+    assert_eq!(report.copies, 4, "{report:?}");
     let original_id = group[0].photo_id;
     let mut elsewhere = catalog.other_copies(original_id).expect("copies");
     elsewhere.sort();
@@ -561,7 +571,7 @@ fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
                 .into_owned()
         })
         .collect();
-    assert_eq!(names, ["copy.jpg", "copy.png", "half.jpg"]);
+    assert_eq!(names, ["copy.jpg", "copy.png", "half.jpg", "raw.dng"]);
     // Ian's second photo is his, not a copy.
     assert_eq!(faces_per_person(&catalog), [1, 2], "{report:?}");
     let anna_now = catalog.person(anna).expect("person").expect("Anna");

@@ -2,6 +2,8 @@
 //! re-scans are incremental, a killed scan resumes, and the photos themselves are never changed.
 
 mod common;
+#[path = "common/dng.rs"]
+mod dng;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -247,13 +249,17 @@ fn unreadable_files_are_read_again_when_kith_reads_more_formats() {
     std::fs::create_dir_all(&photos).expect("mkdir");
     let heic = heic_of(&testdata("group/sample5.jpg"), &photos, &[]);
     let avif = heif_enc(&testdata("faces/ian_thorpe/1.jpg"), &photos, "avif", &[]);
+    let raw = photos.join("john.dng");
+    let john = raw_of(&testdata("faces/john_mccain/1.jpg"), Some(1000));
+    std::fs::write(&raw, john).expect("write");
     let empty = photos.join("empty.jpg");
     std::fs::write(&empty, b"").expect("write");
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
     let first = scan(&mut catalog, &photos);
-    assert_eq!((first.photos, first.errors), (2, 1), "{first:?}");
+    assert_eq!((first.photos, first.errors), (3, 1), "{first:?}");
 
-    // As a scan without libheif, and one with it but before AVIF, would have left them.
+    // As a scan without libheif, one with it but before AVIF, and one before RAW would have
+    // left them.
     let record_unreadable = |catalog: &mut Catalog, file: &Path, reason: &str, readers: &str| {
         let file = file.canonicalize().expect("exists");
         let stamp = kith::catalog::FileStamp::of(&std::fs::metadata(&file).expect("stat"));
@@ -270,23 +276,31 @@ fn unreadable_files_are_read_again_when_kith_reads_more_formats() {
         without_libheif,
     );
     record_unreadable(&mut catalog, &avif, "unsupported format: AVIF", heic_only);
+    let before_raw = "jpeg png webp tiff bmp gif libheif 1.15.1 heic avif";
+    record_unreadable(
+        &mut catalog,
+        &raw,
+        "corrupt: unsupported variant",
+        before_raw,
+    );
     let readers = kith::scan::decode::readers();
     assert!(
-        readers != without_libheif && readers != heic_only,
+        ![without_libheif, heic_only, before_raw].contains(&readers.as_str()),
         "{readers}"
     );
     let again = scan(&mut catalog, &photos);
     assert_eq!(
         (again.photos, again.faces, again.skipped, again.errors),
-        (2, 6, 1, 0),
+        (3, 7, 1, 0),
         "{again:?}"
     );
     let counts = faces_per_file(&catalog);
     assert_eq!(counts.get("sample5.heic"), Some(&5));
     assert_eq!(counts.get("1.avif"), Some(&1));
+    assert_eq!(counts.get("john.dng"), Some(&1));
 
     let settled = scan(&mut catalog, &photos);
-    assert_eq!((settled.photos, settled.skipped, settled.errors), (0, 3, 0));
+    assert_eq!((settled.photos, settled.skipped, settled.errors), (0, 4, 0));
 }
 
 #[cfg(unix)]
@@ -706,4 +720,77 @@ fn a_crowd_far_off_is_searched_again_at_twice_the_size() {
         let found = located.faces.len();
         assert!((26..=29).contains(&found), "{format}: {found} of 29");
     }
+}
+
+/// `source` as a camera would have saved it in RAW: held upright but recorded turned a quarter,
+/// with the orientation tag to turn it back and, with `preview`, the camera's JPEG preview that
+/// long on its long side.
+fn raw_of(source: &Path, preview: Option<u32>) -> Vec<u8> {
+    let photo = image::open(source).expect("decode").to_rgb8();
+    let stored = image::imageops::rotate270(&photo);
+    let jpeg =
+        preview.map(|side| common::jpeg(&kith::scan::decode::fit_within(stored.clone(), side)));
+    let taken = "2014:08:09 23:31:09";
+    let preview = jpeg.as_deref();
+    dng::dng(
+        &stored,
+        &dng::Dng {
+            orientation: 6,
+            preview,
+            taken,
+        },
+    )
+}
+
+/// Camera RAW files, read by LibRaw: through the camera's JPEG preview where there is one (the
+/// same faces as the JPEG to within compression noise), else by developing the sensor's data
+/// (the same people, in LibRaw's colours); turned upright either way, and dated.
+#[test]
+fn raw_photos_give_the_faces_and_date_of_the_jpeg_they_were_made_from() {
+    assert!(
+        kith::scan::raw::version().is_some(),
+        "LibRaw (Debian: libraw20 or libraw23) reads RAW"
+    );
+    let source = testdata("group/sample5.jpg");
+    let locate = |bytes: &[u8]| kith::scan::locate::locate_faces(analyzer(), bytes, 1000);
+    let jpeg = locate(&std::fs::read(&source).expect("read")).expect("jpeg");
+    let chips = |faces: &[kith::vision::LocatedFace]| -> Vec<_> {
+        faces.iter().map(|f| f.chip.clone()).collect()
+    };
+    let jpeg_faces = analyzer().embed(&chips(&jpeg.faces)).expect("embed");
+
+    // Measured: 0.011 to 0.018 from the preview, 0.038 to 0.078 developed.
+    for (preview, within) in [(true, 0.05), (false, 0.15)] {
+        let bytes = raw_of(&source, preview.then_some(1920));
+        let raw = locate(&bytes).expect("raw");
+        assert_eq!(raw.photo.full_size, (1920, 1398), "preview {preview}");
+        assert_eq!(raw.photo.taken_at.as_deref(), Some("2014-08-09T23:31:09"));
+        assert_eq!(raw.faces.len(), 5, "preview {preview}");
+        for d in analyzer().embed(&chips(&raw.faces)).expect("embed") {
+            let nearest = jpeg_faces
+                .iter()
+                .map(|j| kith::vision::distance(&d, j))
+                .fold(f32::INFINITY, f32::min);
+            assert!(nearest < within, "preview {preview}: {nearest}");
+        }
+        // A small decode is the preview at a quarter scale (turned); the sensor's data only
+        // develops whole.
+        let small = kith::scan::decode::decode(&bytes, Some(400)).expect("decodes");
+        let expected = if preview { (480, 350) } else { (1920, 1398) };
+        assert_eq!(small.pixels.dimensions(), expected);
+
+        let cut = &bytes[..bytes.len() * 2 / 5];
+        let err = kith::scan::decode::decode(cut, Some(1000)).expect_err("40% of a RAW");
+        assert_eq!(err.kind(), "corrupt", "{err}");
+    }
+
+    // A preview smaller than what is asked for is passed over for the sensor's data.
+    let small_preview = raw_of(&source, Some(960));
+    let decoded = |side| {
+        let photo = kith::scan::decode::decode(&small_preview, Some(side)).expect("decodes");
+        assert_eq!(photo.full_size, (1920, 1398));
+        photo.pixels.dimensions()
+    };
+    assert_eq!(decoded(900), (960, 699));
+    assert_eq!(decoded(1000), (1920, 1398));
 }

@@ -96,17 +96,20 @@ fn print_version(cli: &Cli) -> Result<()> {
         })
         .collect();
     let libheif = kith::scan::heif::support();
+    let libraw = kith::scan::raw::version();
     let value = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commit": kith::build_info::GIT_COMMIT,
         "backends": vision::device::compiled_backends(),
         "libheif": libheif.as_ref().map(|l| serde_json::json!({"version": l.version, "heic": l.heic, "avif": l.avif})),
+        "libraw": libraw.as_ref().map(|version| serde_json::json!({"version": version})),
         "models_dir": models.as_ref().map(|m| m.root().display().to_string()),
         "models": cards.iter().map(|(n, h)| serde_json::json!({"name": n, "sha256": h})).collect::<Vec<_>>(),
     });
     cli.emit(&value, |_| {
         println!("kith {}", kith::build_info::LONG_VERSION);
         println!("{}", kith::scan::heif::describe(libheif.as_ref()));
+        println!("{}", kith::scan::raw::describe(libraw.as_deref()));
         match &models {
             Some(m) => println!("models: {}", m.root().display()),
             None => println!("models: not found (see `kith scan` for where Kith looks)"),

@@ -13,6 +13,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 use super::heif::{self, HeifError};
+use super::raw::{self, RawError, RawFile};
 
 /// Photos above this many pixels are refused (a 20000x20000 PNG would need 1.6 GB as RGBA).
 pub const MAX_PIXELS: u64 = 150_000_000;
@@ -62,17 +63,27 @@ impl DecodedPhoto {
     }
 }
 
-/// Decodes `bytes`. With `min_long_side`, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale, and a
-/// HEIF file may give the thumbnail stored in it, as long as the long side stays at least that
-/// (other formats decode at full size); without, at full size.
+/// Decodes `bytes`. With `min_long_side`, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale, a
+/// HEIF file may give the thumbnail stored in it, and a camera RAW file its JPEG preview, as long
+/// as the long side stays at least that (other formats decode at full size); without, at full
+/// size.
 pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let (image, orientation, exif) = match sniff(bytes)? {
-        Format::Heif(brand) => decode_heif(bytes, brand, min_long_side)?,
-        Format::Image(ImageFormat::Jpeg) => decode_jpeg(bytes, min_long_side)?,
-        Format::Image(format) => decode_other(bytes, format)?,
+    let sniffed = sniff(bytes);
+    // Camera RAW files are TIFF-shaped or of their own kinds: LibRaw tells which.
+    let raw = match sniffed {
+        Ok(Format::Image(ImageFormat::Tiff)) | Err(_) => open_raw(bytes)?,
+        Ok(_) => None,
+    };
+    let (image, orientation, exif) = match raw {
+        Some(raw) => decode_raw(raw, min_long_side)?,
+        None => match sniffed? {
+            Format::Heif(brand) => decode_heif(bytes, brand, min_long_side)?,
+            Format::Image(ImageFormat::Jpeg) => decode_jpeg(bytes, min_long_side)?,
+            Format::Image(format) => decode_other(bytes, format)?,
+        },
     };
     let mut image = image;
     image.apply_orientation(orientation);
@@ -143,6 +154,10 @@ pub fn readers() -> String {
                 readers.push_str(format);
             }
         }
+    }
+    if let Some(libraw) = raw::version() {
+        readers.push_str(" libraw ");
+        readers.push_str(&libraw);
     }
     readers
 }
@@ -238,6 +253,86 @@ fn decode_heif(
         taken_at,
     };
     Ok((DynamicImage::ImageRgb8(photo.pixels), orientation, header))
+}
+
+/// `bytes` opened by LibRaw when they are a camera RAW file; an error only for a RAW file that
+/// cannot be read.
+fn open_raw(bytes: &[u8]) -> Result<Option<RawFile<'_>>, DecodeError> {
+    match RawFile::open(bytes) {
+        Ok(file) => Ok(Some(file)),
+        Err(RawError::NotRaw) => Ok(None),
+        Err(RawError::NoLibrary) if has_raw_signature(bytes) => Err(DecodeError::Unsupported(
+            "camera RAW (LibRaw is not installed)",
+        )),
+        Err(RawError::Damaged(reason)) if has_raw_signature(bytes) => {
+            Err(DecodeError::Corrupt(format!("RAW: {reason}")))
+        }
+        // LibRaw fails on anything too short to tell, a text file among them.
+        Err(RawError::NoLibrary | RawError::Damaged(_)) => Ok(None),
+    }
+}
+
+/// The RAW formats that open with a mark of their own (Canon, Fujifilm, Olympus, Panasonic);
+/// the others are TIFF files that only LibRaw tells from a photo's.
+fn has_raw_signature(bytes: &[u8]) -> bool {
+    let at = |offset: usize, mark: &[u8]| bytes.get(offset..offset + mark.len()) == Some(mark);
+    (at(0, b"II*\0") && at(8, b"CR"))
+        || at(4, b"ftypcrx ")
+        || at(6, b"HEAPCCDR")
+        || at(0, b"FUJIFILMCCD-RAW")
+        || [b"IIRO", b"IIRS", b"MMOR", b"IIU\0"]
+            .iter()
+            .any(|m| at(0, *m))
+}
+
+/// The camera's JPEG preview when it is at least `min_long_side` (or the whole photo) on the
+/// long side and of the sensor's shape, else the sensor's data developed (see [`raw`]).
+fn decode_raw(
+    mut file: RawFile,
+    min_long_side: Option<u32>,
+) -> Result<(DynamicImage, Orientation, Header), DecodeError> {
+    let stored = file.stored_size();
+    check_size(stored.0, stored.1)?;
+    let taken_at = file.taken_at();
+    if let (Some(side), Some(orientation)) = (min_long_side, file.orientation()) {
+        let wanted = side.min(stored.0.max(stored.1));
+        let preview = file.preview().map(|jpeg| decode_jpeg(&jpeg, Some(wanted)));
+        match preview {
+            Some(Ok((image, _, preview))) if covers(preview.full_size, stored, wanted) => {
+                // The preview's own EXIF orientation, where it has one, repeats the file's.
+                let header = Header {
+                    full_size: stored,
+                    taken_at: taken_at.or(preview.taken_at),
+                };
+                return Ok((image, orientation, header));
+            }
+            Some(Ok((_, _, preview))) => {
+                tracing::debug!(?preview.full_size, ?stored, "RAW preview too small: developed");
+            }
+            Some(Err(err)) => tracing::debug!("RAW preview unreadable ({err}): developed"),
+            None => {}
+        }
+    }
+    let pixels = file.develop().map_err(|err| match err {
+        RawError::Damaged(reason) => DecodeError::Corrupt(format!("RAW: {reason}")),
+        other => DecodeError::Corrupt(other.to_string()),
+    })?;
+    let header = Header {
+        full_size: pixels.dimensions(),
+        taken_at,
+    };
+    Ok((
+        DynamicImage::ImageRgb8(pixels),
+        Orientation::NoTransforms,
+        header,
+    ))
+}
+
+/// Whether a preview of `preview` pixels stands in for a sensor of `stored` ones when
+/// `wanted` pixels are asked for on the long side: as long, and the same shape within 2%.
+fn covers(preview: (u32, u32), stored: (u32, u32), wanted: u32) -> bool {
+    let aspect = |(w, h): (u32, u32)| w as f64 / h.max(1) as f64;
+    preview.0.max(preview.1) >= wanted && (aspect(preview) / aspect(stored) - 1.0).abs() < 0.02
 }
 
 /// What the EXIF block and header say, gathered before pixels are decoded.
@@ -463,6 +558,28 @@ mod tests {
         let image = RgbImage::from_pixel(400, 100, image::Rgb([9, 9, 9]));
         let photo = decode(&png_bytes(&image), Some(100)).expect("decodes");
         assert_eq!(photo.pixels.dimensions(), (400, 100));
+    }
+
+    #[test]
+    fn a_raw_preview_stands_in_only_when_large_enough_and_of_the_sensors_shape() {
+        let sensor = (6000, 4000);
+        assert!(covers((1616, 1080), sensor, 1024));
+        assert!(!covers((1616, 1080), sensor, 3000));
+        assert!(covers((6000, 4000), sensor, 3000));
+        // A 16:9 preview of a 3:2 sensor leaves part of the photo out.
+        assert!(!covers((1920, 1080), sensor, 1024));
+    }
+
+    #[test]
+    fn raw_formats_with_a_mark_of_their_own_are_known_without_libraw() {
+        let tiff_cr2 = b"II*\0\x10\0\0\0CR\x02\0";
+        assert!(has_raw_signature(tiff_cr2));
+        assert!(has_raw_signature(b"\0\0\0\x18ftypcrx \0\0\0\x01"));
+        assert!(has_raw_signature(b"FUJIFILMCCD-RAW 0201"));
+        assert!(has_raw_signature(b"IIRO\x08\0\0\0"));
+        // A plain TIFF is no RAW by its first bytes (DNG, NEF and ARW are told apart by LibRaw).
+        assert!(!has_raw_signature(b"II*\0\x08\0\0\0\0\0\0\0"));
+        assert!(!has_raw_signature(b"CR"));
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! the computer. Both are HEIF containers: HEIC holds HEVC pictures, AVIF AV1 ones, and libheif
 //! reads each where it has a decoder for it.
 //!
-//! libheif is opened at run time rather than linked, so Kith installs and runs where it is missing
-//! (HEIC photos are then recorded as unsupported, with the reason) and takes whatever version the
-//! system has: the few calls used here have kept their signatures through libheif 1.x.
+//! libheif is opened at run time (see [`super::system_library`]) and whatever version the system
+//! has is taken: the few calls used here have kept their signatures through libheif 1.x.
 //!
 //! libheif applies the file's own rotation and mirroring (`irot`/`imir`) while decoding, and a
 //! phone's EXIF orientation only repeats them. Some encoders (libheif's own `heif-enc` 1.15
@@ -15,6 +14,8 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 
 use image::RgbImage;
+
+use super::system_library::{open_first, system_functions};
 
 /// What [`decode`] returns: upright pixels and the raw EXIF block (TIFF header first), if any.
 pub struct HeifPhoto {
@@ -194,33 +195,9 @@ type Ctx = c_void;
 type Handle = c_void;
 type Image = c_void;
 
-/// Declares [`Libheif`], one field per libheif function named `heif_<field>`, and the
-/// `resolve` that looks each one up, so a signature and its symbol are written once.
-macro_rules! libheif_functions {
-    ($($name:ident: fn($($arg:ty),*) $(-> $ret:ty)?;)*) => {
-        /// The entry points of libheif that Kith calls, resolved once.
-        #[allow(non_snake_case)]
-        struct Libheif {
-            $($name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
-            /// Keeps the functions above loaded.
-            library: libloading::Library,
-        }
-
-        impl Libheif {
-            fn resolve(library: libloading::Library) -> Result<Self, libloading::Error> {
-                // SAFETY: each symbol is given the signature heif.h declares for it.
-                unsafe {
-                    Ok(Self {
-                        $($name: *library.get(concat!("heif_", stringify!($name), "\0").as_bytes())?,)*
-                        library,
-                    })
-                }
-            }
-        }
-    };
-}
-
-libheif_functions! {
+system_functions! {
+    /// The entry points of libheif that Kith calls, resolved once.
+    struct Libheif, prefix "heif_" {
     get_version: fn() -> *const c_char;
     have_decoder_for_format: fn(c_int) -> c_int;
     context_alloc: fn() -> *mut Ctx;
@@ -240,6 +217,7 @@ libheif_functions! {
     image_get_width: fn(*const Image, c_int) -> c_int;
     image_get_height: fn(*const Image, c_int) -> c_int;
     image_get_plane_readonly: fn(*const Image, c_int, *mut c_int) -> *const u8;
+    }
 }
 
 /// The names libheif's shared library has on each platform, most specific first.
@@ -259,26 +237,13 @@ impl Libheif {
         static LIBHEIF: OnceLock<Option<Libheif>> = OnceLock::new();
         LIBHEIF
             .get_or_init(|| {
-                let loaded = LIBRARY_NAMES.iter().find_map(|name| {
-                    // SAFETY: loading libheif runs only its own initialisers.
-                    let library = unsafe { libloading::Library::new(name) }.ok()?;
-                    match Self::resolve(library) {
-                        Ok(lib) => {
-                            lib.init();
-                            Some(lib)
-                        }
-                        Err(err) => {
-                            tracing::warn!("{name} lacks a libheif function Kith needs: {err}");
-                            None
-                        }
-                    }
-                });
-                if loaded.is_none() {
-                    tracing::info!(
-                        "libheif not found ({LIBRARY_NAMES:?}): HEIC and AVIF photos are skipped"
-                    );
-                }
-                loaded
+                let lib = open_first(
+                    LIBRARY_NAMES,
+                    Self::resolve,
+                    "HEIC and AVIF photos are skipped",
+                )?;
+                lib.init();
+                Some(lib)
             })
             .as_ref()
             .ok_or(HeifError::NoLibrary)

@@ -12,6 +12,8 @@ pub mod decode;
 pub mod heif;
 mod library;
 pub mod locate;
+pub mod raw;
+mod system_library;
 mod thumbnail;
 pub mod walk;
 

@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::FileStamp;
 
-/// File name endings Kith looks at. Formats it cannot decode (RAW; HEIC and AVIF without libheif) are
-/// still listed, so that the user is told about them instead of them silently not being there.
+/// File name endings Kith looks at: the photo formats, and the camera RAW formats LibRaw reads.
+/// Those it cannot decode here (HEIC and AVIF without libheif, RAW without LibRaw) are still
+/// listed, so that the user is told about them instead of them silently not being there.
 const PHOTO_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif", "avif",
-    "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",
+    "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "rwl", "raf",
+    "pef", "srw", "3fr", "iiq", "erf", "mrw",
 ];
 
 /// A photo file found on disk, with its stamp when it could be read.

@@ -23,7 +23,8 @@ impl ProblemsView {
         ui.label(
             "Kith left these files as they are and found no faces in them. \
              The next scan reads a file again once its size or modification time has changed, \
-             or once Kith can read more formats (HEIC and AVIF after libheif is installed).",
+             or once Kith can read more formats (HEIC and AVIF after libheif is installed, camera \
+             RAW after LibRaw is).",
         );
         ui.separator();
         egui::ScrollArea::vertical()

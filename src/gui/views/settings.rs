@@ -110,6 +110,8 @@ pub struct SettingsView {
     probing: Option<Task<Vec<Backend>>>,
     /// The libheif that reads HEIC and AVIF photos, if one was found.
     libheif: Option<crate::scan::heif::Support>,
+    /// The version of the LibRaw that reads camera RAW photos, if one was found.
+    libraw: Option<String>,
     form: Form,
     /// The clustering stored in the catalog.
     saved: Option<Algorithm>,
@@ -134,6 +136,7 @@ impl Default for SettingsView {
             backends: None,
             probing: None,
             libheif: crate::scan::heif::support(),
+            libraw: crate::scan::raw::version(),
             form: Form::of(&Algorithm::default_dbscan()),
             saved: None,
             preview: None,
@@ -574,6 +577,11 @@ impl SettingsView {
         match &self.libheif {
             Some(s) if s.heic && s.avif => ui.weak(libheif),
             _ => ui.label(libheif),
+        };
+        let libraw = crate::scan::raw::describe(self.libraw.as_deref());
+        match self.libraw {
+            Some(_) => ui.weak(libraw),
+            None => ui.label(libraw),
         };
     }
 }
