@@ -603,6 +603,73 @@ fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
     assert_eq!(catalog.faces().expect("faces").len(), 7);
 }
 
+/// Forgetting the folder of an original keeps what the user said about its faces: a copy in a
+/// folder kept takes its place, with the names, and the other copies become its copies.
+#[test]
+fn forgetting_the_folder_of_an_original_hands_its_names_to_a_copy_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (album, backup) = (dir.path().join("album"), dir.path().join("backup"));
+    std::fs::create_dir_all(&album).expect("mkdir");
+    std::fs::create_dir_all(&backup).expect("mkdir");
+    let original = copy_into(&album, &["group/sample5.jpg"]).remove(0);
+    std::fs::copy(&original, backup.join("copy.jpg")).expect("copy");
+    image::open(&original)
+        .expect("decode")
+        .save(backup.join("copy.png"))
+        .expect("png");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    for folder in [&album, &backup] {
+        catalog.add_folder(folder).expect("add");
+        scan(&mut catalog, folder);
+    }
+    assert_eq!(
+        assign::update(&mut catalog, &algorithm)
+            .expect("place")
+            .copies,
+        2
+    );
+    let faces = catalog.faces().expect("faces");
+    assert_eq!(faces.len(), 5);
+    let anna = catalog
+        .split_faces(&[faces[0].id], Some("Anna"))
+        .expect("name");
+    let other = catalog
+        .split_faces(&[faces[1].id], Some("Ben"))
+        .expect("name");
+    catalog.reject_person(faces[2].id, anna).expect("not Anna");
+
+    let forgotten =
+        kith::people::copies::forget_folder(&mut catalog, &album.canonicalize().expect("path"))
+            .expect("forget");
+    assert_eq!(forgotten, 1);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let backup = backup.canonicalize().expect("path");
+    for (person, name) in [(anna, "Anna"), (other, "Ben")] {
+        let kept = catalog.faces_of_person(person).expect("faces");
+        assert_eq!(kept.len(), 1, "{name}");
+        assert!(
+            kept[0].pinned && kept[0].photo_path.starts_with(&backup),
+            "{name}"
+        );
+    }
+    // One picture still: the two copies count once, their strangers nobody.
+    assert_eq!(catalog.faces().expect("faces").len(), 5);
+    let pictures = catalog.pictures().expect("pictures");
+    let originals = pictures.iter().filter(|p| p.copy_of.is_none()).count();
+    assert_eq!((pictures.len(), originals), (2, 1));
+    // The "not Anna" answer went with the face it was given about, to the copy's.
+    let facts = catalog.not_person_facts().expect("facts");
+    let in_backup: Vec<_> = catalog
+        .faces()
+        .expect("faces")
+        .into_iter()
+        .filter(|f| facts.contains(&(f.id, anna)))
+        .collect();
+    assert_eq!(in_backup.len(), 1);
+    assert!(in_backup[0].photo_path.starts_with(&backup));
+}
+
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one
 /// person facing the camera the same way.
 #[test]

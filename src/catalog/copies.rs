@@ -71,6 +71,15 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The photos marked as copies of `original`, by id.
+    pub fn copies_of(&self, original: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM photos WHERE copy_of = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([original], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The readable copies of `photo` (or, for a copy, its original and the other copies), as the
     /// paths people read.
     pub fn other_copies(&self, photo: i64) -> Result<Vec<String>> {

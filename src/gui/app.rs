@@ -436,7 +436,7 @@ impl KithApp {
             Action::RemoveFolder(folder) => {
                 // Face ids of the forgotten photos may be given to new faces later.
                 self.thumbs.clear();
-                self.catalog.remove_folder(&folder).map(|n| {
+                crate::people::copies::forget_folder(&mut self.catalog, &folder).map(|n| {
                     Some(format!(
                         "Forgot {} and its {n} photos (the files are untouched)",
                         folder.display()

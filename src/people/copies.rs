@@ -20,7 +20,8 @@
 //! the most faces the user placed, else the first catalogued. A photo without faces is never a
 //! copy: counting it twice changes nothing about people.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use rayon::prelude::*;
 
@@ -63,17 +64,56 @@ pub fn settle(catalog: &mut Catalog) -> Result<usize, CatalogError> {
 /// Copies whose original went missing stand alone again, with the original's decisions.
 fn release_orphans(catalog: &mut Catalog) -> Result<(), CatalogError> {
     for (copy, original) in catalog.orphaned_copies()? {
-        let pairs = match (catalog.picture(original)?, catalog.picture(copy)?) {
-            (Some(o), Some(c)) => same_picture(
-                (&o, &catalog.faces_of_photo(original)?),
-                (&c, &catalog.faces_of_photo(copy)?),
-                &mut Looks::new(catalog),
-            )?,
-            _ => None,
-        };
-        catalog.release_copy(copy, &pairs.unwrap_or_default())?;
+        let pairs = face_pairs(catalog, original, copy)?;
+        catalog.release_copy(copy, &pairs)?;
     }
     Ok(())
+}
+
+/// Forgets `folder` and the photos only it holds (see [`Catalog::remove_folder`]). An original
+/// among them with copies in the folders kept first hands its place, and the names and answers
+/// given to its faces, to the first of those copies. Returns how many photos were forgotten.
+pub fn forget_folder(catalog: &mut Catalog, folder: &Path) -> Result<usize, CatalogError> {
+    let leaving: HashSet<i64> = catalog.photos_only_under(folder)?.into_iter().collect();
+    for &original in &leaving {
+        let staying: Vec<i64> = catalog
+            .copies_of(original)?
+            .into_iter()
+            .filter(|copy| !leaving.contains(copy))
+            .collect();
+        let Some((&heir, others)) = staying.split_first() else {
+            continue;
+        };
+        let pairs = face_pairs(catalog, original, heir)?;
+        catalog.release_copy(heir, &pairs)?;
+        let others: Vec<NewCopy> = others
+            .iter()
+            .map(|&photo| NewCopy {
+                photo,
+                original: heir,
+                faces: Vec::new(),
+            })
+            .collect();
+        catalog.mark_copies(&others)?;
+    }
+    catalog.remove_folder(folder)
+}
+
+/// The faces of `original` and its `copy` as one picture pairs them: (original's, copy's).
+fn face_pairs(
+    catalog: &Catalog,
+    original: i64,
+    copy: i64,
+) -> Result<Vec<(i64, i64)>, CatalogError> {
+    let pairs = match (catalog.picture(original)?, catalog.picture(copy)?) {
+        (Some(o), Some(c)) => same_picture(
+            (&o, &catalog.faces_of_photo(original)?),
+            (&c, &catalog.faces_of_photo(copy)?),
+            &mut Looks::new(catalog),
+        )?,
+        _ => None,
+    };
+    Ok(pairs.unwrap_or_default())
 }
 
 /// The photos that are copies of another and not yet marked as such.
