@@ -200,6 +200,7 @@ fn version_names_the_commit_backends_and_model_hashes() {
         .as_array()
         .expect("backends")
         .contains(&"cpu".into()));
+    assert!(v["libraw"]["version"].as_str().is_some(), "{v}");
     let models = v["models"].as_array().expect("models");
     assert_eq!(models.len(), 2);
     for m in models {
@@ -211,6 +212,35 @@ fn version_names_the_commit_backends_and_model_hashes() {
         let text = std::fs::read_to_string(card).expect("card");
         assert!(text.contains(hash), "the hash printed is the model card's");
     }
+}
+
+/// `kith copies` lists a picture kept in two files (here a JPEG and a PNG made from it) once,
+/// and nothing for photos that are only alike.
+#[test]
+fn copies_lists_each_picture_kept_in_more_than_one_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let original = common::copy_into(&photos, &["group/sample5.jpg", "faces/ian_thorpe/1.jpg"]);
+    image::open(&original[0])
+        .expect("decode")
+        .save(photos.join("again.png"))
+        .expect("png");
+    kith(&library, &["scan", photos.to_str().expect("utf-8")]);
+    let groups = kith(&library, &["copies"]);
+    let groups = groups.as_array().expect("list");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let mut files: Vec<&str> = groups[0]["copies"]
+        .as_array()
+        .expect("copies")
+        .iter()
+        .chain(std::iter::once(&groups[0]["original"]))
+        .map(|p| p.as_str().expect("path"))
+        .map(|p| p.rsplit('/').next().expect("name"))
+        .collect();
+    files.sort();
+    assert_eq!(files, ["again.png", "group_sample5.jpg"]);
 }
 
 /// Copies the photo folders of `persons` under faces/ into `dir`, one folder per person.

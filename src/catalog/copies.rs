@@ -31,7 +31,36 @@ pub struct NewCopy {
     pub faces: Vec<(i64, i64)>,
 }
 
+/// A picture kept in more than one readable file: its original and the copies, as the paths
+/// people read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CopyGroup {
+    pub original: String,
+    pub copies: Vec<String>,
+}
+
 impl Catalog {
+    /// The pictures with copies, in the order they were catalogued.
+    pub fn copy_groups(&self) -> Result<Vec<CopyGroup>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT o.display, c.display FROM photos c JOIN photos o ON o.id = c.copy_of
+             WHERE c.status = 'ok' AND o.status = 'ok' ORDER BY o.id, c.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        let mut groups: Vec<CopyGroup> = Vec::new();
+        for row in rows {
+            let (original, copy) = row?;
+            match groups.last_mut() {
+                Some(group) if group.original == original => group.copies.push(copy),
+                _ => groups.push(CopyGroup {
+                    original,
+                    copies: vec![copy],
+                }),
+            }
+        }
+        Ok(groups)
+    }
+
     /// Readable photos with at least one face, copies included, by id.
     pub fn pictures(&self) -> Result<Vec<PictureRow>> {
         let mut stmt = self.conn().prepare(&format!(

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 pub use adaptation::StoredAdaptation;
-pub use copies::{NewCopy, PictureRow};
+pub use copies::{CopyGroup, NewCopy, PictureRow};
 pub use faces::{FaceAssignment, FaceRow, NewFace, PhotoFace};
 pub use history::HistoryEntry;
 pub use paths::{path_from_key, path_key};

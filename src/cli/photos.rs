@@ -1,4 +1,4 @@
-//! Commands about photos and faces: scan, faces, compare, errors, bench.
+//! Commands about photos and faces: scan, faces, compare, errors, copies, bench.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +29,9 @@ pub enum PhotoCommand {
     Compare { a: PathBuf, b: PathBuf },
     /// Files in the catalog that could not be read, with the reasons.
     Errors,
+    /// Pictures kept in more than one file (another folder, format or size), each with its
+    /// copies: the copies' faces are counted once, with the original's.
+    Copies,
     /// Measure speed: a folder's scan (photos/s, faces/s, time per stage), clustering at
     /// 1k/10k/100k synthetic faces (--clustering), search latency (--search N faces), or training
     /// a head (--train N faces).
@@ -72,6 +75,7 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
         PhotoCommand::Faces { photo } => faces(cli, photo),
         PhotoCommand::Compare { a, b } => compare(cli, a, b),
         PhotoCommand::Errors => errors(cli),
+        PhotoCommand::Copies => copies(cli),
         PhotoCommand::Bench {
             clustering: Some(sizes),
             ..
@@ -258,12 +262,16 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             "people: {} new faces placed, {} new people",
             placed.assigned, placed.new_persons
         );
-        if placed.copies > 0 {
-            println!(
-                "{} photos are copies of others (the same picture in another folder or format): \
-                 their faces are counted once",
-                placed.copies
-            );
+        match placed.copies {
+            0 => {}
+            1 => println!(
+                "1 photo is a copy of another (the same picture in another folder or format): \
+                 its faces are counted once (kith copies lists them)"
+            ),
+            n => println!(
+                "{n} photos are copies of others (the same picture in another folder or format): \
+                 their faces are counted once (kith copies lists them)"
+            ),
         }
     })
 }
@@ -356,6 +364,21 @@ fn errors(cli: &Cli) -> Result<()> {
         }
         for e in &errors {
             println!("{:>13}  {}: {}", e.kind, e.display, e.message);
+        }
+    })
+}
+
+fn copies(cli: &Cli) -> Result<()> {
+    let groups = cli.catalog()?.copy_groups()?;
+    cli.emit(&groups, |groups| {
+        if groups.is_empty() {
+            println!("no picture is kept in more than one file");
+        }
+        for group in groups {
+            println!("{}", group.original);
+            for copy in &group.copies {
+                println!("  same picture: {copy}");
+            }
         }
     })
 }
