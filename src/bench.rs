@@ -506,6 +506,7 @@ pub fn search_latency(
         let new: Vec<NewFace> = pair
             .iter()
             .map(|e| NewFace {
+                tagged_name: None,
                 bbox: [0.0, 0.0, 10.0, 10.0],
                 score: 1.0,
                 landmarks: [[0.0; 2]; 5],

@@ -670,6 +670,121 @@ fn forgetting_the_folder_of_an_original_hands_its_names_to_a_copy_kept() {
     assert!(in_backup[0].photo_path.starts_with(&backup));
 }
 
+/// An XMP region list as digiKam or Lightroom write them (Metadata Working Group), naming the
+/// face in each `(name, [left, top, width, height])`, as fractions of the photo.
+fn mwg_regions(regions: &[(&str, [f32; 4])]) -> String {
+    let items: String = regions
+        .iter()
+        .map(|(name, [l, t, w, h])| {
+            format!(
+                r#"<rdf:li><rdf:Description mwg-rs:Name="{name}" mwg-rs:Type="Face">
+                 <mwg-rs:Area stArea:x="{}" stArea:y="{}" stArea:w="{w}" stArea:h="{h}"
+                  stArea:unit="normalized"/></rdf:Description></rdf:li>"#,
+                l + w / 2.0,
+                t + h / 2.0
+            )
+        })
+        .collect();
+    format!(
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+         xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+         xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+         xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions
+         rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>{items}</rdf:Bag>
+         </mwg-rs:RegionList></mwg-rs:Regions></rdf:Description></rdf:RDF></x:xmpmeta>"#
+    )
+}
+
+/// `jpeg` with `xmp` embedded where JPEGs keep it (an APP1 segment after the start marker).
+fn with_xmp(jpeg: &[u8], xmp: &str) -> Vec<u8> {
+    let mut body = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    body.extend_from_slice(xmp.as_bytes());
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// Faces other apps named in the photos' metadata (a sidecar, or XMP in the file) arrive named,
+/// one action that undo takes back; a name that exists gets the face, whatever its case. The
+/// name is read once: a face the user moves later stays where the user put it.
+#[test]
+fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let group = copy_into(&photos, &["group/sample5.jpg"]).remove(0);
+    // Where the faces are, as fractions of the photo, with some margin as people draw them.
+    let located = kith::scan::locate::locate_faces(
+        common::analyzer(),
+        &std::fs::read(&group).expect("read"),
+        1000,
+    )
+    .expect("faces");
+    let (w, h) = located.photo.pixels.dimensions();
+    let region = |i: usize| {
+        let [x, y, bw, bh] = located.faces[i].bbox;
+        [
+            (x - bw * 0.2) / w as f32,
+            (y - bh * 0.2) / h as f32,
+            bw * 1.4 / w as f32,
+            bh * 1.4 / h as f32,
+        ]
+    };
+    let (anna_box, ben_box) = (located.faces[0].bbox, located.faces[1].bbox);
+    std::fs::write(
+        photos.join("group_sample5.xmp"),
+        mwg_regions(&[("Anna Lee", region(0)), ("Ben", region(1))]),
+    )
+    .expect("sidecar");
+    let whole = [0.05, 0.05, 0.9, 0.9];
+    for (file, name) in [("1.jpg", "Ian Thorpe"), ("2.jpg", "ian thorpe")] {
+        let jpeg = std::fs::read(testdata(&format!("faces/ian_thorpe/{file}"))).expect("read");
+        let tagged = with_xmp(&jpeg, &mwg_regions(&[(name, whole)]));
+        std::fs::write(photos.join(format!("ian-{file}")), tagged).expect("write");
+    }
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 4, "{report:?}");
+    let named = |catalog: &Catalog, name: &str| {
+        let found = catalog.find_persons(name).expect("find");
+        let (id, _) = found.first().cloned().unwrap_or_else(|| panic!("{name}"));
+        (id, catalog.faces_of_person(id).expect("faces"))
+    };
+    let near = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 2.0);
+    let (anna, anna_faces) = named(&catalog, "Anna Lee");
+    assert_eq!(anna_faces.len(), 1);
+    assert!(anna_faces[0].pinned && near(anna_faces[0].bbox, anna_box));
+    let (ben, ben_faces) = named(&catalog, "Ben");
+    assert!(ben_faces.len() == 1 && near(ben_faces[0].bbox, ben_box));
+    let (_, ian_faces) = named(&catalog, "Ian Thorpe");
+    assert_eq!(ian_faces.len(), 2);
+
+    // One action: undo takes every name back, redo gives them again.
+    let undone = catalog.undo().expect("undo").expect("an action");
+    assert!(undone.contains("metadata"), "{undone}");
+    assert!(catalog.find_persons("Anna Lee").expect("find").is_empty());
+    catalog.redo().expect("redo");
+    assert_eq!(named(&catalog, "Anna Lee").0, anna);
+
+    // The user says Anna's face is Ben's; the photo is edited, so it is read again.
+    catalog.move_face(anna_faces[0].id, ben).expect("move");
+    let mut edited = std::fs::read(&group).expect("read");
+    edited.extend_from_slice(b"edited");
+    std::fs::write(&group, edited).expect("write");
+    scan(&mut catalog, &photos);
+    let again = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(again.tagged, 0, "{again:?}");
+    let (_, ben_faces) = named(&catalog, "Ben");
+    assert_eq!(ben_faces.len(), 2);
+    assert!(catalog.faces_of_person(anna).expect("faces").is_empty());
+}
+
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one
 /// person facing the camera the same way.
 #[test]

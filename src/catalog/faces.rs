@@ -19,6 +19,9 @@ pub struct NewFace {
     pub embedding: [f32; EMBEDDING_DIM],
     /// A small JPEG of the face for display.
     pub thumbnail: Vec<u8>,
+    /// The name another app gave this face in the photo's metadata (see
+    /// [`crate::scan::face_tags`]), until the face is named by it.
+    pub tagged_name: Option<String>,
 }
 
 /// A stored face.
@@ -158,8 +161,9 @@ pub(super) fn insert_faces(
     faces: &[NewFace],
 ) -> Result<()> {
     let mut stmt = tx.prepare(
-        "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, thumbnail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO faces
+         (photo_id, x, y, w, h, score, landmarks, embedding, thumbnail, tagged_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for face in faces {
         let [x, y, w, h] = face.bbox;
@@ -173,6 +177,7 @@ pub(super) fn insert_faces(
             f32s_to_bytes(face.landmarks.as_flattened()),
             f32s_to_bytes(&face.embedding),
             face.thumbnail,
+            face.tagged_name,
         ])?;
     }
     Ok(())

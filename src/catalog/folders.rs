@@ -86,6 +86,7 @@ mod tests {
         let path = PathBuf::from(path);
         let record = PhotoRecord::synthetic(&path, 10, 10);
         let face = NewFace {
+            tagged_name: None,
             bbox: [0.0, 0.0, 5.0, 5.0],
             score: 1.0,
             landmarks: [[0.0; 2]; 5],

@@ -317,6 +317,71 @@ impl Catalog {
         )
     }
 
+    /// Names the faces that other apps named in their photos' metadata (see
+    /// [`crate::scan::face_tags`]) and the user has not placed: each joins the named person of
+    /// that name, or a new one, as one action that undo takes back. Copies' faces are left to
+    /// their originals'. Every such name is then forgotten, so that it names its face once and
+    /// never overrules what the user decides later. Returns how many faces were named.
+    pub fn name_tagged_faces(&mut self) -> Result<usize> {
+        let mut stmt = self.conn().prepare(
+            "SELECT f.id, f.tagged_name, f.person_id FROM faces f JOIN photos p ON p.id = f.photo_id
+             WHERE f.tagged_name IS NOT NULL AND f.pinned = 0 AND f.ignored = 0
+             AND p.status = 'ok' AND p.copy_of IS NULL ORDER BY f.id",
+        )?;
+        let tagged: Vec<(i64, String, Option<i64>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        if tagged.is_empty() {
+            self.conn().execute(
+                "UPDATE faces SET tagged_name = NULL WHERE tagged_name IS NOT NULL",
+                [],
+            )?;
+            return Ok(0);
+        }
+        let mut persons: HashMap<String, i64> = HashMap::new();
+        for (_, name, _) in &tagged {
+            let key = name.to_lowercase();
+            if let Some((id, _)) = self
+                .find_persons(name)?
+                .into_iter()
+                .find(|(_, n)| n.to_lowercase() == key)
+            {
+                persons.insert(key, id);
+            }
+        }
+        let faces: Vec<i64> = tagged.iter().map(|(face, _, _)| *face).collect();
+        let mut touched: Vec<i64> = persons.values().copied().collect();
+        touched.extend(tagged.iter().filter_map(|(_, _, old)| *old));
+        touched.sort_unstable();
+        touched.dedup();
+        let description = format!(
+            "named {} faces as the photos' metadata names them",
+            faces.len()
+        );
+        self.act(&description, &faces, &touched, |tx| {
+            let mut created = Vec::new();
+            for (face, name, old) in &tagged {
+                let key = name.to_lowercase();
+                let person = match persons.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = insert_person(tx, Some(&clean_name(name)?))?;
+                        persons.insert(key, id);
+                        created.push(id);
+                        id
+                    }
+                };
+                pin_face(tx, *face, Some(person), *old)?;
+            }
+            tx.execute(
+                "UPDATE faces SET tagged_name = NULL WHERE tagged_name IS NOT NULL",
+                [],
+            )?;
+            Ok((faces.len(), created))
+        })
+    }
+
     /// Moves one face to `person` and remembers it is not the person it left.
     pub fn move_face(&mut self, face: i64, person: i64) -> Result<()> {
         self.require_person(person)?;
@@ -547,6 +612,7 @@ mod tests {
 
     fn face(score: f32) -> NewFace {
         NewFace {
+            tagged_name: None,
             bbox: [score * 100.0, 0.0, 5.0, 5.0],
             score,
             landmarks: [[0.0; 2]; 5],

@@ -95,6 +95,9 @@ const MIGRATIONS: &[&str] = &[
     // original's faces count.
     "ALTER TABLE photos ADD COLUMN copy_of INTEGER REFERENCES photos(id) ON DELETE SET NULL;
     CREATE INDEX photos_by_original ON photos(copy_of) WHERE copy_of IS NOT NULL;",
+    // 8: the name another app wrote for a face into its photo's metadata, kept until it has
+    // named the face (see scan/face_tags.rs).
+    "ALTER TABLE faces ADD COLUMN tagged_name TEXT;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -262,6 +262,12 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             "people: {} new faces placed, {} new people",
             placed.assigned, placed.new_persons
         );
+        if placed.tagged > 0 {
+            println!(
+                "faces named as other apps named them in the photos' metadata: {}",
+                placed.tagged
+            );
+        }
         match placed.copies {
             0 => {}
             1 => println!(

@@ -97,6 +97,7 @@ pub fn synthetic_library(
             .iter()
             .enumerate()
             .map(|(k, (_, embedding))| NewFace {
+                tagged_name: None,
                 bbox: [k as f32 * 500.0, 0.0, 400.0, 400.0],
                 score: 1.0,
                 landmarks: [[0.0; 2]; 5],

@@ -172,8 +172,15 @@ fn scan(
         1 => ", 1 copy of another photo (counted once)".to_string(),
         n => format!(", {n} copies of other photos (counted once)"),
     };
+    let tagged = match placed.tagged {
+        0 => String::new(),
+        n => format!(
+            ", {} named as the photos' metadata names them",
+            crate::gui::views::counted(n, "face")
+        ),
+    };
     Ok(format!(
-        "{} photos analysed, {} faces, {} unchanged, {} errors{copies}{not_found}{}",
+        "{} photos analysed, {} faces, {} unchanged, {} errors{tagged}{copies}{not_found}{}",
         summary.photos,
         summary.faces,
         summary.skipped,

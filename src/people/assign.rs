@@ -37,6 +37,9 @@ pub struct AssignReport {
     /// Photos found to be copies of another (see [`crate::people::copies`]), whose faces no
     /// longer count.
     pub copies: usize,
+    /// Faces named as other apps named them in the photos' metadata (see
+    /// [`crate::scan::face_tags`]).
+    pub tagged: usize,
 }
 
 /// What the people would be after a re-cluster, without changing anything.
@@ -62,10 +65,14 @@ pub fn recluster(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
 ) -> Result<AssignReport, CatalogError> {
-    let copies = copies::settle(catalog)?;
+    let (tagged, copies) = settle(catalog)?;
     let plan = plan_recluster(catalog, algorithm)?;
     let report = finish(catalog, &plan.faces, plan.assign, plan.new_persons)?;
-    Ok(AssignReport { copies, ..report })
+    Ok(AssignReport {
+        copies,
+        tagged,
+        ..report
+    })
 }
 
 /// How many people [`recluster`] with `algorithm` would leave, computed without writing: the
@@ -177,7 +184,7 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
 /// Places the faces that have no person yet (after a scan), leaving everything placed alone.
 /// Copies of photos already in the catalog are found first, so that their faces are not placed.
 pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
-    let copies = copies::settle(catalog)?;
+    let (tagged, copies) = settle(catalog)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
     let (placed, fresh): (Vec<usize>, Vec<usize>) =
@@ -233,7 +240,11 @@ pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignRepo
     assign.extend(alone.into_iter().flatten().map(|id| (id, None)));
     new_persons.sort();
     let report = finish(catalog, &faces, assign, new_persons)?;
-    Ok(AssignReport { copies, ..report })
+    Ok(AssignReport {
+        copies,
+        tagged,
+        ..report
+    })
 }
 
 /// The clustering radius and the minimum group size the rules above use.
@@ -259,7 +270,16 @@ fn finish(
         assigned,
         new_persons: created.len(),
         copies: 0,
+        tagged: 0,
     })
+}
+
+/// What every placing starts with: the names other apps wrote into the photos, then the copies
+/// (in that order, so that a name read from a copy goes on to its original). Returns how many
+/// faces were named, and how many photos newly found to be copies.
+fn settle(catalog: &mut Catalog) -> Result<(usize, usize), CatalogError> {
+    let tagged = catalog.name_tagged_faces()?;
+    Ok((tagged, copies::settle(catalog)?))
 }
 
 /// The faces clustering may look at, their embeddings through the adaptation head in use.

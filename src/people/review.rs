@@ -264,6 +264,7 @@ mod tests {
             let path = PathBuf::from(format!("/review/{i:03}.jpg"));
             let record = PhotoRecord::synthetic(&path, 100, 100);
             let face = NewFace {
+                tagged_name: None,
                 bbox: [10.0, 10.0, 20.0, 20.0],
                 score: 1.0,
                 landmarks: [[0.0; 2]; 5],

@@ -9,6 +9,7 @@
 //! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
 pub mod decode;
+pub mod face_tags;
 pub mod heif;
 mod library;
 pub mod locate;
@@ -203,6 +204,8 @@ struct Analysed {
     taken_at: Option<String>,
     /// Faces in original-photo pixels, with their thumbnails and embeddings.
     faces: Vec<(LocatedFace, Vec<u8>, Embedding)>,
+    /// For each face, the name the photo's metadata gives it.
+    tagged_names: Vec<Option<String>>,
 }
 
 /// Scans `root` into `catalog`.
@@ -343,12 +346,14 @@ fn store(
     let faces: Vec<NewFace> = p
         .faces
         .into_iter()
-        .map(|(face, thumbnail, embedding)| NewFace {
+        .zip(p.tagged_names)
+        .map(|((face, thumbnail, embedding), tagged_name)| NewFace {
             bbox: face.bbox,
             score: face.score,
             landmarks: face.landmarks,
             embedding,
             thumbnail,
+            tagged_name,
         })
         .collect();
     let record = PhotoRecord {
@@ -472,11 +477,14 @@ fn prepare(
         Ok(embeddings) => embeddings,
         Err(err) => return failed("analysis", err.to_string()),
     };
-    let faces = faces
+    let faces: Vec<_> = faces
         .into_iter()
         .zip(embeddings)
         .map(|((face, thumbnail), embedding)| (face, thumbnail, embedding))
         .collect();
+    let boxes: Vec<[f32; 4]> = faces.iter().map(|(face, _, _)| face.bbox).collect();
+    let tagged_names =
+        face_tags::match_faces(&face_tags::read(&bytes, path), &boxes, photo.full_size);
     Prepared::Analysed {
         photo: Analysed {
             path: path.to_path_buf(),
@@ -485,6 +493,7 @@ fn prepare(
             full_size: photo.full_size,
             taken_at: photo.taken_at,
             faces,
+            tagged_names,
         },
         read,
         decode: decoding,

@@ -1,0 +1,287 @@
+//! Names that other photo apps wrote into a photo's metadata, so that faces someone already
+//! named there arrive named: the face regions of the Metadata Working Group (digiKam,
+//! Lightroom Classic, Picasa, Photini, ...) and those of Microsoft's photo schema (Windows
+//! Photo Gallery), read from the XMP packet in the file and from a sidecar beside it
+//! (`photo.xmp` or `photo.jpg.xmp`). Files are only read.
+//!
+//! Regions are rectangles in fractions of the photo's width and height, taken as drawn on the
+//! upright photo. Each is given to the face found whose box centre lies inside it and overlaps it
+//! most; a region over no face found names nothing.
+
+use std::path::{Path, PathBuf};
+
+/// A named region from the metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceTag {
+    pub name: String,
+    /// Left, top, width, height, as fractions of the upright photo's width and height.
+    pub area: [f32; 4],
+}
+
+const MWG_REGIONS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
+const MWG_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
+const MP_REGION: &str = "http://ns.microsoft.com/photo/1.2/t/Region#";
+/// XMP packets are plain text wherever a format embeds them (JPEG, PNG, TIFF, HEIF, DNG).
+const XMP_START: &[u8] = b"<x:xmpmeta";
+const XMP_END: &[u8] = b"</x:xmpmeta>";
+
+/// The named face regions of the photo at `path`, whose bytes are `file`: those in its own XMP,
+/// then those of its sidecars.
+pub fn read(file: &[u8], path: &Path) -> Vec<FaceTag> {
+    let mut tags = embedded_xmp(file)
+        .map(|xmp| parse(&String::from_utf8_lossy(xmp)))
+        .unwrap_or_default();
+    for sidecar in sidecars(path) {
+        if let Ok(xmp) = std::fs::read_to_string(&sidecar) {
+            tags.extend(parse(&xmp));
+        }
+    }
+    tags.dedup_by(|a, b| a.name == b.name && a.area == b.area);
+    tags
+}
+
+/// For each face box (x, y, width, height, in pixels of a `size` photo), the name of the
+/// region it is in, each region naming one face at most.
+pub fn match_faces(tags: &[FaceTag], boxes: &[[f32; 4]], size: (u32, u32)) -> Vec<Option<String>> {
+    let (w, h) = (size.0 as f32, size.1 as f32);
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (t, tag) in tags.iter().enumerate() {
+        let [l, tp, rw, rh] = tag.area;
+        let region = [l * w, tp * h, rw * w, rh * h];
+        for (f, face) in boxes.iter().enumerate() {
+            let centre = (face[0] + face[2] / 2.0, face[1] + face[3] / 2.0);
+            let inside = (region[0]..=region[0] + region[2]).contains(&centre.0)
+                && (region[1]..=region[1] + region[3]).contains(&centre.1);
+            if inside {
+                pairs.push((overlap(region, *face), t, f));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut names = vec![None; boxes.len()];
+    let mut used = vec![false; tags.len()];
+    for (_, t, f) in pairs {
+        if !used[t] && names[f].is_none() {
+            used[t] = true;
+            names[f] = Some(tags[t].name.clone());
+        }
+    }
+    names
+}
+
+/// Intersection over union of two (x, y, width, height) boxes.
+fn overlap(a: [f32; 4], b: [f32; 4]) -> f32 {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    let inter = ix.max(0.0) * iy.max(0.0);
+    inter / (a[2] * a[3] + b[2] * b[3] - inter).max(f32::EPSILON)
+}
+
+/// The XMP packet held in a file's bytes, if any.
+fn embedded_xmp(file: &[u8]) -> Option<&[u8]> {
+    let start = find(file, XMP_START)?;
+    let end = start + find(&file[start..], XMP_END)? + XMP_END.len();
+    Some(&file[start..end])
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where apps put a photo's sidecar: Lightroom and digiKam beside it with `.xmp` for its
+/// extension, darktable with `.xmp` added.
+fn sidecars(path: &Path) -> [PathBuf; 2] {
+    let mut added = path.as_os_str().to_owned();
+    added.push(".xmp");
+    [path.with_extension("xmp"), PathBuf::from(added)]
+}
+
+/// The named face regions in an XMP document; nothing when it is not one.
+fn parse(xmp: &str) -> Vec<FaceTag> {
+    let Ok(doc) = roxmltree::Document::parse(xmp) else {
+        tracing::debug!("unreadable XMP");
+        return Vec::new();
+    };
+    let mut tags = Vec::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = if node.tag_name().namespace() == Some(MWG_REGIONS)
+            && node.tag_name().name() == "Area"
+        {
+            node.parent_element()
+                .and_then(|region| mwg_region(region, node))
+        } else {
+            mp_region(node)
+        };
+        tags.extend(tag);
+    }
+    tags
+}
+
+/// A region of the Metadata Working Group's schema: `area` gives its centre and size, its
+/// `region` the name and type (only faces are taken).
+fn mwg_region(region: roxmltree::Node, area: roxmltree::Node) -> Option<FaceTag> {
+    let kind = field(region, MWG_REGIONS, "Type");
+    if kind.as_deref().is_some_and(|k| k != "Face") {
+        return None;
+    }
+    let unit = field(area, MWG_AREA, "unit");
+    if unit.as_deref().is_some_and(|u| u != "normalized") {
+        return None;
+    }
+    let number = |name| field(area, MWG_AREA, name)?.trim().parse::<f32>().ok();
+    let (x, y, w, h) = (number("x")?, number("y")?, number("w")?, number("h")?);
+    named(
+        field(region, MWG_REGIONS, "Name")?,
+        [x - w / 2.0, y - h / 2.0, w, h],
+    )
+}
+
+/// A region of Microsoft's schema: `Rectangle` is "left, top, width, height".
+fn mp_region(node: roxmltree::Node) -> Option<FaceTag> {
+    let rectangle = field(node, MP_REGION, "Rectangle")?;
+    let name = field(node, MP_REGION, "PersonDisplayName")?;
+    let numbers: Vec<f32> = rectangle
+        .split(',')
+        .map(|v| v.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    named(name, numbers.try_into().ok()?)
+}
+
+fn named(name: String, area: [f32; 4]) -> Option<FaceTag> {
+    let name = name.trim();
+    let sane = area.iter().all(|v| v.is_finite()) && area[2] > 0.0 && area[3] > 0.0;
+    (!name.is_empty() && sane).then(|| FaceTag {
+        name: name.to_owned(),
+        area,
+    })
+}
+
+/// A property of `node`, written as an attribute or as a child element (XMP allows both).
+fn field(node: roxmltree::Node, namespace: &str, name: &str) -> Option<String> {
+    if let Some(value) = node.attribute((namespace, name)) {
+        return Some(value.to_owned());
+    }
+    node.children()
+        .find(|c| {
+            c.is_element()
+                && c.tag_name().namespace() == Some(namespace)
+                && c.tag_name().name() == name
+        })
+        .and_then(|c| c.text())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MWG_ATTRIBUTES: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+    xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#" xmlns:stDim="http://ns.adobe.com/xap/1.0/sType/Dimensions#">
+   <mwg-rs:Regions rdf:parseType="Resource">
+    <mwg-rs:AppliedToDimensions stDim:w="1920" stDim:h="1398" stDim:unit="pixel"/>
+    <mwg-rs:RegionList><rdf:Bag>
+     <rdf:li><rdf:Description mwg-rs:Name="Anna Smith" mwg-rs:Type="Face">
+      <mwg-rs:Area stArea:x="0.25" stArea:y="0.5" stArea:w="0.1" stArea:h="0.2" stArea:unit="normalized"/>
+     </rdf:Description></rdf:li>
+     <rdf:li><rdf:Description mwg-rs:Name="Rex" mwg-rs:Type="Pet">
+      <mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.1" stArea:h="0.1" stArea:unit="normalized"/>
+     </rdf:Description></rdf:li>
+    </rdf:Bag></mwg-rs:RegionList>
+   </mwg-rs:Regions>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    const MWG_ELEMENTS: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+    xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#">
+   <mwg-rs:Regions rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>
+    <rdf:li rdf:parseType="Resource">
+     <mwg-rs:Name>Ben</mwg-rs:Name>
+     <mwg-rs:Area rdf:parseType="Resource">
+      <stArea:x>0.6</stArea:x><stArea:y>0.4</stArea:y><stArea:w>0.2</stArea:w><stArea:h>0.2</stArea:h>
+     </mwg-rs:Area>
+    </rdf:li>
+   </rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    const MICROSOFT: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:MP="http://ns.microsoft.com/photo/1.2/"
+    xmlns:MPRI="http://ns.microsoft.com/photo/1.2/t/RegionInfo#"
+    xmlns:MPReg="http://ns.microsoft.com/photo/1.2/t/Region#">
+   <MP:RegionInfo rdf:parseType="Resource"><MPRI:Regions><rdf:Bag>
+    <rdf:li rdf:parseType="Resource">
+     <MPReg:Rectangle>0.1, 0.2, 0.3, 0.4</MPReg:Rectangle>
+     <MPReg:PersonDisplayName>Carl</MPReg:PersonDisplayName>
+    </rdf:li>
+   </rdf:Bag></MPRI:Regions></MP:RegionInfo>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    fn tag(name: &str, area: [f32; 4]) -> FaceTag {
+        FaceTag {
+            name: name.into(),
+            area,
+        }
+    }
+
+    fn close(a: &[FaceTag], b: &[FaceTag]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(a, b)| {
+                a.name == b.name && a.area.iter().zip(b.area).all(|(x, y)| (x - y).abs() < 1e-6)
+            })
+    }
+
+    #[test]
+    fn face_regions_are_read_in_each_schema_and_form() {
+        let mwg = parse(MWG_ATTRIBUTES);
+        assert!(
+            close(&mwg, &[tag("Anna Smith", [0.2, 0.4, 0.1, 0.2])]),
+            "{mwg:?}"
+        );
+        let elements = parse(MWG_ELEMENTS);
+        assert!(
+            close(&elements, &[tag("Ben", [0.5, 0.3, 0.2, 0.2])]),
+            "{elements:?}"
+        );
+        let mp = parse(MICROSOFT);
+        assert!(close(&mp, &[tag("Carl", [0.1, 0.2, 0.3, 0.4])]), "{mp:?}");
+        assert!(parse("<x:xmpmeta><unclosed>").is_empty());
+    }
+
+    #[test]
+    fn the_packet_is_found_inside_a_file() {
+        let mut file = b"\xff\xd8\xff\xe1\x00\x10http://ns.adobe.com/xap/1.0/\0".to_vec();
+        file.extend_from_slice(MICROSOFT.as_bytes());
+        file.extend_from_slice(b"\xff\xd9 trailing bytes");
+        let found = embedded_xmp(&file).expect("packet");
+        assert_eq!(parse(&String::from_utf8_lossy(found)).len(), 1);
+        assert!(embedded_xmp(b"no metadata here").is_none());
+    }
+
+    #[test]
+    fn each_region_names_the_face_whose_centre_it_holds_and_overlaps_most() {
+        let tags = [
+            tag("Anna", [0.1, 0.1, 0.2, 0.3]),
+            tag("Ben", [0.6, 0.1, 0.2, 0.3]),
+            tag("Nobody found", [0.4, 0.7, 0.1, 0.1]),
+        ];
+        // In a 1000 x 1000 photo: a face in Anna's region, a smaller one in it too, one in
+        // Ben's, and one in none.
+        let boxes = [
+            [120.0, 130.0, 150.0, 200.0],
+            [250.0, 350.0, 40.0, 40.0],
+            [630.0, 120.0, 140.0, 220.0],
+            [450.0, 450.0, 80.0, 80.0],
+        ];
+        let names = match_faces(&tags, &boxes, (1000, 1000));
+        assert_eq!(names, [Some("Anna".into()), None, Some("Ben".into()), None]);
+    }
+}
