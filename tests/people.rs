@@ -695,16 +695,21 @@ fn mwg_regions(regions: &[(&str, [f32; 4])]) -> String {
     )
 }
 
-/// `jpeg` with `xmp` embedded where JPEGs keep it (an APP1 segment after the start marker).
-fn with_xmp(jpeg: &[u8], xmp: &str) -> Vec<u8> {
-    let mut body = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
-    body.extend_from_slice(xmp.as_bytes());
+/// `jpeg` with an APP1 segment holding `body` (XMP or EXIF) right after the start marker.
+fn with_app1(jpeg: &[u8], body: &[u8]) -> Vec<u8> {
     let mut out = jpeg[..2].to_vec();
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&body);
+    out.extend_from_slice(body);
     out.extend_from_slice(&jpeg[2..]);
     out
+}
+
+/// `jpeg` with `xmp` embedded where JPEGs keep it.
+fn with_xmp(jpeg: &[u8], xmp: &str) -> Vec<u8> {
+    let mut body = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    body.extend_from_slice(xmp.as_bytes());
+    with_app1(jpeg, &body)
 }
 
 /// Faces other apps named in the photos' metadata (a sidecar, or XMP in the file) arrive named,
@@ -746,11 +751,35 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
         std::fs::write(photos.join(format!("ian-{file}")), tagged).expect("write");
     }
 
+    // A portrait stored on its side, as phones do (EXIF orientation 6: a quarter turn clockwise
+    // to show it), with its region drawn on the stored pixels, as some apps draw them.
+    // His face off centre (in the top left corner of a wider frame), where the two readings of
+    // a region differ.
+    let mut john = image::RgbImage::from_pixel(800, 500, image::Rgb([128, 128, 128]));
+    let face = image::open(testdata("faces/john_mccain/1.jpg")).expect("decode");
+    image::imageops::overlay(&mut john, &face.to_rgb8(), 0, 0);
+    let (jw, jh) = (john.width() as f32, john.height() as f32);
+    let stored = common::jpeg(&image::imageops::rotate270(&john));
+    let exif_6 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0";
+    std::fs::write(photos.join("turned.jpg"), with_app1(&stored, exif_6)).expect("write");
+    let shown =
+        kith::scan::locate::locate_faces(common::analyzer(), &with_app1(&stored, exif_6), 1000)
+            .expect("faces");
+    assert_eq!(shown.photo.pixels.dimensions(), (jw as u32, jh as u32));
+    let [x, y, bw, bh] = shown.faces[0].bbox;
+    // Shown (u, v) is stored (1 - v, u): stored u is shown v, stored v is 1 - shown u.
+    let on_stored = [y / jh, 1.0 - (x + bw) / jw, bh / jh, bw / jw];
+    std::fs::write(
+        photos.join("turned.xmp"),
+        mwg_regions(&[("John", on_stored)]),
+    )
+    .expect("xmp");
+
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
     let algorithm = settings::load(&catalog).expect("settings");
     scan(&mut catalog, &photos);
     let report = assign::update(&mut catalog, &algorithm).expect("place");
-    assert_eq!(report.tagged, 4, "{report:?}");
+    assert_eq!(report.tagged, 5, "{report:?}");
     let named = |catalog: &Catalog, name: &str| {
         let found = catalog.find_persons(name).expect("find");
         let (id, _) = found.first().cloned().unwrap_or_else(|| panic!("{name}"));
@@ -764,6 +793,8 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     assert!(ben_faces.len() == 1 && near(ben_faces[0].bbox, ben_box));
     let (_, ian_faces) = named(&catalog, "Ian Thorpe");
     assert_eq!(ian_faces.len(), 2);
+    let (_, john_faces) = named(&catalog, "John");
+    assert!(john_faces.len() == 1 && near(john_faces[0].bbox, shown.faces[0].bbox));
 
     // One action: undo takes every name back, redo gives them again.
     let undone = catalog.undo().expect("undo").expect("an action");

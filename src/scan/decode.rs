@@ -54,6 +54,9 @@ pub struct DecodedPhoto {
     pub full_size: (u32, u32),
     /// EXIF DateTimeOriginal (or DateTime) as `YYYY-MM-DDTHH:MM:SS`, when present and sane.
     pub taken_at: Option<String>,
+    /// How the decoded pixels were turned upright here (from the EXIF orientation, or a RAW
+    /// file's); `NoTransforms` where they came upright (libheif, LibRaw's development).
+    pub turned: Orientation,
 }
 
 impl DecodedPhoto {
@@ -93,6 +96,7 @@ pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, 
         pixels,
         full_size,
         taken_at: exif.taken_at,
+        turned: orientation,
     })
 }
 

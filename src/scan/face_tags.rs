@@ -4,11 +4,15 @@
 //! Photo Gallery), read from the XMP packet in the file and from a sidecar beside it
 //! (`photo.xmp` or `photo.jpg.xmp`). Files are only read.
 //!
-//! Regions are rectangles in fractions of the photo's width and height, taken as drawn on the
-//! upright photo. Each is given to the face found whose box centre lies inside it and overlaps it
-//! most; a region over no face found names nothing.
+//! Regions are rectangles in fractions of the photo's width and height. Apps disagree on whether
+//! they are drawn on the photo as shown or as stored before its EXIF orientation turns it (a
+//! phone's portrait photos): both readings are tried, and the one that names more of the faces
+//! found is kept, as shown when they tie. Each region is given to the face whose box centre lies
+//! inside it and that it overlaps most; a region over no face found names nothing.
 
 use std::path::{Path, PathBuf};
+
+use image::metadata::Orientation;
 
 /// A named region from the metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +44,59 @@ pub fn read(file: &[u8], path: &Path) -> Vec<FaceTag> {
     tags
 }
 
-/// For each face box (x, y, width, height, in pixels of a `size` photo), the name of the
-/// region it is in, each region naming one face at most.
-pub fn match_faces(tags: &[FaceTag], boxes: &[[f32; 4]], size: (u32, u32)) -> Vec<Option<String>> {
+/// For each face box (x, y, width, height, in pixels of an upright `size` photo whose stored
+/// pixels were `turned` to be upright), the name of the region it is in, each region naming one
+/// face at most.
+pub fn match_faces(
+    tags: &[FaceTag],
+    boxes: &[[f32; 4]],
+    size: (u32, u32),
+    turned: Orientation,
+) -> Vec<Option<String>> {
+    let as_shown = match_upright(tags, boxes, size);
+    if turned == Orientation::NoTransforms {
+        return as_shown;
+    }
+    let stored: Vec<FaceTag> = tags
+        .iter()
+        .map(|tag| FaceTag {
+            name: tag.name.clone(),
+            area: turn(tag.area, turned),
+        })
+        .collect();
+    let as_stored = match_upright(&stored, boxes, size);
+    let named = |names: &[Option<String>]| names.iter().flatten().count();
+    if named(&as_stored) > named(&as_shown) {
+        as_stored
+    } else {
+        as_shown
+    }
+}
+
+/// `area` (left, top, width, height, in fractions) drawn on the stored pixels, where it lies
+/// once they are turned upright by `turned`.
+fn turn([l, t, w, h]: [f32; 4], turned: Orientation) -> [f32; 4] {
+    let point = |u: f32, v: f32| match turned {
+        Orientation::NoTransforms => (u, v),
+        Orientation::Rotate90 => (1.0 - v, u),
+        Orientation::Rotate180 => (1.0 - u, 1.0 - v),
+        Orientation::Rotate270 => (v, 1.0 - u),
+        Orientation::FlipHorizontal => (1.0 - u, v),
+        Orientation::FlipVertical => (u, 1.0 - v),
+        Orientation::Rotate90FlipH => (v, u),
+        Orientation::Rotate270FlipH => (1.0 - v, 1.0 - u),
+    };
+    let (a, b) = (point(l, t), point(l + w, t + h));
+    [
+        a.0.min(b.0),
+        a.1.min(b.1),
+        (a.0 - b.0).abs(),
+        (a.1 - b.1).abs(),
+    ]
+}
+
+/// [`match_faces`] for regions drawn on the upright photo.
+fn match_upright(tags: &[FaceTag], boxes: &[[f32; 4]], size: (u32, u32)) -> Vec<Option<String>> {
     let (w, h) = (size.0 as f32, size.1 as f32);
     let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
     for (t, tag) in tags.iter().enumerate() {
@@ -257,6 +311,36 @@ mod tests {
     }
 
     #[test]
+    fn regions_drawn_on_the_stored_pixels_are_turned_with_them() {
+        // A portrait photo stored on its side (EXIF 6: turned a quarter clockwise to show).
+        // A face at the top left of the shown photo is at the bottom left of the stored one.
+        let shown_face = [[100.0, 50.0, 200.0, 200.0]];
+        let size = (1000, 2000);
+        let on_stored = [tag("Anna", [0.0, 0.7, 0.15, 0.25])];
+        let on_shown = [tag("Anna", [0.05, 0.0, 0.3, 0.15])];
+        for tags in [&on_stored, &on_shown] {
+            let names = match_faces(tags, &shown_face, size, Orientation::Rotate90);
+            assert_eq!(names, [Some("Anna".into())], "{tags:?}");
+        }
+        assert_eq!(
+            match_faces(&on_stored, &shown_face, size, Orientation::NoTransforms),
+            [None]
+        );
+        for turned in [
+            Orientation::Rotate180,
+            Orientation::Rotate270,
+            Orientation::FlipHorizontal,
+            Orientation::FlipVertical,
+            Orientation::Rotate90FlipH,
+            Orientation::Rotate270FlipH,
+        ] {
+            let [l, t, w, h] = turn([0.1, 0.2, 0.3, 0.4], turned);
+            assert!(l >= 0.0 && t >= 0.0 && l + w <= 1.0 + 1e-6 && t + h <= 1.0 + 1e-6);
+            assert!((w * h - 0.12).abs() < 1e-6, "{turned:?}");
+        }
+    }
+
+    #[test]
     fn the_packet_is_found_inside_a_file() {
         let mut file = b"\xff\xd8\xff\xe1\x00\x10http://ns.adobe.com/xap/1.0/\0".to_vec();
         file.extend_from_slice(MICROSOFT.as_bytes());
@@ -281,7 +365,7 @@ mod tests {
             [630.0, 120.0, 140.0, 220.0],
             [450.0, 450.0, 80.0, 80.0],
         ];
-        let names = match_faces(&tags, &boxes, (1000, 1000));
+        let names = match_faces(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
         assert_eq!(names, [Some("Anna".into()), None, Some("Ben".into()), None]);
     }
 }

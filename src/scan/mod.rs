@@ -483,8 +483,8 @@ fn prepare(
         .map(|((face, thumbnail), embedding)| (face, thumbnail, embedding))
         .collect();
     let boxes: Vec<[f32; 4]> = faces.iter().map(|(face, _, _)| face.bbox).collect();
-    let tagged_names =
-        face_tags::match_faces(&face_tags::read(&bytes, path), &boxes, photo.full_size);
+    let tags = face_tags::read(&bytes, path);
+    let tagged_names = face_tags::match_faces(&tags, &boxes, photo.full_size, photo.turned);
     Prepared::Analysed {
         photo: Analysed {
             path: path.to_path_buf(),
