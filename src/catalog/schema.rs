@@ -96,8 +96,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE photos ADD COLUMN copy_of INTEGER REFERENCES photos(id) ON DELETE SET NULL;
     CREATE INDEX photos_by_original ON photos(copy_of) WHERE copy_of IS NOT NULL;",
     // 8: the name another app wrote for a face into its photo's metadata, kept until it has
-    // named the face (see scan/face_tags.rs).
-    "ALTER TABLE faces ADD COLUMN tagged_name TEXT;",
+    // named the face (see scan/face_tags.rs). The column comes after the thumbnail, so finding
+    // the few faces that have one would read every thumbnail without the partial index.
+    "ALTER TABLE faces ADD COLUMN tagged_name TEXT;
+    CREATE INDEX faces_tagged ON faces(id) WHERE tagged_name IS NOT NULL;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
