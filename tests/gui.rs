@@ -448,6 +448,41 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
         .is_some());
 }
 
+/// A face named in a darktable-style sidecar (`1.png.xmp`, Microsoft's regions) arrives named,
+/// and the status line says so.
+#[test]
+fn a_scan_names_the_faces_other_apps_named_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let photo = common::copy_into(&photos, &["faces/sheldon/1.png"]).remove(0);
+    let sidecar = format!("{}.xmp", photo.display());
+    std::fs::write(
+        sidecar,
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+        xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+        xmlns:MP="http://ns.microsoft.com/photo/1.2/"
+        xmlns:MPRI="http://ns.microsoft.com/photo/1.2/t/RegionInfo#"
+        xmlns:MPReg="http://ns.microsoft.com/photo/1.2/t/Region#"><MP:RegionInfo
+        rdf:parseType="Resource"><MPRI:Regions><rdf:Bag><rdf:li rdf:parseType="Resource">
+        <MPReg:Rectangle>0.05, 0.05, 0.9, 0.9</MPReg:Rectangle>
+        <MPReg:PersonDisplayName>Sheldon Cooper</MPReg:PersonDisplayName></rdf:li></rdf:Bag>
+        </MPRI:Regions></MP:RegionInfo></rdf:Description></rdf:RDF></x:xmpmeta>"#,
+    )
+    .expect("sidecar");
+    let path = dir.path().join("library.sqlite");
+    let mut harness = scanning_harness(&path, kith::gui::Prefs::default());
+    harness.run();
+    add_and_scan(&mut harness, &photos);
+    let status = finish_scan(&mut harness);
+    assert!(
+        status.contains("1 face named as the photos' metadata names them"),
+        "{status}"
+    );
+    harness.run();
+    assert!(harness.query_by_label("Sheldon Cooper").is_some());
+}
+
 /// A library of two folders that changed since their scan: `photos/` has a photo more, and
 /// `card/` (one photo) is not there any more. Returns the catalog, the new photo, the card's photo.
 fn library_changed_since_its_scan(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
