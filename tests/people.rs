@@ -814,6 +814,32 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     let (_, ben_faces) = named(&catalog, "Ben");
     assert_eq!(ben_faces.len(), 2);
     assert!(catalog.faces_of_person(anna).expect("faces").is_empty());
+
+    // A name added to the sidecar later, in the other app, is read by the next scan: only
+    // that one, as the others' faces were placed.
+    let sidecar = photos.join("group_sample5.xmp");
+    let regions = [
+        ("Anna Lee", region(0)),
+        ("Ben", region(1)),
+        ("Carl", region(2)),
+    ];
+    std::fs::write(&sidecar, mwg_regions(&regions)).expect("sidecar");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&sidecar)
+        .and_then(|f| f.set_modified(later))
+        .expect("touch");
+    scan(&mut catalog, &photos);
+    let third = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(third.tagged, 1, "{third:?}");
+    let (_, carl_faces) = named(&catalog, "Carl");
+    assert!(carl_faces.len() == 1 && near(carl_faces[0].bbox, located.faces[2].bbox));
+    assert_eq!(named(&catalog, "Ben").1.len(), 2);
+    assert!(catalog.faces_of_person(anna).expect("faces").is_empty());
+    // Unchanged since, nothing is read again.
+    let settled = scan(&mut catalog, &photos);
+    assert_eq!(settled.photos, 0, "{settled:?}");
 }
 
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one

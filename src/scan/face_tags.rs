@@ -139,6 +139,17 @@ fn embedded_xmp(file: &[u8]) -> Option<&[u8]> {
     Some(&file[start..end])
 }
 
+/// When the newest of the photo's sidecars was last changed, in nanoseconds since 1970; `None`
+/// when it has none. A scan counts a sidecar's change as the photo's, so that names added in
+/// another app later are read.
+pub fn sidecar_changed_ns(path: &Path) -> Option<i64> {
+    sidecars(path)
+        .iter()
+        .filter_map(|sidecar| std::fs::metadata(sidecar).ok())
+        .map(|meta| crate::catalog::FileStamp::of(&meta).mtime_ns)
+        .max()
+}
+
 /// Where apps put a photo's sidecar: Lightroom and digiKam beside it with `.xmp` for its
 /// extension, darktable with `.xmp` added.
 fn sidecars(path: &Path) -> [PathBuf; 2] {

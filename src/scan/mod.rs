@@ -443,7 +443,10 @@ fn prepare(
     };
     let read = t.elapsed();
     let hash = blake3::hash(&bytes).to_hex().to_string();
-    if let Some(known) = previous {
+    // A photo with a sidecar may be here for the sidecar's sake: it is analysed again, and the
+    // faces' names read anew (the user's decisions stay with the faces).
+    let has_sidecar = face_tags::sidecar_changed_ns(path).is_some();
+    if let Some(known) = previous.filter(|_| !has_sidecar) {
         if known.status == PhotoStatus::Ok && known.hash.as_deref() == Some(&hash) {
             return Prepared::SameContent {
                 id: known.id,

@@ -35,6 +35,16 @@ pub fn is_photo_name(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// The photo's stamp, its time the newer of the photo's and its XMP sidecar's (see
+/// [`super::face_tags`]).
+fn stamp_with_sidecar(path: &Path, meta: &std::fs::Metadata) -> FileStamp {
+    let mut stamp = FileStamp::of(meta);
+    if let Some(sidecar) = super::face_tags::sidecar_changed_ns(path) {
+        stamp.mtime_ns = stamp.mtime_ns.max(sidecar);
+    }
+    stamp
+}
+
 /// Lists the photo files under `root` in a stable order, following symbolic links (with loop
 /// detection) and skipping hidden folders such as `.thumbnails`.
 pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
@@ -51,7 +61,7 @@ pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
                 match entry.metadata() {
                     Ok(meta) => files.push(FoundFile {
                         path: entry.path().to_path_buf(),
-                        stamp: FileStamp::of(&meta),
+                        stamp: stamp_with_sidecar(entry.path(), &meta),
                     }),
                     Err(err) => problems.push(WalkProblem {
                         path: entry.path().to_path_buf(),
