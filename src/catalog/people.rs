@@ -333,10 +333,8 @@ impl Catalog {
             .collect::<rusqlite::Result<_>>()?;
         drop(stmt);
         if tagged.is_empty() {
-            self.conn().execute(
-                "UPDATE faces SET tagged_name = NULL WHERE tagged_name IS NOT NULL",
-                [],
-            )?;
+            // Names left on faces the user placed, or on copies.
+            self.conn().execute(FORGET_TAGGED_NAMES, [])?;
             return Ok(0);
         }
         let mut persons: HashMap<String, i64> = HashMap::new();
@@ -374,10 +372,7 @@ impl Catalog {
                 };
                 pin_face(tx, *face, Some(person), *old)?;
             }
-            tx.execute(
-                "UPDATE faces SET tagged_name = NULL WHERE tagged_name IS NOT NULL",
-                [],
-            )?;
+            tx.execute(FORGET_TAGGED_NAMES, [])?;
             Ok((faces.len(), created))
         })
     }
@@ -565,6 +560,11 @@ impl Catalog {
             .ok_or_else(|| CatalogError::NotFound(format!("person #{person}")))
     }
 }
+
+/// Every name read from the photos' metadata has done its work (see
+/// [`Catalog::name_tagged_faces`]).
+const FORGET_TAGGED_NAMES: &str =
+    "UPDATE faces SET tagged_name = NULL WHERE tagged_name IS NOT NULL";
 
 fn insert_person(tx: &Transaction<'_>, name: Option<&str>) -> Result<i64> {
     tx.execute(
