@@ -1,5 +1,6 @@
 //! Scanning a folder into the catalog: walk, skip what is unchanged, decode on all cores, detect,
-//! align and embed, and commit each photo atomically.
+//! align and embed, read the names other apps gave the faces ([`face_tags`]), and commit each
+//! photo atomically.
 //!
 //! Reading, decoding, finding and embedding the faces of a photo run on a thread pool, one photo
 //! per thread, and feed a bounded queue, so memory stays bounded however large the library. On a
