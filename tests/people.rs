@@ -842,6 +842,32 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     assert_eq!(settled.photos, 0, "{settled:?}");
 }
 
+/// Google Takeout's JSON lists who is in a photo but not where: the name goes to the face of a
+/// photo with one face, and to nobody in a photo of five.
+#[test]
+fn people_google_listed_name_the_face_of_a_photo_of_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let [ian, group] = ["faces/ian_thorpe/1.jpg", "group/sample5.jpg"]
+        .map(|file| copy_into(&photos, &[file]).remove(0));
+    let listed = |name: &str| format!(r#"{{"title": "photo", "people": [{{"name": "{name}"}}]}}"#);
+    std::fs::write(format!("{}.json", ian.display()), listed("Ian Thorpe")).expect("json");
+    let newer = format!("{}.supplemental-metadata.json", group.display());
+    std::fs::write(newer, listed("Anna")).expect("json");
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 1, "{report:?}");
+    let (id, _) = catalog.find_persons("Ian Thorpe").expect("find")[0].clone();
+    let faces = catalog.faces_of_person(id).expect("faces");
+    assert!(faces.len() == 1 && faces[0].pinned);
+    assert_eq!(faces[0].photo_path, ian.canonicalize().expect("path"));
+    assert!(catalog.find_persons("Anna").expect("find").is_empty());
+}
+
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one
 /// person facing the camera the same way.
 #[test]

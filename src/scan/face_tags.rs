@@ -2,13 +2,19 @@
 //! named there arrive named: the face regions of the Metadata Working Group (digiKam,
 //! Lightroom Classic, Picasa, Photini, ...) and those of Microsoft's photo schema (Windows
 //! Photo Gallery), read from the XMP packet in the file and from a sidecar beside it
-//! (`photo.xmp` or `photo.jpg.xmp`). Files are only read.
+//! (`photo.xmp` or `photo.jpg.xmp`); and the people Google Photos lists in the JSON it exports
+//! beside each photo (Google Takeout: `photo.jpg.json` or `photo.jpg.supplemental-metadata.json`).
+//! Files are only read.
 //!
 //! Regions are rectangles in fractions of the photo's width and height. Apps disagree on whether
 //! they are drawn on the photo as shown or as stored before its EXIF orientation turns it (a
 //! phone's portrait photos): both readings are tried, and the one that names more of the faces
 //! found is kept, as shown when they tie. Each region is given to the face whose box centre lies
 //! inside it and that it overlaps most; a region over no face found names nothing.
+//!
+//! Google's export names people without saying where they are: such a name is given only to
+//! the one face of a photo with one face found and one person listed, where it cannot be
+//! anyone else's.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +28,14 @@ pub struct FaceTag {
     pub area: [f32; 4],
 }
 
+/// What a photo's metadata says about who is in it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaceTags {
+    pub regions: Vec<FaceTag>,
+    /// People said to be in the photo, with no place given.
+    pub people: Vec<String>,
+}
+
 const MWG_REGIONS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
 const MWG_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
 const MP_REGION: &str = "http://ns.microsoft.com/photo/1.2/t/Region#";
@@ -29,25 +43,44 @@ const MP_REGION: &str = "http://ns.microsoft.com/photo/1.2/t/Region#";
 const XMP_START: &[u8] = b"<x:xmpmeta";
 const XMP_END: &[u8] = b"</x:xmpmeta>";
 
-/// The named face regions of the photo at `path`, whose bytes are `file`: those in its own XMP,
-/// then those of its sidecars.
-pub fn read(file: &[u8], path: &Path) -> Vec<FaceTag> {
-    let mut tags = embedded_xmp(file)
+/// Who the metadata of the photo at `path`, whose bytes are `file`, says is in it: the named
+/// regions of its own XMP and of its XMP sidecars, and the people its Takeout JSON lists.
+pub fn read(file: &[u8], path: &Path) -> FaceTags {
+    let mut regions = embedded_xmp(file)
         .map(|xmp| parse(&String::from_utf8_lossy(xmp)))
         .unwrap_or_default();
-    for sidecar in sidecars(path) {
+    for sidecar in xmp_sidecars(path) {
         if let Ok(xmp) = std::fs::read_to_string(&sidecar) {
-            tags.extend(parse(&xmp));
+            regions.extend(parse(&xmp));
         }
     }
-    tags.dedup_by(|a, b| a.name == b.name && a.area == b.area);
-    tags
+    regions.dedup_by(|a, b| a.name == b.name && a.area == b.area);
+    let people = takeout_sidecars(path)
+        .iter()
+        .find_map(|sidecar| std::fs::read(sidecar).ok())
+        .map(|json| takeout_people(&json))
+        .unwrap_or_default();
+    FaceTags { regions, people }
 }
 
 /// For each face box (x, y, width, height, in pixels of an upright `size` photo whose stored
 /// pixels were `turned` to be upright), the name of the region it is in, each region naming one
 /// face at most.
 pub fn match_faces(
+    tags: &FaceTags,
+    boxes: &[[f32; 4]],
+    size: (u32, u32),
+    turned: Orientation,
+) -> Vec<Option<String>> {
+    let named = match_regions(&tags.regions, boxes, size, turned);
+    match (named.as_slice(), tags.people.as_slice()) {
+        ([None], [person]) => vec![Some(person.clone())],
+        _ => named,
+    }
+}
+
+/// [`match_faces`] for the named regions, read both ways where the photo was turned.
+fn match_regions(
     tags: &[FaceTag],
     boxes: &[[f32; 4]],
     size: (u32, u32),
@@ -143,19 +176,58 @@ fn embedded_xmp(file: &[u8]) -> Option<&[u8]> {
 /// when it has none. A scan counts a sidecar's change as the photo's, so that names added in
 /// another app later are read.
 pub fn sidecar_changed_ns(path: &Path) -> Option<i64> {
-    sidecars(path)
+    xmp_sidecars(path)
         .iter()
+        .chain(&takeout_sidecars(path))
         .filter_map(|sidecar| std::fs::metadata(sidecar).ok())
         .map(|meta| crate::catalog::FileStamp::of(&meta).mtime_ns)
         .max()
 }
 
-/// Where apps put a photo's sidecar: Lightroom and digiKam beside it with `.xmp` for its
+/// Where apps put a photo's XMP sidecar: Lightroom and digiKam beside it with `.xmp` for its
 /// extension, darktable with `.xmp` added.
-fn sidecars(path: &Path) -> [PathBuf; 2] {
-    let mut added = path.as_os_str().to_owned();
-    added.push(".xmp");
-    [path.with_extension("xmp"), PathBuf::from(added)]
+fn xmp_sidecars(path: &Path) -> [PathBuf; 2] {
+    [path.with_extension("xmp"), with_suffix(path, ".xmp")]
+}
+
+/// Where Google Takeout puts a photo's JSON: `.json` added, or (since 2024)
+/// `.supplemental-metadata.json`.
+fn takeout_sidecars(path: &Path) -> [PathBuf; 2] {
+    [
+        with_suffix(path, ".json"),
+        with_suffix(path, ".supplemental-metadata.json"),
+    ]
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The names in a Takeout JSON's `people` list.
+fn takeout_people(json: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Takeout {
+        #[serde(default)]
+        people: Vec<Person>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Person {
+        name: String,
+    }
+    match serde_json::from_slice::<Takeout>(json) {
+        Ok(takeout) => takeout
+            .people
+            .into_iter()
+            .map(|p| p.name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .collect(),
+        Err(err) => {
+            tracing::debug!("unreadable Takeout JSON: {err}");
+            Vec::new()
+        }
+    }
 }
 
 /// The named face regions in an XMP document; nothing when it is not one.
@@ -327,11 +399,11 @@ mod tests {
         let on_stored = [tag("Anna", [0.0, 0.7, 0.15, 0.25])];
         let on_shown = [tag("Anna", [0.05, 0.0, 0.3, 0.15])];
         for tags in [&on_stored, &on_shown] {
-            let names = match_faces(tags, &shown_face, size, Orientation::Rotate90);
+            let names = match_regions(tags, &shown_face, size, Orientation::Rotate90);
             assert_eq!(names, [Some("Anna".into())], "{tags:?}");
         }
         assert_eq!(
-            match_faces(&on_stored, &shown_face, size, Orientation::NoTransforms),
+            match_regions(&on_stored, &shown_face, size, Orientation::NoTransforms),
             [None]
         );
         for turned in [
@@ -346,6 +418,35 @@ mod tests {
             assert!(l >= 0.0 && t >= 0.0 && l + w <= 1.0 + 1e-6 && t + h <= 1.0 + 1e-6);
             assert!((w * h - 0.12).abs() < 1e-6, "{turned:?}");
         }
+    }
+
+    #[test]
+    fn a_person_google_lists_names_the_only_face_of_a_photo_of_one() {
+        let json = br#"{"title": "IMG_1.JPG", "people": [{"name": "Anna Lee"}],
+            "photoTakenTime": {"timestamp": "1502212345"}}"#;
+        let people = takeout_people(json);
+        assert_eq!(people, ["Anna Lee"]);
+        let listed = FaceTags {
+            regions: Vec::new(),
+            people,
+        };
+        let one = [[10.0, 10.0, 50.0, 50.0]];
+        let size = (100, 100);
+        let turned = Orientation::NoTransforms;
+        assert_eq!(
+            match_faces(&listed, &one, size, turned),
+            [Some("Anna Lee".into())]
+        );
+        // With two faces, or two people, nobody can tell who is who.
+        let two = [[10.0, 10.0, 20.0, 20.0], [60.0, 10.0, 20.0, 20.0]];
+        assert_eq!(match_faces(&listed, &two, size, turned), [None, None]);
+        let both = FaceTags {
+            regions: Vec::new(),
+            people: vec!["Anna Lee".into(), "Ben".into()],
+        };
+        assert_eq!(match_faces(&both, &one, size, turned), [None]);
+        assert!(takeout_people(b"{\"title\": \"no people\"}").is_empty());
+        assert!(takeout_people(b"not json").is_empty());
     }
 
     #[test]
@@ -373,7 +474,7 @@ mod tests {
             [630.0, 120.0, 140.0, 220.0],
             [450.0, 450.0, 80.0, 80.0],
         ];
-        let names = match_faces(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
+        let names = match_regions(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
         assert_eq!(names, [Some("Anna".into()), None, Some("Ben".into()), None]);
     }
 }
