@@ -840,6 +840,23 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     // Unchanged since, nothing is read again.
     let settled = scan(&mut catalog, &photos);
     assert_eq!(settled.photos, 0, "{settled:?}");
+
+    // The user says that face is not Carl; the sidecar, changed again, still says it is: the
+    // user's answer stands.
+    let (carl, _) = named(&catalog, "Carl");
+    catalog
+        .reject_person(carl_faces[0].id, carl)
+        .expect("not Carl");
+    let later = later + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&sidecar)
+        .and_then(|f| f.set_modified(later))
+        .expect("touch");
+    scan(&mut catalog, &photos);
+    let fourth = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(fourth.tagged, 0, "{fourth:?}");
+    assert!(catalog.faces_of_person(carl).expect("faces").is_empty());
 }
 
 /// Google Takeout's JSON lists who is in a photo but not where: the name goes to the face of a

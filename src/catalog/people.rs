@@ -2,7 +2,7 @@
 //! person", hiding, ignoring and cover faces. Every decision is an undoable action (see `history`)
 //! and pins the faces it concerns, so that clustering never undoes it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -318,8 +318,8 @@ impl Catalog {
     }
 
     /// Names the faces that other apps named in their photos' metadata (see
-    /// [`crate::scan::face_tags`]) and the user has not placed: each joins the named person of
-    /// that name, or a new one, as one action that undo takes back. Copies' faces are left to
+    /// [`crate::scan::face_tags`]) and the user has not placed, nor said are not that person:
+    /// each joins the named person of that name, or a new one, as one action that undo takes back. Copies' faces are left to
     /// their originals'. Every such name is then forgotten, so that it names its face once and
     /// never overrules what the user decides later. Returns how many faces were named.
     pub fn name_tagged_faces(&mut self) -> Result<usize> {
@@ -328,15 +328,10 @@ impl Catalog {
              WHERE f.tagged_name IS NOT NULL AND f.pinned = 0 AND f.ignored = 0
              AND p.status = 'ok' AND p.copy_of IS NULL ORDER BY f.id",
         )?;
-        let tagged: Vec<(i64, String, Option<i64>)> = stmt
+        let mut tagged: Vec<(i64, String, Option<i64>)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         drop(stmt);
-        if tagged.is_empty() {
-            // Names left on faces the user placed, or on copies.
-            self.conn().execute(FORGET_TAGGED_NAMES, [])?;
-            return Ok(0);
-        }
         let mut persons: HashMap<String, i64> = HashMap::new();
         for (_, name, _) in &tagged {
             let key = name.to_lowercase();
@@ -347,6 +342,18 @@ impl Catalog {
             {
                 persons.insert(key, id);
             }
+        }
+        // The user's "not this person" outweighs the other app's name.
+        let refused: HashSet<(i64, i64)> = self.not_person_facts()?.into_iter().collect();
+        tagged.retain(|(face, name, _)| {
+            persons
+                .get(&name.to_lowercase())
+                .is_none_or(|&person| !refused.contains(&(*face, person)))
+        });
+        if tagged.is_empty() {
+            // Names left on faces the user placed or refused them for, or on copies.
+            self.conn().execute(FORGET_TAGGED_NAMES, [])?;
+            return Ok(0);
         }
         let faces: Vec<i64> = tagged.iter().map(|(face, _, _)| *face).collect();
         let mut touched: Vec<i64> = persons.values().copied().collect();
