@@ -824,12 +824,16 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
         ("Carl", region(2)),
     ];
     std::fs::write(&sidecar, mwg_regions(&regions)).expect("sidecar");
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
-    std::fs::File::options()
-        .write(true)
-        .open(&sidecar)
-        .and_then(|f| f.set_modified(later))
-        .expect("touch");
+    // The sidecar changed `minutes` from now, later than anything the scans saw.
+    let touch = |minutes: u64| {
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60 * minutes);
+        std::fs::File::options()
+            .write(true)
+            .open(&sidecar)
+            .and_then(|f| f.set_modified(later))
+            .expect("touch");
+    };
+    touch(1);
     scan(&mut catalog, &photos);
     let third = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(third.tagged, 1, "{third:?}");
@@ -847,12 +851,7 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     catalog
         .reject_person(carl_faces[0].id, carl)
         .expect("not Carl");
-    let later = later + std::time::Duration::from_secs(60);
-    std::fs::File::options()
-        .write(true)
-        .open(&sidecar)
-        .and_then(|f| f.set_modified(later))
-        .expect("touch");
+    touch(2);
     scan(&mut catalog, &photos);
     let fourth = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(fourth.tagged, 0, "{fourth:?}");
