@@ -34,6 +34,7 @@ use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
 pub use library::{scan_folders, scan_library, LibraryFolders};
 use locate::{locate_faces, LocateError, PhotoFaces};
 pub use thumbnail::face_thumbnail;
+use walk::FoundFile;
 
 /// Files larger than this are refused unread (no photo format needs a gigabyte).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
@@ -286,13 +287,7 @@ pub fn scan_folder(
                         if cancel.load(Ordering::Relaxed) {
                             return;
                         }
-                        let prepared = prepare(
-                            analyzer,
-                            &file.path,
-                            file.stamp,
-                            previous.as_ref(),
-                            decode_long_side,
-                        );
+                        let prepared = prepare(analyzer, file, previous.as_ref(), decode_long_side);
                         // The receiver only hangs up when the scan stops early; nothing to do then.
                         let _ = sender.send(prepared);
                     });
@@ -413,11 +408,11 @@ fn record_failure(
 /// are only ever opened for reading.
 fn prepare(
     analyzer: &FaceAnalyzer,
-    path: &Path,
-    stamp: FileStamp,
+    file: &FoundFile,
     previous: Option<&KnownPhoto>,
     decode_long_side: u32,
 ) -> Prepared {
+    let (path, stamp) = (file.path.as_path(), file.stamp);
     let failed = |kind: &'static str, message: String| Prepared::Failed {
         path: path.to_path_buf(),
         stamp,
@@ -446,8 +441,7 @@ fn prepare(
     let hash = blake3::hash(&bytes).to_hex().to_string();
     // A photo with a sidecar may be here for the sidecar's sake: it is analysed again, and the
     // faces' names read anew (the user's decisions stay with the faces).
-    let has_sidecar = face_tags::sidecar_changed_ns(path).is_some();
-    if let Some(known) = previous.filter(|_| !has_sidecar) {
+    if let Some(known) = previous.filter(|_| !file.has_sidecar) {
         if known.status == PhotoStatus::Ok && known.hash.as_deref() == Some(&hash) {
             return Prepared::SameContent {
                 id: known.id,

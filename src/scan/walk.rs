@@ -18,6 +18,8 @@ const PHOTO_EXTENSIONS: &[&str] = &[
 pub struct FoundFile {
     pub path: PathBuf,
     pub stamp: FileStamp,
+    /// It has an XMP or Takeout sidecar (see [`super::face_tags`]), whose time is in `stamp`.
+    pub has_sidecar: bool,
 }
 
 /// Something under the folder that could not be walked (a symlink loop, a folder without access).
@@ -35,16 +37,6 @@ pub fn is_photo_name(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// The photo's stamp, its time the newer of the photo's and its XMP sidecar's (see
-/// [`super::face_tags`]).
-fn stamp_with_sidecar(path: &Path, meta: &std::fs::Metadata) -> FileStamp {
-    let mut stamp = FileStamp::of(meta);
-    if let Some(sidecar) = super::face_tags::sidecar_changed_ns(path) {
-        stamp.mtime_ns = stamp.mtime_ns.max(sidecar);
-    }
-    stamp
-}
-
 /// Lists the photo files under `root` in a stable order, following symbolic links (with loop
 /// detection) and skipping hidden folders such as `.thumbnails`.
 pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
@@ -59,10 +51,17 @@ pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
         match entry {
             Ok(entry) if entry.file_type().is_file() && is_photo_name(entry.path()) => {
                 match entry.metadata() {
-                    Ok(meta) => files.push(FoundFile {
-                        path: entry.path().to_path_buf(),
-                        stamp: stamp_with_sidecar(entry.path(), &meta),
-                    }),
+                    Ok(meta) => {
+                        let sidecar = super::face_tags::sidecar_changed_ns(entry.path());
+                        let mut stamp = FileStamp::of(&meta);
+                        // A sidecar's change counts as the photo's.
+                        stamp.mtime_ns = stamp.mtime_ns.max(sidecar.unwrap_or(i64::MIN));
+                        files.push(FoundFile {
+                            path: entry.path().to_path_buf(),
+                            stamp,
+                            has_sidecar: sidecar.is_some(),
+                        });
+                    }
                     Err(err) => problems.push(WalkProblem {
                         path: entry.path().to_path_buf(),
                         kind: "unreadable",
