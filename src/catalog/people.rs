@@ -332,32 +332,34 @@ impl Catalog {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         drop(stmt);
+        // Named persons by their name in lower case, the first of each name as find_persons.
         let mut persons: HashMap<String, i64> = HashMap::new();
-        for (_, name, _) in &tagged {
-            let key = name.to_lowercase();
-            if let Some((id, _)) = self
-                .find_persons(name)?
-                .into_iter()
-                .find(|(_, n)| n.to_lowercase() == key)
-            {
-                persons.insert(key, id);
+        for person in self.person_briefs()? {
+            if let Some(name) = person.name {
+                persons.entry(name.to_lowercase()).or_insert(person.id);
             }
         }
         // The user's "not this person" outweighs the other app's name.
-        let refused: HashSet<(i64, i64)> = self.not_person_facts()?.into_iter().collect();
-        tagged.retain(|(face, name, _)| {
-            persons
-                .get(&name.to_lowercase())
-                .is_none_or(|&person| !refused.contains(&(*face, person)))
-        });
+        if !tagged.is_empty() {
+            let refused: HashSet<(i64, i64)> = self.not_person_facts()?.into_iter().collect();
+            tagged.retain(|(face, name, _)| {
+                persons
+                    .get(&name.to_lowercase())
+                    .is_none_or(|&person| !refused.contains(&(*face, person)))
+            });
+        }
         if tagged.is_empty() {
             // Names left on faces the user placed or refused them for, or on copies.
             self.conn().execute(FORGET_TAGGED_NAMES, [])?;
             return Ok(0);
         }
         let faces: Vec<i64> = tagged.iter().map(|(face, _, _)| *face).collect();
-        let mut touched: Vec<i64> = persons.values().copied().collect();
-        touched.extend(tagged.iter().filter_map(|(_, _, old)| *old));
+        // The persons the faces join, where they exist, and those they leave.
+        let mut touched: Vec<i64> = tagged
+            .iter()
+            .flat_map(|(_, name, old)| [persons.get(&name.to_lowercase()).copied(), *old])
+            .flatten()
+            .collect();
         touched.sort_unstable();
         touched.dedup();
         let description = format!(
