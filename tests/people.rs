@@ -59,6 +59,16 @@ fn name_everyone(catalog: &mut Catalog) -> HashMap<String, i64> {
     named
 }
 
+/// Marks the file at `path` changed `minutes` from now, later than anything a scan saw.
+fn touch(path: &Path, minutes: u64) {
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60 * minutes);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(later))
+        .expect("touch");
+}
+
 fn person_of(catalog: &Catalog, face: i64) -> Option<i64> {
     catalog.face(face).expect("face").and_then(|f| f.person)
 }
@@ -824,16 +834,7 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
         ("Carl", region(2)),
     ];
     std::fs::write(&sidecar, mwg_regions(&regions)).expect("sidecar");
-    // The sidecar changed `minutes` from now, later than anything the scans saw.
-    let touch = |minutes: u64| {
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60 * minutes);
-        std::fs::File::options()
-            .write(true)
-            .open(&sidecar)
-            .and_then(|f| f.set_modified(later))
-            .expect("touch");
-    };
-    touch(1);
+    touch(&sidecar, 1);
     scan(&mut catalog, &photos);
     let third = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(third.tagged, 1, "{third:?}");
@@ -851,7 +852,7 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     catalog
         .reject_person(carl_faces[0].id, carl)
         .expect("not Carl");
-    touch(2);
+    touch(&sidecar, 2);
     scan(&mut catalog, &photos);
     let fourth = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(fourth.tagged, 0, "{fourth:?}");
@@ -882,6 +883,114 @@ fn people_google_listed_name_the_face_of_a_photo_of_one() {
     assert!(faces.len() == 1 && faces[0].pinned);
     assert_eq!(faces[0].photo_path, ian.canonicalize().expect("path"));
     assert!(catalog.find_persons("Anna").expect("find").is_empty());
+}
+
+/// The names of the faces of the photo at `path` from left to right, as the labels of their
+/// persons (`None` for a face with nobody).
+fn names_left_to_right(catalog: &Catalog, path: &Path) -> Vec<Option<String>> {
+    let canonical = path.canonicalize().expect("path");
+    let (photo, _) = catalog
+        .photo_status(&canonical)
+        .expect("status")
+        .expect("catalogued");
+    let mut faces = catalog.photo_faces(photo).expect("faces");
+    faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+    faces.iter().map(|f| f.person_name.clone()).collect()
+}
+
+/// Google Takeout lists who is in each photo, not where. The portraits name their people, who
+/// are recognised in a group photo, where the one person left is the one face left; that person
+/// is then recognised in the next group photo.
+#[test]
+fn people_google_listed_in_group_photos_are_found_by_recognition_then_elimination() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let list = |photo: &Path, names: &[&str]| {
+        let people: Vec<_> = names
+            .iter()
+            .map(|n| serde_json::json!({"name": n}))
+            .collect();
+        let json = serde_json::json!({"title": "photo", "people": people});
+        std::fs::write(format!("{}.json", photo.display()), json.to_string()).expect("json");
+    };
+    let (sheldon, leonard, howard, raj) = (
+        "Sheldon Cooper",
+        "Leonard Hofstadter",
+        "Howard Wolowitz",
+        "Raj Koothrappali",
+    );
+    for (folder, name) in [
+        ("sheldon", sheldon),
+        ("leonard", leonard),
+        ("howard", howard),
+        ("raj", raj),
+    ] {
+        let portrait = copy_into(&photos, &[&format!("faces/{folder}/1.png")]).remove(0);
+        list(&portrait, &[name]);
+    }
+    // Listed in another order than they stand, as Google lists them.
+    let [bbt3, bbt5] =
+        ["scenes/bbt3.jpg", "scenes/bbt5.jpg"].map(|file| copy_into(&photos, &[file]).remove(0));
+    list(&bbt3, &["Penny", leonard, raj, sheldon, howard]);
+    list(&bbt5, &[howard, "Penny", leonard, sheldon, raj]);
+    // One face and two people listed, neither known: nobody can tell.
+    let amy = copy_into(&photos, &["faces/amy/1.png"]).remove(0);
+    list(&amy, &["Amy Farrah Fowler", "Bernadette"]);
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+
+    let named = |n: &str| Some(n.to_owned());
+    assert_eq!(
+        names_left_to_right(&catalog, &bbt3),
+        [
+            named(sheldon),
+            named(howard),
+            named("Penny"),
+            named(raj),
+            named(leonard)
+        ]
+    );
+    assert_eq!(
+        names_left_to_right(&catalog, &bbt5),
+        [
+            named(raj),
+            named("Penny"),
+            named(sheldon),
+            named(leonard),
+            named(howard)
+        ]
+    );
+    assert_eq!(names_left_to_right(&catalog, &amy), [None]);
+    assert_eq!(report.tagged, 4 + 5 + 5, "{report:?}");
+    let (penny, _) = catalog.find_persons("penny").expect("find")[0].clone();
+    assert!(catalog
+        .faces_of_person(penny)
+        .expect("faces")
+        .iter()
+        .all(|f| f.pinned));
+
+    // The user says the face in bbt5 is not Penny; the photo's JSON, read again, names nobody
+    // else Penny, and the listing does not come back for the face either.
+    let bbt5_penny = catalog
+        .faces_of_person(penny)
+        .expect("faces")
+        .into_iter()
+        .find(|f| f.photo_path == bbt5.canonicalize().expect("path"))
+        .expect("Penny in bbt5");
+    catalog
+        .reject_person(bbt5_penny.id, penny)
+        .expect("not Penny");
+    touch(Path::new(&format!("{}.json", bbt5.display())), 1);
+    scan(&mut catalog, &photos);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let after = names_left_to_right(&catalog, &bbt5);
+    assert_ne!(after[1], named("Penny"), "{after:?}");
+    assert_eq!(after.iter().filter(|n| *n == &named("Penny")).count(), 0);
+    assert_eq!(after[0], named(raj));
 }
 
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one

@@ -78,6 +78,9 @@ pub struct PhotoRecord<'a> {
     pub width: u32,
     pub height: u32,
     pub taken_at: Option<&'a str>,
+    /// People another app lists as being in the photo without saying where (see
+    /// [`crate::people::listed`]).
+    pub listed_people: &'a [String],
 }
 
 impl<'a> PhotoRecord<'a> {
@@ -93,6 +96,7 @@ impl<'a> PhotoRecord<'a> {
             width,
             height,
             taken_at: None,
+            listed_people: &[],
         }
     }
 }
@@ -170,6 +174,7 @@ impl Catalog {
         tx.execute("DELETE FROM scan_errors WHERE photo_id = ?1", [id])?;
         insert_faces(&tx, id, faces)?;
         carry_over(&tx, id, &decisions)?;
+        super::listed::replace(&tx, id, photo.listed_people)?;
         tx.commit()?;
         Ok(id)
     }

@@ -100,6 +100,14 @@ const MIGRATIONS: &[&str] = &[
     // the few faces that have one would read every thumbnail without the partial index.
     "ALTER TABLE faces ADD COLUMN tagged_name TEXT;
     CREATE INDEX faces_tagged ON faces(id) WHERE tagged_name IS NOT NULL;",
+    // 9: people another app listed as being in a photo without saying where (Google Takeout),
+    // and whether a face of the photo was found to be each (see people/listed.rs).
+    "CREATE TABLE listed_people (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        name     TEXT NOT NULL,
+        found    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (photo_id, name)
+    ) WITHOUT ROWID;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

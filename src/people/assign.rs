@@ -21,8 +21,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::people::cluster::{cluster, Algorithm, Constraints};
-use crate::people::copies;
 use crate::people::neighbours::NeighbourIndex;
+use crate::people::{copies, listed};
 use crate::train::adapt::apply_active;
 use crate::vision::distance;
 
@@ -65,7 +65,7 @@ pub fn recluster(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
 ) -> Result<AssignReport, CatalogError> {
-    let (tagged, copies) = settle(catalog)?;
+    let (tagged, copies) = settle(catalog, algorithm)?;
     let plan = plan_recluster(catalog, algorithm)?;
     let report = finish(catalog, &plan.faces, plan.assign, plan.new_persons)?;
     Ok(AssignReport {
@@ -184,7 +184,7 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
 /// Places the faces that have no person yet (after a scan), leaving everything placed alone.
 /// Copies of photos already in the catalog are found first, so that their faces are not placed.
 pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
-    let (tagged, copies) = settle(catalog)?;
+    let (tagged, copies) = settle(catalog, algorithm)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
     let (placed, fresh): (Vec<usize>, Vec<usize>) =
@@ -275,15 +275,18 @@ fn finish(
 }
 
 /// What every placing starts with: the names other apps wrote into the photos, then the copies
-/// (in that order, so that a name read from a copy goes on to its original). Returns how many
-/// faces were named, and how many photos newly found to be copies.
-fn settle(catalog: &mut Catalog) -> Result<(usize, usize), CatalogError> {
+/// (in that order, so that a name read from a copy goes on to its original), then the people
+/// other apps listed in photos, found among their originals' faces. Returns how many faces were
+/// named, and how many photos newly found to be copies.
+fn settle(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<(usize, usize), CatalogError> {
     let tagged = catalog.name_tagged_faces()?;
-    Ok((tagged, copies::settle(catalog)?))
+    let copies = copies::settle(catalog)?;
+    let listed = listed::settle(catalog, density(algorithm).0)?;
+    Ok((tagged + listed, copies))
 }
 
 /// The faces clustering may look at, their embeddings through the adaptation head in use.
-fn placeable_faces(catalog: &Catalog) -> Result<Vec<FaceRow>, CatalogError> {
+pub(super) fn placeable_faces(catalog: &Catalog) -> Result<Vec<FaceRow>, CatalogError> {
     let mut faces: Vec<FaceRow> = catalog
         .faces()?
         .into_iter()

@@ -4,6 +4,7 @@
 pub mod assign;
 pub mod cluster;
 pub mod copies;
+pub mod listed;
 pub mod neighbours;
 pub mod review;
 pub mod search;

@@ -12,9 +12,8 @@
 //! found is kept, as shown when they tie. Each region is given to the face whose box centre lies
 //! inside it and that it overlaps most; a region over no face found names nothing.
 //!
-//! Google's export names people without saying where they are: such a name is given only to
-//! the one face of a photo with one face found and one person listed, where it cannot be
-//! anyone else's.
+//! Google's export lists people without saying where they are: which face is whom is worked
+//! out once faces are placed ([`crate::people::listed`]).
 
 use std::path::{Path, PathBuf};
 
@@ -67,20 +66,6 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
 /// pixels were `turned` to be upright), the name of the region it is in, each region naming one
 /// face at most.
 pub fn match_faces(
-    tags: &FaceTags,
-    boxes: &[[f32; 4]],
-    size: (u32, u32),
-    turned: Orientation,
-) -> Vec<Option<String>> {
-    let named = match_regions(&tags.regions, boxes, size, turned);
-    match (named.as_slice(), tags.people.as_slice()) {
-        ([None], [person]) => vec![Some(person.clone())],
-        _ => named,
-    }
-}
-
-/// [`match_faces`] for the named regions, read both ways where the photo was turned.
-fn match_regions(
     tags: &[FaceTag],
     boxes: &[[f32; 4]],
     size: (u32, u32),
@@ -399,11 +384,11 @@ mod tests {
         let on_stored = [tag("Anna", [0.0, 0.7, 0.15, 0.25])];
         let on_shown = [tag("Anna", [0.05, 0.0, 0.3, 0.15])];
         for tags in [&on_stored, &on_shown] {
-            let names = match_regions(tags, &shown_face, size, Orientation::Rotate90);
+            let names = match_faces(tags, &shown_face, size, Orientation::Rotate90);
             assert_eq!(names, [Some("Anna".into())], "{tags:?}");
         }
         assert_eq!(
-            match_regions(&on_stored, &shown_face, size, Orientation::NoTransforms),
+            match_faces(&on_stored, &shown_face, size, Orientation::NoTransforms),
             [None]
         );
         for turned in [
@@ -421,30 +406,10 @@ mod tests {
     }
 
     #[test]
-    fn a_person_google_lists_names_the_only_face_of_a_photo_of_one() {
-        let json = br#"{"title": "IMG_1.JPG", "people": [{"name": "Anna Lee"}],
-            "photoTakenTime": {"timestamp": "1502212345"}}"#;
-        let people = takeout_people(json);
-        assert_eq!(people, ["Anna Lee"]);
-        let listed = FaceTags {
-            regions: Vec::new(),
-            people,
-        };
-        let one = [[10.0, 10.0, 50.0, 50.0]];
-        let size = (100, 100);
-        let turned = Orientation::NoTransforms;
-        assert_eq!(
-            match_faces(&listed, &one, size, turned),
-            [Some("Anna Lee".into())]
-        );
-        // With two faces, or two people, nobody can tell who is who.
-        let two = [[10.0, 10.0, 20.0, 20.0], [60.0, 10.0, 20.0, 20.0]];
-        assert_eq!(match_faces(&listed, &two, size, turned), [None, None]);
-        let both = FaceTags {
-            regions: Vec::new(),
-            people: vec!["Anna Lee".into(), "Ben".into()],
-        };
-        assert_eq!(match_faces(&both, &one, size, turned), [None]);
+    fn the_people_google_lists_are_read_from_its_json() {
+        let json = br#"{"title": "IMG_1.JPG", "people": [{"name": " Anna Lee"}, {"name": ""},
+            {"name": "Ben"}], "photoTakenTime": {"timestamp": "1502212345"}}"#;
+        assert_eq!(takeout_people(json), ["Anna Lee", "Ben"]);
         assert!(takeout_people(b"{\"title\": \"no people\"}").is_empty());
         assert!(takeout_people(b"not json").is_empty());
     }
@@ -474,7 +439,7 @@ mod tests {
             [630.0, 120.0, 140.0, 220.0],
             [450.0, 450.0, 80.0, 80.0],
         ];
-        let names = match_regions(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
+        let names = match_faces(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
         assert_eq!(names, [Some("Anna".into()), None, Some("Ben".into()), None]);
     }
 }

@@ -208,6 +208,8 @@ struct Analysed {
     faces: Vec<(LocatedFace, Vec<u8>, Embedding)>,
     /// For each face, the name the photo's metadata gives it.
     tagged_names: Vec<Option<String>>,
+    /// People the photo's metadata lists as being in it, without saying where.
+    listed_people: Vec<String>,
 }
 
 /// Scans `root` into `catalog`.
@@ -359,6 +361,7 @@ fn store(
         width: p.full_size.0,
         height: p.full_size.1,
         taken_at: p.taken_at.as_deref(),
+        listed_people: &p.listed_people,
     };
     catalog.record_photo(&record, &faces)?;
     summary.photos += 1;
@@ -482,7 +485,7 @@ fn prepare(
         .collect();
     let boxes: Vec<[f32; 4]> = faces.iter().map(|(face, _, _)| face.bbox).collect();
     let tags = face_tags::read(&bytes, path);
-    let tagged_names = face_tags::match_faces(&tags, &boxes, photo.full_size, photo.turned);
+    let tagged_names = face_tags::match_faces(&tags.regions, &boxes, photo.full_size, photo.turned);
     Prepared::Analysed {
         photo: Analysed {
             path: path.to_path_buf(),
@@ -492,6 +495,7 @@ fn prepare(
             taken_at: photo.taken_at,
             faces,
             tagged_names,
+            listed_people: tags.people,
         },
         read,
         decode: decoding,

@@ -1,0 +1,89 @@
+//! People another app listed as being in a photo without saying which face is whom (Google
+//! Takeout's JSON), each remembered with whether a face of the photo was found to be them. Which
+//! face is whom is worked out in [`crate::people::listed`].
+
+use std::collections::HashSet;
+
+use rusqlite::{params, Transaction};
+
+use super::{Catalog, Result};
+
+/// A person listed in a photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPerson {
+    /// The photo whose faces count: the listing photo, or its original when it is a copy.
+    pub photo: i64,
+    /// The photo whose metadata lists the person.
+    pub listed_in: i64,
+    pub name: String,
+    /// A face of the photo was found to be this person once; it is not looked for again, even
+    /// when the user moves that face elsewhere.
+    pub found: bool,
+}
+
+impl Catalog {
+    /// The people listed in readable photos, by photo; empty when every one was found.
+    pub fn listed_people(&self) -> Result<Vec<ListedPerson>> {
+        let open: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM listed_people WHERE found = 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !open {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn().prepare(
+            "SELECT COALESCE(p.copy_of, p.id), l.photo_id, l.name, l.found
+             FROM listed_people l JOIN photos p ON p.id = l.photo_id
+             WHERE p.status = 'ok' ORDER BY 1, 2, 3",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ListedPerson {
+                photo: r.get(0)?,
+                listed_in: r.get(1)?,
+                name: r.get(2)?,
+                found: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks each of `faces` with the listed name found to be it, for
+    /// [`Catalog::name_tagged_faces`] to name, and the people `found` as found, in one
+    /// transaction.
+    pub fn settle_listed(&mut self, faces: &[(i64, String)], found: &[ListedPerson]) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        for (face, name) in faces {
+            tx.execute(
+                "UPDATE faces SET tagged_name = ?2 WHERE id = ?1",
+                params![face, name],
+            )?;
+        }
+        for listed in found {
+            tx.execute(
+                "UPDATE listed_people SET found = 1 WHERE photo_id = ?1 AND name = ?2",
+                params![listed.listed_in, listed.name],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Sets the people listed in `photo` to `names`, as its metadata says now; those found before
+/// stay found.
+pub(super) fn replace(tx: &Transaction, photo: i64, names: &[String]) -> Result<()> {
+    let mut stmt =
+        tx.prepare("SELECT name FROM listed_people WHERE photo_id = ?1 AND found = 1")?;
+    let found: HashSet<String> = stmt
+        .query_map([photo], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute("DELETE FROM listed_people WHERE photo_id = ?1", [photo])?;
+    for name in names {
+        tx.execute(
+            "INSERT OR IGNORE INTO listed_people (photo_id, name, found) VALUES (?1, ?2, ?3)",
+            params![photo, name, found.contains(name)],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Which face is whom in a photo whose metadata lists the people in it without saying where
+//! (Google Takeout's JSON, see [`crate::scan::face_tags`]): recognition, then elimination.
+//!
+//! For each photo with people listed:
+//! - a listed person who already has a face in the photo is found (named by the user, by another
+//!   app's region, or by an earlier round of this);
+//! - a listed person who has faces elsewhere is the face of the photo nearest to one of them,
+//!   within the clustering radius, each face going to one person at most, nearest pairs first;
+//! - when one listed person and one face are left, and every other face of the photo is a listed
+//!   person, that face is the one left (a portrait listing one person is the simplest case).
+//!
+//! A face is never found to be someone the user placed it elsewhere from, or said it is not.
+//! Rounds repeat while they name faces, since a face named in one photo helps recognise that
+//! person in the next: the portraits of a Takeout library name their people, who are then found
+//! in the group photos, where the last one left is found by elimination. The faces found are named
+//! as other apps' regions are ([`Catalog::name_tagged_faces`]), in one undoable action, and each
+//! listing is forgotten once found; a listed person not found waits for a later scan or a name
+//! the user gives.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::catalog::{Catalog, CatalogError, FaceRow, ListedPerson};
+use crate::people::neighbours::NeighbourIndex;
+
+/// Finds and names the faces of the listed people, with `radius` the clustering radius. Returns
+/// how many faces were named.
+pub fn settle(catalog: &mut Catalog, radius: f32) -> Result<usize, CatalogError> {
+    let listed = catalog.listed_people()?;
+    if listed.is_empty() {
+        return Ok(0);
+    }
+    let faces = super::assign::placeable_faces(catalog)?;
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut persons: HashMap<String, i64> = HashMap::new();
+    for person in catalog.person_briefs()? {
+        if let Some(name) = person.name {
+            let key = name.to_lowercase();
+            persons.entry(key.clone()).or_insert(person.id);
+            names.insert(person.id, key);
+        }
+    }
+    let mut photos = Photos {
+        who: faces
+            .iter()
+            .map(|f| f.person.and_then(|p| names.get(&p).cloned()))
+            .collect(),
+        refused: catalog.not_person_facts()?.into_iter().collect(),
+        persons,
+        index: NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>()),
+        near: HashMap::new(),
+        faces,
+    };
+    let mut by_photo: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, f) in photos.faces.iter().enumerate() {
+        by_photo.entry(f.photo_id).or_default().push(i);
+    }
+    let mut lists: BTreeMap<i64, Vec<ListedPerson>> = BTreeMap::new();
+    for person in listed {
+        lists.entry(person.photo).or_default().push(person);
+    }
+
+    let mut named: Vec<(i64, String)> = Vec::new();
+    let mut found: Vec<ListedPerson> = Vec::new();
+    loop {
+        let before = named.len();
+        for (photo, list) in &mut lists {
+            let here = by_photo.get(photo).map_or(&[][..], Vec::as_slice);
+            for listed in list.iter_mut().filter(|l| !l.found) {
+                if photos.has_face_of(here, &listed.name.to_lowercase()) {
+                    listed.found = true;
+                    found.push(listed.clone());
+                }
+            }
+            for (face, at) in photos.find(here, list, radius) {
+                let listed = &mut list[at];
+                listed.found = true;
+                photos.who[face] = Some(listed.name.to_lowercase());
+                named.push((photos.faces[face].id, listed.name.clone()));
+                found.push(listed.clone());
+            }
+        }
+        if named.len() == before {
+            break;
+        }
+    }
+    if found.is_empty() {
+        return Ok(0);
+    }
+    catalog.settle_listed(&named, &found)?;
+    if named.is_empty() {
+        return Ok(0);
+    }
+    catalog.name_tagged_faces()
+}
+
+/// The faces and who each is, as the rounds go.
+struct Photos {
+    faces: Vec<FaceRow>,
+    /// Each face's named person, by name in lower case.
+    who: Vec<Option<String>>,
+    /// Named persons by name in lower case, the first of each name as names are looked up.
+    persons: HashMap<String, i64>,
+    refused: HashSet<(i64, i64)>,
+    index: NeighbourIndex,
+    /// The faces within the radius of each face looked at, nearest first.
+    near: HashMap<usize, Vec<(usize, f32)>>,
+}
+
+impl Photos {
+    fn has_face_of(&self, here: &[usize], name: &str) -> bool {
+        here.iter().any(|&i| self.who[i].as_deref() == Some(name))
+    }
+
+    /// Whether face `i` may be found to be the person called `name` (lower case): the user has
+    /// not placed it, it is nobody named yet, and the user did not say it is not that person.
+    fn may_be(&self, i: usize, name: &str) -> bool {
+        let face = &self.faces[i];
+        !face.pinned
+            && self.who[i].is_none()
+            && self
+                .persons
+                .get(name)
+                .is_none_or(|&p| !self.refused.contains(&(face.id, p)))
+    }
+
+    /// Which of the faces `here` are which of the people `list` not found yet (none of whom has
+    /// a face here), as (face, position in `list`).
+    fn find(&mut self, here: &[usize], list: &[ListedPerson], radius: f32) -> Vec<(usize, usize)> {
+        let keys: Vec<String> = list.iter().map(|l| l.name.to_lowercase()).collect();
+        let open: Vec<usize> = (0..list.len()).filter(|&at| !list[at].found).collect();
+        if open.is_empty() {
+            return Vec::new();
+        }
+        let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+        for &face in here {
+            if !open.iter().any(|&at| self.may_be(face, &keys[at])) {
+                continue;
+            }
+            let near = self.near.entry(face).or_insert_with(|| {
+                self.index
+                    .within(&self.faces[face].embedding, radius)
+                    .into_iter()
+                    .filter(|&(j, _)| j != face)
+                    .collect()
+            });
+            for &at in &open {
+                let nearest = near
+                    .iter()
+                    .find(|&&(j, _)| self.who[j].as_deref() == Some(keys[at].as_str()));
+                if let Some(&(_, d)) = nearest {
+                    pairs.push((d, face, at));
+                }
+            }
+        }
+        pairs.retain(|&(_, face, at)| self.may_be(face, &keys[at]));
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for (_, face, at) in pairs {
+            if found.iter().all(|&(f, a)| f != face && a != at) {
+                found.push((face, at));
+            }
+        }
+        // Elimination: the one person left is the one face left, when every other face here is
+        // someone listed.
+        let left: Vec<usize> = open
+            .into_iter()
+            .filter(|at| found.iter().all(|&(_, a)| a != *at))
+            .collect();
+        let unknown: Vec<usize> = here
+            .iter()
+            .copied()
+            .filter(|&i| found.iter().all(|&(f, _)| f != i))
+            .filter(|&i| self.who[i].as_ref().is_none_or(|w| !keys.contains(w)))
+            .collect();
+        if let ([at], [face]) = (left.as_slice(), unknown.as_slice()) {
+            if self.may_be(*face, &keys[*at]) {
+                found.push((*face, *at));
+            }
+        }
+        found
+    }
+}
