@@ -993,6 +993,59 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
     assert_eq!(after[0], named(raj));
 }
 
+/// Where nobody listed can be told apart yet, the names the user gives let the next placing
+/// find the rest: the one person left by elimination, and that person elsewhere by recognition.
+#[test]
+fn people_google_listed_are_found_once_the_user_names_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let names = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
+    let [bbt3, bbt5] =
+        ["scenes/bbt3.jpg", "scenes/bbt5.jpg"].map(|file| copy_into(&photos, &[file]).remove(0));
+    for photo in [&bbt3, &bbt5] {
+        let people: Vec<_> = names
+            .iter()
+            .map(|n| serde_json::json!({"name": n}))
+            .collect();
+        let json = serde_json::json!({"people": people}).to_string();
+        std::fs::write(format!("{}.json", photo.display()), json).expect("json");
+    }
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    assert_eq!(
+        assign::update(&mut catalog, &algorithm)
+            .expect("place")
+            .tagged,
+        0
+    );
+    assert!(names_left_to_right(&catalog, &bbt3)
+        .iter()
+        .all(Option::is_none));
+
+    // The user names everyone in bbt3 but Penny, each face alone.
+    let (photo, _) = catalog
+        .photo_status(&bbt3.canonicalize().expect("path"))
+        .expect("status")
+        .expect("catalogued");
+    let mut faces = catalog.photo_faces(photo).expect("faces");
+    faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+    for (face, name) in faces.iter().zip(names) {
+        if name != "Penny" {
+            catalog.split_faces(&[face.id], Some(name)).expect("name");
+        }
+    }
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(
+        names_left_to_right(&catalog, &bbt3)[2].as_deref(),
+        Some("Penny")
+    );
+    let bbt5_names = names_left_to_right(&catalog, &bbt5);
+    assert_eq!(bbt5_names[1].as_deref(), Some("Penny"), "{bbt5_names:?}");
+    assert!(report.tagged >= 2, "{report:?}");
+}
+
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one
 /// person facing the camera the same way.
 #[test]

@@ -48,6 +48,35 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// What the search for listed people depends on, summed up: it changes when a face comes,
+    /// goes or changes person, when a listing comes or is found, when the user decides anything
+    /// (names, moves, answers, undo) and when the adaptation head changes. Reads only indexes.
+    pub fn listed_fingerprint(&self) -> Result<String> {
+        let (faces, persons): (i64, f64) = self.conn().query_row(
+            "SELECT COUNT(*), TOTAL(id * COALESCE(person_id, -1)) FROM faces",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (listings, found): (i64, i64) = self.conn().query_row(
+            "SELECT COUNT(*), COALESCE(SUM(found), 0) FROM listed_people",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (actions, undone): (i64, i64) = self.conn().query_row(
+            "SELECT COALESCE(MAX(id), 0), COALESCE(SUM(undone), 0) FROM history",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let head: i64 = self.conn().query_row(
+            "SELECT COALESCE(MAX(created_at), 0) FROM adaptation",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(format!(
+            "{faces}:{persons}:{listings}:{found}:{actions}:{undone}:{head}"
+        ))
+    }
+
     /// Marks each of `faces` with the listed name found to be it, for
     /// [`Catalog::name_tagged_faces`] to name, and the people `found` as found, in one
     /// transaction.

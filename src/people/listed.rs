@@ -22,13 +22,30 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::catalog::{Catalog, CatalogError, FaceRow, ListedPerson};
 use crate::people::neighbours::NeighbourIndex;
 
+/// Where the catalog's state at the last search is kept: while it is unchanged, searching
+/// again would find nothing new.
+const FINGERPRINT_KEY: &str = "listed.checked";
+
 /// Finds and names the faces of the listed people, with `radius` the clustering radius. Returns
 /// how many faces were named.
 pub fn settle(catalog: &mut Catalog, radius: f32) -> Result<usize, CatalogError> {
     let listed = catalog.listed_people()?;
-    if listed.is_empty() {
+    let fingerprint = format!("{radius}:{}", catalog.listed_fingerprint()?);
+    if listed.is_empty() || catalog.setting(FINGERPRINT_KEY)?.as_deref() == Some(&fingerprint) {
         return Ok(0);
     }
+    let named = find(catalog, listed, radius)?;
+    let fingerprint = format!("{radius}:{}", catalog.listed_fingerprint()?);
+    catalog.set_setting(FINGERPRINT_KEY, &fingerprint)?;
+    Ok(named)
+}
+
+/// [`settle`] once it is known to have work.
+fn find(
+    catalog: &mut Catalog,
+    listed: Vec<ListedPerson>,
+    radius: f32,
+) -> Result<usize, CatalogError> {
     let faces = super::assign::placeable_faces(catalog)?;
     let mut names: HashMap<i64, String> = HashMap::new();
     let mut persons: HashMap<String, i64> = HashMap::new();
