@@ -906,13 +906,18 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
     let dir = tempfile::tempdir().expect("tempdir");
     let photos = dir.path().join("Takeout");
     std::fs::create_dir_all(&photos).expect("mkdir");
-    let list = |photo: &Path, names: &[&str]| {
+    // Takeout's JSON for the photo called `title` in Google Photos, named `json`.
+    let takeout = |json: &str, title: &str, names: &[&str]| {
         let people: Vec<_> = names
             .iter()
             .map(|n| serde_json::json!({"name": n}))
             .collect();
-        let json = serde_json::json!({"title": "photo", "people": people});
-        std::fs::write(format!("{}.json", photo.display()), json.to_string()).expect("json");
+        let json_text = serde_json::json!({"title": title, "people": people}).to_string();
+        std::fs::write(photos.join(json), json_text).expect("json");
+    };
+    let list = |photo: &Path, names: &[&str]| {
+        let name = photo.file_name().expect("name").to_string_lossy();
+        takeout(&format!("{name}.json"), &name, names);
     };
     let (sheldon, leonard, howard, raj) = (
         "Sheldon Cooper",
@@ -920,15 +925,32 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
         "Howard Wolowitz",
         "Raj Koothrappali",
     );
-    for (folder, name) in [
-        ("sheldon", sheldon),
-        ("leonard", leonard),
-        ("howard", howard),
-        ("raj", raj),
-    ] {
+    for (folder, name) in [("sheldon", sheldon), ("leonard", leonard)] {
         let portrait = copy_into(&photos, &[&format!("faces/{folder}/1.png")]).remove(0);
         list(&portrait, &[name]);
     }
+    // A name Takeout cut short for its JSON, beside another photo whose name starts the same
+    // (its JSON, named the same, was written over); and a photo edited in Google Photos, which
+    // shares the original's JSON.
+    let long = "Screenshot_2024-01-14-14-13-33-16_948cd9899890cbd5.png";
+    std::fs::copy(testdata("faces/howard/1.png"), photos.join(long)).expect("copy");
+    takeout(
+        "Screenshot_2024-01-14-14-13-33-16_948cd9899890.json",
+        long,
+        &[howard],
+    );
+    let alike = photos.join("Screenshot_2024-01-14-14-13-33-16_948cd9899890ffff.png");
+    std::fs::copy(testdata("faces/penny/1.png"), &alike).expect("copy");
+    std::fs::copy(
+        testdata("faces/raj/1.png"),
+        photos.join("IMG_0007-edited.png"),
+    )
+    .expect("copy");
+    takeout(
+        "IMG_0007.png.supplemental-metadata.json",
+        "IMG_0007.png",
+        &[raj],
+    );
     // Listed in another order than they stand, as Google lists them.
     let [bbt3, bbt5] =
         ["scenes/bbt3.jpg", "scenes/bbt5.jpg"].map(|file| copy_into(&photos, &[file]).remove(0));
@@ -965,13 +987,19 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
         ]
     );
     assert_eq!(names_left_to_right(&catalog, &amy), [None]);
+    // Penny's portrait joins her by clustering, not Howard by his JSON.
+    assert_eq!(names_left_to_right(&catalog, &alike), [named("Penny")]);
     assert_eq!(report.tagged, 4 + 5 + 5, "{report:?}");
     let (penny, _) = catalog.find_persons("penny").expect("find")[0].clone();
-    assert!(catalog
+    // Named from the listings (pinned) in the two group photos; her portrait by clustering.
+    let pinned: Vec<bool> = catalog
         .faces_of_person(penny)
         .expect("faces")
         .iter()
-        .all(|f| f.pinned));
+        .map(|f| f.pinned)
+        .collect();
+    assert_eq!(pinned.iter().filter(|p| **p).count(), 2, "{pinned:?}");
+    assert_eq!(pinned.len(), 3);
 
     // The user says the face in bbt5 is not Penny; the photo's JSON, read again, names nobody
     // else Penny, and the listing does not come back for the face either.

@@ -55,9 +55,11 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
     }
     regions.dedup_by(|a, b| a.name == b.name && a.area == b.area);
     let people = takeout_sidecars(path)
-        .iter()
-        .find_map(|sidecar| std::fs::read(sidecar).ok())
-        .map(|json| takeout_people(&json))
+        .into_iter()
+        .find_map(|(sidecar, title)| {
+            let json = std::fs::read(sidecar).ok()?;
+            takeout_people(&json, title.as_deref())
+        })
         .unwrap_or_default();
     FaceTags { regions, people }
 }
@@ -163,7 +165,7 @@ fn embedded_xmp(file: &[u8]) -> Option<&[u8]> {
 pub fn sidecar_changed_ns(path: &Path) -> Option<i64> {
     xmp_sidecars(path)
         .iter()
-        .chain(&takeout_sidecars(path))
+        .chain(takeout_sidecars(path).iter().map(|(sidecar, _)| sidecar))
         .filter_map(|sidecar| std::fs::metadata(sidecar).ok())
         .map(|meta| crate::catalog::FileStamp::of(&meta).mtime_ns)
         .max()
@@ -175,14 +177,64 @@ fn xmp_sidecars(path: &Path) -> [PathBuf; 2] {
     [path.with_extension("xmp"), with_suffix(path, ".xmp")]
 }
 
-/// Where Google Takeout puts a photo's JSON: `.json` added, or (since 2024)
-/// `.supplemental-metadata.json`.
-fn takeout_sidecars(path: &Path) -> [PathBuf; 2] {
-    [
-        with_suffix(path, ".json"),
-        with_suffix(path, ".supplemental-metadata.json"),
-    ]
+/// Where Google Takeout may have put a photo's JSON, most likely first: `.json` added, or (since
+/// 2024) `.supplemental-metadata.json`. Takeout cuts the JSON's name before `.json` to
+/// [`TAKEOUT_NAME_CHARS`] characters; it numbers a second photo of one name after the extension
+/// (`photo(1).jpg` has `photo.jpg(1).json`); and a photo edited in Google Photos
+/// (`photo-edited.jpg`) shares the original's JSON. A name cut short may be the cut name of
+/// other photos too: with it comes the title the JSON must give (the photo's name in Google
+/// Photos) to be this photo's.
+fn takeout_sidecars(path: &Path) -> Vec<(PathBuf, Option<String>)> {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return [".json", ".supplemental-metadata.json"]
+            .iter()
+            .map(|suffix| (with_suffix(path, suffix), None))
+            .collect();
+    };
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+    let with_extension = |stem: &str| match extension {
+        "" => stem.to_owned(),
+        _ => format!("{stem}.{extension}"),
+    };
+    // Each name a JSON may be named after, with the number Takeout puts after it.
+    let mut names = vec![(name.to_owned(), String::new())];
+    if let Some((base, n)) = stem.strip_suffix(')').and_then(|s| s.rsplit_once('(')) {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            names.push((with_extension(base), format!("({n})")));
+        }
+    }
+    if let Some(original) = TAKEOUT_EDITED
+        .iter()
+        .find_map(|edited| stem.strip_suffix(edited))
+    {
+        names.push((with_extension(original), String::new()));
+    }
+    let mut sidecars: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for (name, counter) in names {
+        for kind in ["", ".supplemental-metadata"] {
+            let full = format!("{name}{kind}");
+            let cut: String = full.chars().take(TAKEOUT_NAME_CHARS).collect();
+            let title = (cut.len() < full.len()).then(|| name.clone());
+            let sidecar = path.with_file_name(format!("{cut}{counter}.json"));
+            if sidecars.iter().all(|(known, _)| *known != sidecar) {
+                sidecars.push((sidecar, title));
+            }
+        }
+    }
+    sidecars
 }
+
+/// How long Takeout lets a JSON's name be before `.json`.
+const TAKEOUT_NAME_CHARS: usize = 46;
+/// What Google Photos adds to the name of a photo edited there, in the languages seen.
+const TAKEOUT_EDITED: [&str; 6] = [
+    "-edited",
+    "-bearbeitet",
+    "-modifié",
+    "-editado",
+    "-modificato",
+    "-bewerkt",
+];
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -190,10 +242,12 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The names in a Takeout JSON's `people` list.
-fn takeout_people(json: &[u8]) -> Vec<String> {
+/// The names in a Takeout JSON's `people` list; `None` when the JSON is not the photo's: where
+/// a `title` is asked for, it gives another, or none can be read.
+fn takeout_people(json: &[u8], title: Option<&str>) -> Option<Vec<String>> {
     #[derive(serde::Deserialize)]
     struct Takeout {
+        title: Option<String>,
         #[serde(default)]
         people: Vec<Person>,
     }
@@ -202,15 +256,22 @@ fn takeout_people(json: &[u8]) -> Vec<String> {
         name: String,
     }
     match serde_json::from_slice::<Takeout>(json) {
-        Ok(takeout) => takeout
-            .people
-            .into_iter()
-            .map(|p| p.name.trim().to_owned())
-            .filter(|name| !name.is_empty())
-            .collect(),
+        Ok(takeout) => {
+            if title.is_some_and(|wanted| takeout.title.as_deref() != Some(wanted)) {
+                return None;
+            }
+            Some(
+                takeout
+                    .people
+                    .into_iter()
+                    .map(|p| p.name.trim().to_owned())
+                    .filter(|name| !name.is_empty())
+                    .collect(),
+            )
+        }
         Err(err) => {
             tracing::debug!("unreadable Takeout JSON: {err}");
-            Vec::new()
+            title.is_none().then(Vec::new)
         }
     }
 }
@@ -409,9 +470,64 @@ mod tests {
     fn the_people_google_lists_are_read_from_its_json() {
         let json = br#"{"title": "IMG_1.JPG", "people": [{"name": " Anna Lee"}, {"name": ""},
             {"name": "Ben"}], "photoTakenTime": {"timestamp": "1502212345"}}"#;
-        assert_eq!(takeout_people(json), ["Anna Lee", "Ben"]);
-        assert!(takeout_people(b"{\"title\": \"no people\"}").is_empty());
-        assert!(takeout_people(b"not json").is_empty());
+        let people = Some(vec!["Anna Lee".to_owned(), "Ben".to_owned()]);
+        assert_eq!(takeout_people(json, None), people);
+        assert_eq!(takeout_people(json, Some("IMG_1.JPG")), people);
+        // A JSON found under a name cut short is another photo's when its title differs.
+        assert_eq!(takeout_people(json, Some("IMG_2.JPG")), None);
+        assert_eq!(takeout_people(b"{\"title\": \"none\"}", None), Some(vec![]));
+        assert_eq!(takeout_people(b"not json", None), Some(vec![]));
+        assert_eq!(takeout_people(b"not json", Some("IMG_1.JPG")), None);
+    }
+
+    #[test]
+    fn takeouts_json_is_looked_for_under_the_names_google_gives_it() {
+        let names = |photo: &str| -> Vec<(String, Option<String>)> {
+            takeout_sidecars(&Path::new("/t").join(photo))
+                .into_iter()
+                .map(|(path, title)| (path.to_string_lossy().into_owned(), title))
+                .collect()
+        };
+        let plain = |p: &str| (p.to_owned(), None);
+        assert_eq!(
+            names("IMG_1.jpg"),
+            [
+                plain("/t/IMG_1.jpg.json"),
+                plain("/t/IMG_1.jpg.supplemental-metadata.json")
+            ]
+        );
+        // Cut to 46 characters before ".json", with the title that tells whose it is.
+        let long = "Screenshot_2024-01-14-14-13-33-16_948cd9899890cbd5c2798760b2b95377.jpg";
+        let cut = |p: &str| (p.to_owned(), Some(long.to_owned()));
+        assert_eq!(
+            names(long),
+            [cut(
+                "/t/Screenshot_2024-01-14-14-13-33-16_948cd9899890.json"
+            ),]
+        );
+        let medium = "PXL_20240512_183355123.PORTRAIT.jpg";
+        assert_eq!(
+            names(medium)[1],
+            (
+                "/t/PXL_20240512_183355123.PORTRAIT.jpg.supplement.json".to_owned(),
+                Some(medium.to_owned())
+            )
+        );
+        // The second photo of a name, and a photo edited in Google Photos.
+        assert_eq!(
+            names("image(1).png")[2..],
+            [
+                plain("/t/image.png(1).json"),
+                plain("/t/image.png.supplemental-metadata(1).json")
+            ]
+        );
+        assert_eq!(
+            names("IMG_2-edited.jpg")[2..],
+            [
+                plain("/t/IMG_2.jpg.json"),
+                plain("/t/IMG_2.jpg.supplemental-metadata.json")
+            ]
+        );
     }
 
     #[test]
