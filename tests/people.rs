@@ -725,30 +725,43 @@ fn with_xmp(jpeg: &[u8], xmp: &str) -> Vec<u8> {
 /// Faces other apps named in the photos' metadata (a sidecar, or XMP in the file) arrive named,
 /// one action that undo takes back; a name that exists gets the face, whatever its case. The
 /// name is read once: a face the user moves later stays where the user put it.
+/// Where the scan finds the faces of the photo at `path` (in its pixels; the photo is small
+/// enough to be looked at whole), each with a region drawn around it in fractions of the photo,
+/// with some margin as people draw them.
+fn faces_and_regions(path: &Path) -> Vec<([f32; 4], [f32; 4])> {
+    let located = kith::scan::locate::locate_faces(
+        common::analyzer(),
+        &std::fs::read(path).expect("read"),
+        1000,
+    )
+    .expect("faces");
+    let (w, h) = located.photo.pixels.dimensions();
+    let (w, h) = (w as f32, h as f32);
+    located
+        .faces
+        .iter()
+        .map(|f| {
+            let [x, y, bw, bh] = f.bbox;
+            let region = [
+                (x - bw * 0.2) / w,
+                (y - bh * 0.2) / h,
+                bw * 1.4 / w,
+                bh * 1.4 / h,
+            ];
+            (f.bbox, region)
+        })
+        .collect()
+}
+
 #[test]
 fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let photos = dir.path().join("photos");
     std::fs::create_dir_all(&photos).expect("mkdir");
     let group = copy_into(&photos, &["group/sample5.jpg"]).remove(0);
-    // Where the faces are, as fractions of the photo, with some margin as people draw them.
-    let located = kith::scan::locate::locate_faces(
-        common::analyzer(),
-        &std::fs::read(&group).expect("read"),
-        1000,
-    )
-    .expect("faces");
-    let (w, h) = located.photo.pixels.dimensions();
-    let region = |i: usize| {
-        let [x, y, bw, bh] = located.faces[i].bbox;
-        [
-            (x - bw * 0.2) / w as f32,
-            (y - bh * 0.2) / h as f32,
-            bw * 1.4 / w as f32,
-            bh * 1.4 / h as f32,
-        ]
-    };
-    let (anna_box, ben_box) = (located.faces[0].bbox, located.faces[1].bbox);
+    let located = faces_and_regions(&group);
+    let region = |i: usize| located[i].1;
+    let (anna_box, ben_box) = (located[0].0, located[1].0);
     std::fs::write(
         photos.join("group_sample5.xmp"),
         mwg_regions(&[("Anna Lee", region(0)), ("Ben", region(1))]),
@@ -839,7 +852,7 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     let third = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(third.tagged, 1, "{third:?}");
     let (_, carl_faces) = named(&catalog, "Carl");
-    assert!(carl_faces.len() == 1 && near(carl_faces[0].bbox, located.faces[2].bbox));
+    assert!(carl_faces.len() == 1 && near(carl_faces[0].bbox, located[2].0));
     assert_eq!(named(&catalog, "Ben").1.len(), 2);
     assert!(catalog.faces_of_person(anna).expect("faces").is_empty());
     // Unchanged since, nothing is read again.
@@ -857,6 +870,64 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     let fourth = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(fourth.tagged, 0, "{fourth:?}");
     assert!(catalog.faces_of_person(carl).expect("faces").is_empty());
+}
+
+/// Picasa kept the faces of a folder's photos in one file in the folder: those it names arrive
+/// named, and a name added there later is read by the next scan, for that photo only.
+#[test]
+fn names_picasa_kept_in_its_folder_file_name_their_faces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("2009");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let group = photos.join("dsc_0042.jpg");
+    std::fs::copy(testdata("group/sample5.jpg"), &group).expect("copy");
+    std::fs::copy(testdata("faces/ian_thorpe/1.jpg"), photos.join("other.jpg")).expect("copy");
+    let located = faces_and_regions(&group);
+    // Left, top, right and bottom in 65536ths of the photo, in 16 hex digits.
+    let rect64 = |i: usize| {
+        let [l, t, w, h] = located[i].1;
+        let part = |v: f32| ((v.clamp(0.0, 1.0) * 65536.0) as u64).min(0xffff);
+        let bits = part(l) << 48 | part(t) << 32 | part(l + w) << 16 | part(t + h);
+        format!("rect64({bits:x})")
+    };
+    let picasa_file = |faces: &[(usize, &str)]| {
+        let faces: Vec<String> = faces
+            .iter()
+            .map(|(i, contact)| format!("{},{contact}", rect64(*i)))
+            .collect();
+        let ini = format!(
+            "[Picasa]\nname=2009\n[DSC_0042.JPG]\nfaces={}\nbackuphash=1234\n\
+             [other.jpg]\nstar=yes\n[Contacts2]\n3f1a=Anna Lee;;\n5b2c=Ben;;\n7d3e=Carl;;\n",
+            faces.join(";")
+        );
+        std::fs::write(photos.join(".picasa.ini"), ini).expect("ini");
+    };
+    picasa_file(&[(0, "3f1a"), (1, "5b2c"), (2, "ffffffffffffffff")]);
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 2, "{report:?}");
+    let near = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 2.0);
+    for (i, name) in [(0, "Anna Lee"), (1, "Ben")] {
+        let (id, _) = catalog.find_persons(name).expect("find")[0].clone();
+        let faces = catalog.faces_of_person(id).expect("faces");
+        assert!(faces.len() == 1 && faces[0].pinned, "{name}");
+        assert!(near(faces[0].bbox, located[i].0), "{name}");
+    }
+    assert!(catalog.find_persons("Carl").expect("find").is_empty());
+    assert_eq!(scan(&mut catalog, &photos).photos, 0);
+
+    // Carl named in Picasa later: the next scan reads his photo again, not the other one.
+    picasa_file(&[(0, "3f1a"), (1, "5b2c"), (2, "7d3e")]);
+    touch(&photos.join(".picasa.ini"), 1);
+    assert_eq!(scan(&mut catalog, &photos).photos, 1);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 1, "{report:?}");
+    let (carl, _) = catalog.find_persons("Carl").expect("find")[0].clone();
+    let carl_faces = catalog.faces_of_person(carl).expect("faces");
+    assert!(carl_faces.len() == 1 && near(carl_faces[0].bbox, located[2].0));
 }
 
 /// Google Takeout's JSON lists who is in a photo but not where: the name goes to the face of a

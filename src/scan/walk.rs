@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::face_tags::Sidecars;
 use crate::catalog::FileStamp;
 
 /// File name endings Kith looks at: the photo formats, and the camera RAW formats LibRaw reads.
@@ -42,6 +43,7 @@ pub fn is_photo_name(path: &Path) -> bool {
 pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut sidecars = Sidecars::default();
     let entries = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -52,7 +54,7 @@ pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
             Ok(entry) if entry.file_type().is_file() && is_photo_name(entry.path()) => {
                 match entry.metadata() {
                     Ok(meta) => {
-                        let sidecar = super::face_tags::sidecar_changed_ns(entry.path());
+                        let sidecar = sidecars.changed_ns(entry.path());
                         let mut stamp = FileStamp::of(&meta);
                         // A sidecar's change counts as the photo's.
                         stamp.mtime_ns = stamp.mtime_ns.max(sidecar.unwrap_or(i64::MIN));

@@ -1,0 +1,176 @@
+//! The people Google Photos lists in the JSON it exports beside each photo (Google Takeout), with
+//! no places given.
+
+use std::path::{Path, PathBuf};
+
+use super::with_suffix;
+
+/// The people the Takeout JSON of the photo at `path` lists; none when it has none.
+pub(super) fn people(path: &Path) -> Vec<String> {
+    sidecars(path)
+        .into_iter()
+        .find_map(|(sidecar, title)| {
+            let json = std::fs::read(sidecar).ok()?;
+            listed_in(&json, title.as_deref())
+        })
+        .unwrap_or_default()
+}
+
+/// Where Google Takeout may have put a photo's JSON, most likely first: `.json` added, or (since
+/// 2024) `.supplemental-metadata.json`. Takeout cuts the JSON's name before `.json` to
+/// [`NAME_CHARS`] characters; it numbers a second photo of one name after the extension
+/// (`photo(1).jpg` has `photo.jpg(1).json`); and a photo edited in Google Photos
+/// (`photo-edited.jpg`) shares the original's JSON. A name cut short may be the cut name of
+/// other photos too: with it comes the title the JSON must give (the photo's name in Google
+/// Photos) to be this photo's.
+pub(super) fn sidecars(path: &Path) -> Vec<(PathBuf, Option<String>)> {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return [".json", ".supplemental-metadata.json"]
+            .iter()
+            .map(|suffix| (with_suffix(path, suffix), None))
+            .collect();
+    };
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+    let with_extension = |stem: &str| match extension {
+        "" => stem.to_owned(),
+        _ => format!("{stem}.{extension}"),
+    };
+    // Each name a JSON may be named after, with the number Takeout puts after it.
+    let mut names = vec![(name.to_owned(), String::new())];
+    if let Some((base, n)) = stem.strip_suffix(')').and_then(|s| s.rsplit_once('(')) {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            names.push((with_extension(base), format!("({n})")));
+        }
+    }
+    if let Some(original) = EDITED.iter().find_map(|edited| stem.strip_suffix(edited)) {
+        names.push((with_extension(original), String::new()));
+    }
+    let mut sidecars: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for (name, counter) in names {
+        for kind in ["", ".supplemental-metadata"] {
+            let full = format!("{name}{kind}");
+            let cut: String = full.chars().take(NAME_CHARS).collect();
+            let title = (cut.len() < full.len()).then(|| name.clone());
+            let sidecar = path.with_file_name(format!("{cut}{counter}.json"));
+            if sidecars.iter().all(|(known, _)| *known != sidecar) {
+                sidecars.push((sidecar, title));
+            }
+        }
+    }
+    sidecars
+}
+
+/// How long Takeout lets a JSON's name be before `.json`.
+const NAME_CHARS: usize = 46;
+/// What Google Photos adds to the name of a photo edited there, in the languages seen.
+const EDITED: [&str; 6] = [
+    "-edited",
+    "-bearbeitet",
+    "-modifié",
+    "-editado",
+    "-modificato",
+    "-bewerkt",
+];
+
+/// The names in a Takeout JSON's `people` list; `None` when the JSON is not the photo's: where
+/// a `title` is asked for, it gives another, or none can be read.
+fn listed_in(json: &[u8], title: Option<&str>) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Takeout {
+        title: Option<String>,
+        #[serde(default)]
+        people: Vec<Person>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Person {
+        name: String,
+    }
+    match serde_json::from_slice::<Takeout>(json) {
+        Ok(takeout) => {
+            if title.is_some_and(|wanted| takeout.title.as_deref() != Some(wanted)) {
+                return None;
+            }
+            Some(
+                takeout
+                    .people
+                    .into_iter()
+                    .map(|p| p.name.trim().to_owned())
+                    .filter(|name| !name.is_empty())
+                    .collect(),
+            )
+        }
+        Err(err) => {
+            tracing::debug!("unreadable Takeout JSON: {err}");
+            title.is_none().then(Vec::new)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_people_google_lists_are_read_from_its_json() {
+        let json = br#"{"title": "IMG_1.JPG", "people": [{"name": " Anna Lee"}, {"name": ""},
+            {"name": "Ben"}], "photoTakenTime": {"timestamp": "1502212345"}}"#;
+        let people = Some(vec!["Anna Lee".to_owned(), "Ben".to_owned()]);
+        assert_eq!(listed_in(json, None), people);
+        assert_eq!(listed_in(json, Some("IMG_1.JPG")), people);
+        // A JSON found under a name cut short is another photo's when its title differs.
+        assert_eq!(listed_in(json, Some("IMG_2.JPG")), None);
+        assert_eq!(listed_in(b"{\"title\": \"none\"}", None), Some(vec![]));
+        assert_eq!(listed_in(b"not json", None), Some(vec![]));
+        assert_eq!(listed_in(b"not json", Some("IMG_1.JPG")), None);
+    }
+
+    #[test]
+    fn takeouts_json_is_looked_for_under_the_names_google_gives_it() {
+        let names = |photo: &str| -> Vec<(String, Option<String>)> {
+            sidecars(&Path::new("/t").join(photo))
+                .into_iter()
+                .map(|(path, title)| (path.to_string_lossy().into_owned(), title))
+                .collect()
+        };
+        let plain = |p: &str| (p.to_owned(), None);
+        assert_eq!(
+            names("IMG_1.jpg"),
+            [
+                plain("/t/IMG_1.jpg.json"),
+                plain("/t/IMG_1.jpg.supplemental-metadata.json")
+            ]
+        );
+        // Cut to 46 characters before ".json", with the title that tells whose it is.
+        let long = "Screenshot_2024-01-14-14-13-33-16_948cd9899890cbd5c2798760b2b95377.jpg";
+        let cut = |p: &str| (p.to_owned(), Some(long.to_owned()));
+        assert_eq!(
+            names(long),
+            [cut(
+                "/t/Screenshot_2024-01-14-14-13-33-16_948cd9899890.json"
+            ),]
+        );
+        let medium = "PXL_20240512_183355123.PORTRAIT.jpg";
+        assert_eq!(
+            names(medium)[1],
+            (
+                "/t/PXL_20240512_183355123.PORTRAIT.jpg.supplement.json".to_owned(),
+                Some(medium.to_owned())
+            )
+        );
+        // The second photo of a name, and a photo edited in Google Photos.
+        assert_eq!(
+            names("image(1).png")[2..],
+            [
+                plain("/t/image.png(1).json"),
+                plain("/t/image.png.supplemental-metadata(1).json")
+            ]
+        );
+        assert_eq!(
+            names("IMG_2-edited.jpg")[2..],
+            [
+                plain("/t/IMG_2.jpg.json"),
+                plain("/t/IMG_2.jpg.supplemental-metadata.json")
+            ]
+        );
+    }
+}

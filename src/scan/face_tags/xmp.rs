@@ -1,0 +1,184 @@
+//! Face regions in XMP, in the file or in a sidecar beside it (`photo.xmp` or
+//! `photo.jpg.xmp`): the Metadata Working Group's (digiKam, Lightroom Classic, Picasa when asked
+//! to, Photini, darktable) and Microsoft's (Windows Photo Gallery).
+
+use std::path::{Path, PathBuf};
+
+use super::{named, with_suffix, FaceTag};
+
+const MWG_REGIONS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
+const MWG_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
+const MP_REGION: &str = "http://ns.microsoft.com/photo/1.2/t/Region#";
+/// XMP packets are plain text wherever a format embeds them (JPEG, PNG, TIFF, HEIF, DNG).
+const XMP_START: &[u8] = b"<x:xmpmeta";
+const XMP_END: &[u8] = b"</x:xmpmeta>";
+
+/// The XMP packet held in a file's bytes, if any. The whole file is searched (a RAW file's may
+/// be anywhere), with SIMD: a plain search of a 24 MB RAW file cost 7 ms, this one under 1 ms.
+pub(super) fn embedded(file: &[u8]) -> Option<&[u8]> {
+    let start = memchr::memmem::find(file, XMP_START)?;
+    let end = start + memchr::memmem::find(&file[start..], XMP_END)? + XMP_END.len();
+    Some(&file[start..end])
+}
+
+/// Where apps put a photo's XMP sidecar: Lightroom and digiKam beside it with `.xmp` for its
+/// extension, darktable with `.xmp` added.
+pub(super) fn sidecars(path: &Path) -> [PathBuf; 2] {
+    [path.with_extension("xmp"), with_suffix(path, ".xmp")]
+}
+
+/// The named face regions in an XMP document; nothing when it is not one.
+pub(super) fn parse(xmp: &str) -> Vec<FaceTag> {
+    let Ok(doc) = roxmltree::Document::parse(xmp) else {
+        tracing::debug!("unreadable XMP");
+        return Vec::new();
+    };
+    let mut tags = Vec::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = if node.tag_name().namespace() == Some(MWG_REGIONS)
+            && node.tag_name().name() == "Area"
+        {
+            node.parent_element()
+                .and_then(|region| mwg_region(region, node))
+        } else {
+            mp_region(node)
+        };
+        tags.extend(tag);
+    }
+    tags
+}
+
+/// A region of the Metadata Working Group's schema: `area` gives its centre and size, its
+/// `region` the name and type (only faces are taken).
+fn mwg_region(region: roxmltree::Node, area: roxmltree::Node) -> Option<FaceTag> {
+    let kind = field(region, MWG_REGIONS, "Type");
+    if kind.as_deref().is_some_and(|k| k != "Face") {
+        return None;
+    }
+    let unit = field(area, MWG_AREA, "unit");
+    if unit.as_deref().is_some_and(|u| u != "normalized") {
+        return None;
+    }
+    let number = |name| field(area, MWG_AREA, name)?.trim().parse::<f32>().ok();
+    let (x, y, w, h) = (number("x")?, number("y")?, number("w")?, number("h")?);
+    named(
+        field(region, MWG_REGIONS, "Name")?,
+        [x - w / 2.0, y - h / 2.0, w, h],
+    )
+}
+
+/// A region of Microsoft's schema: `Rectangle` is "left, top, width, height".
+fn mp_region(node: roxmltree::Node) -> Option<FaceTag> {
+    let rectangle = field(node, MP_REGION, "Rectangle")?;
+    let name = field(node, MP_REGION, "PersonDisplayName")?;
+    let numbers: Vec<f32> = rectangle
+        .split(',')
+        .map(|v| v.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    named(name, numbers.try_into().ok()?)
+}
+
+/// A property of `node`, written as an attribute or as a child element (XMP allows both).
+fn field(node: roxmltree::Node, namespace: &str, name: &str) -> Option<String> {
+    if let Some(value) = node.attribute((namespace, name)) {
+        return Some(value.to_owned());
+    }
+    node.children()
+        .find(|c| {
+            c.is_element()
+                && c.tag_name().namespace() == Some(namespace)
+                && c.tag_name().name() == name
+        })
+        .and_then(|c| c.text())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::face_tags::tests::tag;
+
+    const MWG_ATTRIBUTES: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+    xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#" xmlns:stDim="http://ns.adobe.com/xap/1.0/sType/Dimensions#">
+   <mwg-rs:Regions rdf:parseType="Resource">
+    <mwg-rs:AppliedToDimensions stDim:w="1920" stDim:h="1398" stDim:unit="pixel"/>
+    <mwg-rs:RegionList><rdf:Bag>
+     <rdf:li><rdf:Description mwg-rs:Name="Anna Smith" mwg-rs:Type="Face">
+      <mwg-rs:Area stArea:x="0.25" stArea:y="0.5" stArea:w="0.1" stArea:h="0.2" stArea:unit="normalized"/>
+     </rdf:Description></rdf:li>
+     <rdf:li><rdf:Description mwg-rs:Name="Rex" mwg-rs:Type="Pet">
+      <mwg-rs:Area stArea:x="0.5" stArea:y="0.5" stArea:w="0.1" stArea:h="0.1" stArea:unit="normalized"/>
+     </rdf:Description></rdf:li>
+    </rdf:Bag></mwg-rs:RegionList>
+   </mwg-rs:Regions>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    const MWG_ELEMENTS: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+    xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#">
+   <mwg-rs:Regions rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>
+    <rdf:li rdf:parseType="Resource">
+     <mwg-rs:Name>Ben</mwg-rs:Name>
+     <mwg-rs:Area rdf:parseType="Resource">
+      <stArea:x>0.6</stArea:x><stArea:y>0.4</stArea:y><stArea:w>0.2</stArea:w><stArea:h>0.2</stArea:h>
+     </mwg-rs:Area>
+    </rdf:li>
+   </rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    const MICROSOFT: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:MP="http://ns.microsoft.com/photo/1.2/"
+    xmlns:MPRI="http://ns.microsoft.com/photo/1.2/t/RegionInfo#"
+    xmlns:MPReg="http://ns.microsoft.com/photo/1.2/t/Region#">
+   <MP:RegionInfo rdf:parseType="Resource"><MPRI:Regions><rdf:Bag>
+    <rdf:li rdf:parseType="Resource">
+     <MPReg:Rectangle>0.1, 0.2, 0.3, 0.4</MPReg:Rectangle>
+     <MPReg:PersonDisplayName>Carl</MPReg:PersonDisplayName>
+    </rdf:li>
+   </rdf:Bag></MPRI:Regions></MP:RegionInfo>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    fn close(a: &[FaceTag], b: &[FaceTag]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(a, b)| {
+                a.name == b.name && a.area.iter().zip(b.area).all(|(x, y)| (x - y).abs() < 1e-6)
+            })
+    }
+
+    #[test]
+    fn face_regions_are_read_in_each_schema_and_form() {
+        let mwg = parse(MWG_ATTRIBUTES);
+        assert!(
+            close(&mwg, &[tag("Anna Smith", [0.2, 0.4, 0.1, 0.2])]),
+            "{mwg:?}"
+        );
+        let elements = parse(MWG_ELEMENTS);
+        assert!(
+            close(&elements, &[tag("Ben", [0.5, 0.3, 0.2, 0.2])]),
+            "{elements:?}"
+        );
+        let mp = parse(MICROSOFT);
+        assert!(close(&mp, &[tag("Carl", [0.1, 0.2, 0.3, 0.4])]), "{mp:?}");
+        assert!(parse("<x:xmpmeta><unclosed>").is_empty());
+    }
+
+    #[test]
+    fn the_packet_is_found_inside_a_file() {
+        let mut file = b"\xff\xd8\xff\xe1\x00\x10http://ns.adobe.com/xap/1.0/\0".to_vec();
+        file.extend_from_slice(MICROSOFT.as_bytes());
+        file.extend_from_slice(b"\xff\xd9 trailing bytes");
+        let found = embedded(&file).expect("packet");
+        assert_eq!(parse(&String::from_utf8_lossy(found)).len(), 1);
+        assert!(embedded(b"no metadata here").is_none());
+    }
+}
