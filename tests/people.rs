@@ -1145,6 +1145,63 @@ fn people_google_listed_are_found_once_the_user_names_the_others() {
     assert!(report.tagged >= 2, "{report:?}");
 }
 
+/// Google Photos keeps a photo edited there beside the original (`photo-edited.jpg`): cropped
+/// and retouched, it is still the same picture, counted once; another photo that only has such
+/// a name is not.
+#[test]
+fn versions_edited_in_google_photos_are_copies_even_when_cropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Photos from 2019");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let original = photos.join("IMG_0042.jpg");
+    std::fs::copy(testdata("group/sample5.jpg"), &original).expect("copy");
+    // Cropped between two faces, so that the faces kept are whole, and brightened.
+    let mut boxes: Vec<[f32; 4]> = faces_and_regions(&original)
+        .into_iter()
+        .map(|(b, _)| b)
+        .collect();
+    boxes.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    let cut = boxes
+        .windows(2)
+        .skip(1)
+        .find(|pair| pair[0][0] + pair[0][2] * 1.5 < pair[1][0])
+        .map(|pair| ((pair[0][0] + pair[0][2] + pair[1][0]) / 2.0) as u32)
+        .unwrap_or_else(|| panic!("no gap between faces: {boxes:?}"));
+    let picture = image::open(&original).expect("decode").to_rgb8();
+    let cropped = image::imageops::crop_imm(&picture, 0, 0, cut, picture.height()).to_image();
+    let edited = image::imageops::colorops::brighten(&cropped, 12);
+    std::fs::write(photos.join("IMG_0042-edited.jpg"), common::jpeg(&edited)).expect("edit");
+    // Two photos of Ian, one named as if edited from the other.
+    std::fs::copy(
+        testdata("faces/ian_thorpe/1.jpg"),
+        photos.join("IMG_0050.jpg"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        testdata("faces/ian_thorpe/2.jpg"),
+        photos.join("IMG_0050-edited.jpg"),
+    )
+    .expect("copy");
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.copies, 1, "{report:?}");
+    let groups = catalog.copy_groups().expect("groups");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(groups[0].original.ends_with("IMG_0042.jpg"), "{groups:?}");
+    assert!(groups[0].copies[0].ends_with("IMG_0042-edited.jpg"));
+    // Counted twice, each face kept by the crop would be a person of two faces; Ian is one.
+    let sizes: Vec<usize> = catalog
+        .persons(true)
+        .expect("persons")
+        .iter()
+        .map(|p| p.faces)
+        .collect();
+    assert_eq!(sizes, [2]);
+}
+
 /// None of the shared labelled photos is a copy of another, though some are aligned crops of one
 /// person facing the camera the same way.
 #[test]

@@ -16,18 +16,25 @@
 //! Candidates are found through the descriptors, so a library of 100,000 faces is searched in
 //! about 2 s; the search is skipped while no photo or face has come or gone since the last one.
 //!
-//! Of each group of copies, the original is the photo already serving as one, else the one with
-//! the most faces the user placed, else the first catalogued. A photo without faces is never a
+//! A version of a photo edited in Google Photos (`photo-edited.jpg` beside `photo.jpg`) may be
+//! cropped or turned, which moves its faces and changes its shape. Told by its name, it is the
+//! same picture when each of its faces is a distinct face of the original by its descriptor and
+//! its pixels, and the capture times agree.
+//!
+//! Of each group of copies, the original is the photo already serving as one, else, of those that
+//! are not an edited version of another, the one with the most faces the user placed, else the
+//! first catalogued. A photo without faces is never a
 //! copy: counting it twice changes nothing about people.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, NewCopy, PictureRow};
 use crate::people::cluster::UnionFind;
 use crate::people::neighbours::NeighbourIndex;
+use crate::scan::face_tags::edited_original;
 use crate::vision::distance;
 
 /// Largest descriptor distance between a face and its copy. Re-encoding a 100 px face gives
@@ -105,15 +112,24 @@ fn face_pairs(
     original: i64,
     copy: i64,
 ) -> Result<Vec<(i64, i64)>, CatalogError> {
-    let pairs = match (catalog.picture(original)?, catalog.picture(copy)?) {
-        (Some(o), Some(c)) => same_picture(
-            (&o, &catalog.faces_of_photo(original)?),
-            (&c, &catalog.faces_of_photo(copy)?),
-            &mut Looks::new(catalog),
-        )?,
-        _ => None,
+    let (Some(o), Some(c)) = (catalog.picture(original)?, catalog.picture(copy)?) else {
+        return Ok(Vec::new());
     };
-    Ok(pairs.unwrap_or_default())
+    let (faces_o, faces_c) = (
+        catalog.faces_of_photo(original)?,
+        catalog.faces_of_photo(copy)?,
+    );
+    let mut looks = Looks::new(catalog);
+    if let Some(pairs) = same_picture((&o, &faces_o), (&c, &faces_c), &mut looks)? {
+        return Ok(pairs);
+    }
+    // An edited version, cropped or turned.
+    let edited = same_edited((&c, &faces_c), (&o, &faces_o), &mut looks)?;
+    Ok(edited
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(c, o)| (o, c))
+        .collect())
 }
 
 /// The photos that are copies of another and not yet marked as such.
@@ -148,6 +164,7 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
+    let edited = edited_versions(catalog, &pictures)?;
     let mut looks = Looks::new(catalog);
     let mut ids: Vec<i64> = pictures.keys().copied().collect();
     ids.sort_unstable();
@@ -166,20 +183,38 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
             }
         }
     }
+    for (&version, &original) in &edited {
+        let (iv, io) = (position[&version], position[&original]);
+        if sets.find(iv) != sets.find(io) {
+            let same = same_edited(
+                (&pictures[&version], &faces_of[&version]),
+                (&pictures[&original], &faces_of[&original]),
+                &mut looks,
+            )?;
+            if same.is_some() {
+                sets.union(iv, io);
+            }
+        }
+    }
     let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
     for (i, &id) in ids.iter().enumerate() {
         groups.entry(sets.find(i)).or_default().push(id);
     }
     let mut copies = Vec::new();
     for members in groups.into_values().filter(|g| g.len() >= 2) {
-        let original = choose_original(&members, &pictures, &faces_of);
+        let original = choose_original(&members, &pictures, &faces_of, &edited);
         for &photo in members.iter().filter(|&&p| p != original) {
             if pictures[&photo].copy_of == Some(original) {
                 continue;
             }
             let copy = (&pictures[&photo], faces_of[&photo].as_slice());
             let of = (&pictures[&original], faces_of[&original].as_slice());
-            if let Some(faces) = same_picture(copy, of, &mut looks)? {
+            let same = if edited.get(&photo) == Some(&original) {
+                same_edited(copy, of, &mut looks)?
+            } else {
+                same_picture(copy, of, &mut looks)?
+            };
+            if let Some(faces) = same {
                 copies.push(NewCopy {
                     photo,
                     original,
@@ -192,11 +227,14 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
     Ok(copies)
 }
 
-/// The photo the others of a group are copies of.
+/// The photo the others of a group are copies of: the one serving as such, else one that is not
+/// an edited version of another (a crop may have lost faces), with the most faces the user
+/// placed, the first catalogued of those.
 fn choose_original(
     members: &[i64],
     pictures: &HashMap<i64, PictureRow>,
     faces_of: &HashMap<i64, Vec<FaceRow>>,
+    edited: &HashMap<i64, i64>,
 ) -> i64 {
     let serving = members
         .iter()
@@ -204,15 +242,45 @@ fn choose_original(
         .filter(|p| pictures[p].copy_of.is_none())
         .find(|p| members.iter().any(|m| pictures[m].copy_of == Some(*p)));
     serving.unwrap_or_else(|| {
+        let unedited: Vec<i64> = members
+            .iter()
+            .copied()
+            .filter(|p| edited.get(p).is_none_or(|o| !members.contains(o)))
+            .collect();
         let placed = |p: &i64| faces_of[p].iter().filter(|f| f.pinned).count();
-        let most = members.iter().map(placed).max().unwrap_or(0);
-        members
+        let most = unedited.iter().map(placed).max().unwrap_or(0);
+        unedited
             .iter()
             .copied()
             .filter(|p| placed(p) == most)
             .min()
             .unwrap_or(members[0])
     })
+}
+
+/// The pictures that are versions of another edited in Google Photos, told by their names (it
+/// keeps `photo-edited.jpg` beside `photo.jpg`), each with the picture it was made from.
+fn edited_versions(
+    catalog: &Catalog,
+    pictures: &HashMap<i64, PictureRow>,
+) -> Result<HashMap<i64, i64>, CatalogError> {
+    let by_path: HashMap<PathBuf, i64> = catalog
+        .photos()?
+        .into_iter()
+        .filter(|p| pictures.contains_key(&p.id))
+        .map(|p| (p.path, p.id))
+        .collect();
+    let mut edited = HashMap::new();
+    for (path, &version) in &by_path {
+        let name = path.file_name().and_then(|n| n.to_str());
+        let original = name
+            .and_then(edited_original)
+            .and_then(|original| by_path.get(&path.with_file_name(original)));
+        if let Some(&original) = original {
+            edited.insert(version, original);
+        }
+    }
+    Ok(edited)
 }
 
 /// When `a` and `b` are the same picture, each face of `a` with the face of `b` it is, as ids.
@@ -241,15 +309,53 @@ fn same_picture(
     Ok(Some(pairs))
 }
 
+/// When `version` is `original` edited (cropped, turned, retouched), each face of the version with
+/// the original's face it is, as ids. A crop moves the faces and changes the shape, so only the
+/// faces themselves are compared: each of the version's must be a distinct face of the original
+/// by its descriptor and its pixels. The capture times agree where both have one.
+fn same_edited(
+    (version, faces_v): (&PictureRow, &[FaceRow]),
+    (original, faces_o): (&PictureRow, &[FaceRow]),
+    looks: &mut Looks<'_>,
+) -> Result<Option<Vec<(i64, i64)>>, CatalogError> {
+    if !same_time(version, original) || faces_v.is_empty() || faces_v.len() > faces_o.len() {
+        return Ok(None);
+    }
+    let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, v) in faces_v.iter().enumerate() {
+        for (j, o) in faces_o.iter().enumerate() {
+            let d = distance(&v.embedding, &o.embedding);
+            if d <= COPY_DISTANCE && looks.alike(v.id, o.id)? {
+                candidates.push((d, i, j));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let (mut used_v, mut used_o) = (vec![false; faces_v.len()], vec![false; faces_o.len()]);
+    let mut pairs = Vec::with_capacity(faces_v.len());
+    for (_, i, j) in candidates {
+        if !used_v[i] && !used_o[j] {
+            used_v[i] = true;
+            used_o[j] = true;
+            pairs.push((faces_v[i].id, faces_o[j].id));
+        }
+    }
+    Ok((pairs.len() == faces_v.len()).then_some(pairs))
+}
+
 /// The same aspect ratio, and the same capture time where both photos have one.
 fn same_shape_and_time(a: &PictureRow, b: &PictureRow) -> bool {
     let aspect = |p: &PictureRow| p.size.0 as f32 / p.size.1.max(1) as f32;
     let (ra, rb) = (aspect(a), aspect(b));
-    let times_agree = match (&a.taken_at, &b.taken_at) {
+    (ra - rb).abs() <= SHAPE_SLACK * ra.max(rb) && same_time(a, b)
+}
+
+/// The same capture time where both photos have one.
+fn same_time(a: &PictureRow, b: &PictureRow) -> bool {
+    match (&a.taken_at, &b.taken_at) {
         (Some(ta), Some(tb)) => ta == tb,
         _ => true,
-    };
-    (ra - rb).abs() <= SHAPE_SLACK * ra.max(rb) && times_agree
+    }
 }
 
 /// The faces' thumbnails as the pixel check compares them, each read from the catalog once.

@@ -17,6 +17,8 @@ mod picasa;
 mod takeout;
 mod xmp;
 
+pub use takeout::edited_original;
+
 use std::path::{Path, PathBuf};
 
 use image::metadata::Orientation;

@@ -42,8 +42,8 @@ pub(super) fn sidecars(path: &Path) -> Vec<(PathBuf, Option<String>)> {
             names.push((with_extension(base), format!("({n})")));
         }
     }
-    if let Some(original) = EDITED.iter().find_map(|edited| stem.strip_suffix(edited)) {
-        names.push((with_extension(original), String::new()));
+    if let Some(original) = edited_original(name) {
+        names.push((original, String::new()));
     }
     let mut sidecars: Vec<(PathBuf, Option<String>)> = Vec::new();
     for (name, counter) in names {
@@ -58,6 +58,17 @@ pub(super) fn sidecars(path: &Path) -> Vec<(PathBuf, Option<String>)> {
         }
     }
     sidecars
+}
+
+/// The file name of the photo that the photo called `name` is a version of, edited in Google
+/// Photos (`photo-edited.jpg` is made from `photo.jpg`).
+pub fn edited_original(name: &str) -> Option<String> {
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+    let original = EDITED.iter().find_map(|edited| stem.strip_suffix(edited))?;
+    Some(match extension {
+        "" => original.to_owned(),
+        _ => format!("{original}.{extension}"),
+    })
 }
 
 /// How long Takeout lets a JSON's name be before `.json`.
