@@ -940,7 +940,10 @@ fn people_google_listed_name_the_face_of_a_photo_of_one() {
     let [ian, group] = ["faces/ian_thorpe/1.jpg", "group/sample5.jpg"]
         .map(|file| copy_into(&photos, &[file]).remove(0));
     let listed = |name: &str| format!(r#"{{"title": "photo", "people": [{{"name": "{name}"}}]}}"#);
-    std::fs::write(format!("{}.json", ian.display()), listed("Ian Thorpe")).expect("json");
+    // Ian's photo has no date of its own; his JSON gives one (2017-08-08 17:12:25 UTC).
+    let dated =
+        r#"{"people": [{"name": "Ian Thorpe"}], "photoTakenTime": {"timestamp": "1502212345"}}"#;
+    std::fs::write(format!("{}.json", ian.display()), dated).expect("json");
     let newer = format!("{}.supplemental-metadata.json", group.display());
     std::fs::write(newer, listed("Anna")).expect("json");
 
@@ -954,6 +957,12 @@ fn people_google_listed_name_the_face_of_a_photo_of_one() {
     assert!(faces.len() == 1 && faces[0].pinned);
     assert_eq!(faces[0].photo_path, ian.canonicalize().expect("path"));
     assert!(catalog.find_persons("Anna").expect("find").is_empty());
+    let taken = catalog
+        .photo(faces[0].photo_id)
+        .expect("photo")
+        .and_then(|p| p.taken_at)
+        .expect("a date from the JSON");
+    assert!(taken.starts_with("2017-08-0"), "{taken}");
 }
 
 /// The names of the faces of the photo at `path` from left to right, as the labels of their

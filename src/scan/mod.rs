@@ -9,6 +9,7 @@
 //! is written on the calling thread. Every problem with a file becomes a
 //! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
+mod capture_time;
 pub mod decode;
 pub mod face_tags;
 pub mod heif;
@@ -492,7 +493,7 @@ fn prepare(
             stamp,
             hash,
             full_size: photo.full_size,
-            taken_at: photo.taken_at,
+            taken_at: photo.taken_at.or(tags.taken_at),
             faces,
             tagged_names,
             listed_people: tags.people,

@@ -112,7 +112,13 @@ impl<'a> RawFile<'a> {
         let other = unsafe { (self.lib.get_imgother)(self.data) };
         // SAFETY: libraw_imgother_t begins with four floats, then the time_t timestamp.
         let timestamp = unsafe { other.as_ref()?.timestamp };
-        local_time(timestamp)
+        // LibRaw made it from the EXIF date with `mktime`, that is in local time: turned back
+        // into local time, it is the date and time the camera's clock showed.
+        #[allow(
+            clippy::useless_conversion,
+            reason = "time_t is 32 bits on some targets"
+        )]
+        super::capture_time::local(i64::from(timestamp))
     }
 
     /// The camera's JPEG preview, as stored (not turned), when the file has one.
@@ -233,36 +239,6 @@ impl Drop for ProcessedImage {
         // SAFETY: from dcraw_make_mem_*, freed once.
         unsafe { (self.lib.dcraw_clear_mem)(self.image) }
     }
-}
-
-/// `timestamp` (what LibRaw made of the EXIF date with `mktime`, that is in local time) back
-/// as the date and time the camera's clock showed.
-#[cfg(unix)]
-fn local_time(timestamp: libc::time_t) -> Option<String> {
-    if timestamp <= 0 {
-        return None;
-    }
-    // SAFETY: `tm` is plain data, filled by localtime_r, which is thread-safe.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&timestamp, &mut tm).as_ref()?;
-        tm
-    };
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
-    ))
-}
-
-/// Windows builds read no RAW capture dates: LibRaw's timestamp needs the C library's local time.
-#[cfg(not(unix))]
-fn local_time(_timestamp: i64) -> Option<String> {
-    None
 }
 
 const SUCCESS: c_int = 0;

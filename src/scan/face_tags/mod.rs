@@ -1,8 +1,8 @@
 //! Names that other photo apps wrote into a photo's metadata, so that faces someone already
 //! named there arrive named: the face regions of XMP ([`xmp`]: digiKam, Lightroom Classic,
 //! Photini, Windows Photo Gallery, ...), those Picasa kept in its folder files ([`picasa`]), and
-//! the people Google Photos lists in the JSON it exports beside each photo ([`takeout`]). Files
-//! are only read.
+//! the people Google Photos lists in the JSON it exports beside each photo ([`takeout`]), which
+//! also gives the capture time of photos whose own metadata has none. Files are only read.
 //!
 //! Regions are rectangles in fractions of the photo's width and height. Apps disagree on whether
 //! they are drawn on the photo as shown or as stored before its EXIF orientation turns it (a
@@ -39,6 +39,9 @@ pub struct FaceTags {
     pub regions: Vec<FaceTag>,
     /// People said to be in the photo, with no place given.
     pub people: Vec<String>,
+    /// When the photo was taken, as Google's export says (in local time, `YYYY-MM-DDTHH:MM:SS`):
+    /// for photos whose own metadata has no date.
+    pub taken_at: Option<String>,
 }
 
 /// Who the metadata of the photo at `path`, whose bytes are `file`, says is in it: the named
@@ -55,9 +58,11 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
     }
     regions.extend(picasa::regions(path));
     regions.dedup_by(|a, b| a.name == b.name && a.area == b.area);
+    let takeout = takeout::read(path);
     FaceTags {
         regions,
-        people: takeout::people(path),
+        people: takeout.people,
+        taken_at: takeout.taken_at,
     }
 }
 

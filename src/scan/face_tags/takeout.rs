@@ -1,17 +1,26 @@
-//! The people Google Photos lists in the JSON it exports beside each photo (Google Takeout), with
-//! no places given.
+//! What Google Photos says of a photo in the JSON it exports beside it (Google Takeout): the
+//! people in it, with no places given, and when it was taken.
 
 use std::path::{Path, PathBuf};
 
 use super::with_suffix;
+use crate::scan::capture_time;
 
-/// The people the Takeout JSON of the photo at `path` lists; none when it has none.
-pub(super) fn people(path: &Path) -> Vec<String> {
+/// What a photo's Takeout JSON says of it; nothing when it has none.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Takeout {
+    pub people: Vec<String>,
+    /// When it was taken, in local time (see [`capture_time`]).
+    pub taken_at: Option<String>,
+}
+
+/// What the Takeout JSON of the photo at `path` says of it.
+pub(super) fn read(path: &Path) -> Takeout {
     sidecars(path)
         .into_iter()
         .find_map(|(sidecar, title)| {
             let json = std::fs::read(sidecar).ok()?;
-            listed_in(&json, title.as_deref())
+            parse(&json, title.as_deref())
         })
         .unwrap_or_default()
 }
@@ -83,36 +92,46 @@ const EDITED: [&str; 6] = [
     "-bewerkt",
 ];
 
-/// The names in a Takeout JSON's `people` list; `None` when the JSON is not the photo's: where
-/// a `title` is asked for, it gives another, or none can be read.
-fn listed_in(json: &[u8], title: Option<&str>) -> Option<Vec<String>> {
+/// What a Takeout JSON says; `None` when it is not the photo's: where a `title` is asked for, it
+/// gives another, or none can be read.
+fn parse(json: &[u8], title: Option<&str>) -> Option<Takeout> {
     #[derive(serde::Deserialize)]
-    struct Takeout {
+    #[serde(rename_all = "camelCase")]
+    struct Json {
         title: Option<String>,
         #[serde(default)]
         people: Vec<Person>,
+        photo_taken_time: Option<Time>,
     }
     #[derive(serde::Deserialize)]
     struct Person {
         name: String,
     }
-    match serde_json::from_slice::<Takeout>(json) {
-        Ok(takeout) => {
-            if title.is_some_and(|wanted| takeout.title.as_deref() != Some(wanted)) {
+    /// Seconds since 1970, written as a string.
+    #[derive(serde::Deserialize)]
+    struct Time {
+        timestamp: String,
+    }
+    match serde_json::from_slice::<Json>(json) {
+        Ok(json) => {
+            if title.is_some_and(|wanted| json.title.as_deref() != Some(wanted)) {
                 return None;
             }
-            Some(
-                takeout
-                    .people
-                    .into_iter()
-                    .map(|p| p.name.trim().to_owned())
-                    .filter(|name| !name.is_empty())
-                    .collect(),
-            )
+            let people = json
+                .people
+                .into_iter()
+                .map(|p| p.name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .collect();
+            let taken_at = json
+                .photo_taken_time
+                .and_then(|t| t.timestamp.trim().parse::<i64>().ok())
+                .and_then(capture_time::local);
+            Some(Takeout { people, taken_at })
         }
         Err(err) => {
             tracing::debug!("unreadable Takeout JSON: {err}");
-            title.is_none().then(Vec::new)
+            title.is_none().then(Takeout::default)
         }
     }
 }
@@ -125,14 +144,26 @@ mod tests {
     fn the_people_google_lists_are_read_from_its_json() {
         let json = br#"{"title": "IMG_1.JPG", "people": [{"name": " Anna Lee"}, {"name": ""},
             {"name": "Ben"}], "photoTakenTime": {"timestamp": "1502212345"}}"#;
-        let people = Some(vec!["Anna Lee".to_owned(), "Ben".to_owned()]);
-        assert_eq!(listed_in(json, None), people);
-        assert_eq!(listed_in(json, Some("IMG_1.JPG")), people);
+        let read = parse(json, None).expect("the photo's");
+        assert_eq!(read.people, ["Anna Lee", "Ben"]);
+        // 2017-08-08 17:12:25 UTC, in this computer's time zone (a day either side at most).
+        let taken = read.taken_at.clone().expect("a capture time");
+        assert!(
+            ["2017-08-08T", "2017-08-09T", "2017-08-07T"]
+                .iter()
+                .any(|day| taken.starts_with(day)),
+            "{taken}"
+        );
+        assert_eq!(parse(json, Some("IMG_1.JPG")), Some(read));
         // A JSON found under a name cut short is another photo's when its title differs.
-        assert_eq!(listed_in(json, Some("IMG_2.JPG")), None);
-        assert_eq!(listed_in(b"{\"title\": \"none\"}", None), Some(vec![]));
-        assert_eq!(listed_in(b"not json", None), Some(vec![]));
-        assert_eq!(listed_in(b"not json", Some("IMG_1.JPG")), None);
+        assert_eq!(parse(json, Some("IMG_2.JPG")), None);
+        let none = parse(
+            b"{\"title\": \"none\", \"photoTakenTime\": {\"timestamp\": \"0\"}}",
+            None,
+        );
+        assert_eq!(none, Some(Takeout::default()));
+        assert_eq!(parse(b"not json", None), Some(Takeout::default()));
+        assert_eq!(parse(b"not json", Some("IMG_1.JPG")), None);
     }
 
     #[test]
