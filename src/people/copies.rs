@@ -3,7 +3,7 @@
 //! faces, list the picture twice in search, and make every stranger in it a two-face "person".
 //!
 //! Two photos are the same picture when they have the same shape, the same capture time (where
-//! both have one) and the same faces: as many, each matched one to one to a face whose five
+//! both have one; or whole hours apart, one moment in two time zones) and the same faces: as many, each matched one to one to a face whose five
 //! landmarks sit at the same place relative to the photo (within [`LANDMARK_SLACK`] of the face's
 //! width), at about the same size, with a descriptor within [`COPY_DISTANCE`] and whose pixels
 //! look alike ([`LOOK_ALIKE`]). Descriptors and landmarks alone do not tell copies from other
@@ -350,12 +350,41 @@ fn same_shape_and_time(a: &PictureRow, b: &PictureRow) -> bool {
     (ra - rb).abs() <= SHAPE_SLACK * ra.max(rb) && same_time(a, b)
 }
 
-/// The same capture time where both photos have one.
+/// The same capture time where both photos have one. Times whole hours apart (14 at most) are
+/// one moment in two time zones: a camera's clock, and the local time a date from Google's
+/// export is given in.
 fn same_time(a: &PictureRow, b: &PictureRow) -> bool {
     match (&a.taken_at, &b.taken_at) {
-        (Some(ta), Some(tb)) => ta == tb,
+        (Some(ta), Some(tb)) => match (seconds(ta), seconds(tb)) {
+            (Some(x), Some(y)) => {
+                let apart = (x - y).abs();
+                apart % 3600 == 0 && apart <= 14 * 3600
+            }
+            _ => ta == tb,
+        },
         _ => true,
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` as seconds since 1970-01-01T00:00:00 of the same clock.
+fn seconds(time: &str) -> Option<i64> {
+    let (date, clock) = time.split_once('T')?;
+    let numbers = |text: &str, sep: char| -> Option<Vec<i64>> {
+        text.split(sep).map(|n| n.parse().ok()).collect()
+    };
+    let (date, clock) = (numbers(date, '-')?, numbers(clock, ':')?);
+    let (&[year, month, day], &[hour, minute, second]) = (date.as_slice(), clock.as_slice()) else {
+        return None;
+    };
+    // Days since 1970 of a date of the proleptic Gregorian calendar, counting years from March
+    // so that the leap day comes last.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 /// The faces' thumbnails as the pixel check compares them, each read from the catalog once.
@@ -475,4 +504,45 @@ fn match_placed(a: &[Placed<'_>], b: &[Placed<'_>]) -> Option<Vec<(usize, usize)
         }
     }
     (pairs.len() == a.len()).then_some(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taken(at: Option<&str>) -> PictureRow {
+        PictureRow {
+            id: 1,
+            size: (4000, 3000),
+            taken_at: at.map(str::to_owned),
+            copy_of: None,
+        }
+    }
+
+    #[test]
+    fn capture_times_agree_across_time_zones_only() {
+        assert_eq!(seconds("1970-01-01T00:00:00"), Some(0));
+        assert_eq!(seconds("2000-03-01T00:00:01"), Some(951_868_801));
+        assert_eq!(seconds("2017-08-08T17:12:25"), Some(1_502_212_345));
+        assert_eq!(seconds("2017-08-08 17:12:25"), None);
+        let same = |a, b| same_time(&taken(a), &taken(b));
+        assert!(same(
+            Some("2017-08-08T17:12:25"),
+            Some("2017-08-08T17:12:25")
+        ));
+        // Across midnight and a month's end, in another zone.
+        assert!(same(
+            Some("2017-08-31T22:12:25"),
+            Some("2017-09-01T07:12:25")
+        ));
+        assert!(same(Some("2017-08-08T17:12:25"), None));
+        assert!(!same(
+            Some("2017-08-08T17:12:25"),
+            Some("2017-08-08T17:12:26")
+        ));
+        assert!(!same(
+            Some("2017-08-08T17:12:25"),
+            Some("2017-08-09T17:12:25")
+        ));
+    }
 }
