@@ -538,7 +538,7 @@ fn opening_a_library_looks_through_its_folders_again() {
     harness.run();
     let status = finish_scan(&mut harness);
     assert!(
-        status.contains("1 photos analysed") && status.contains("2 unchanged"),
+        status.contains("1 photo analysed") && status.contains("2 unchanged"),
         "{status}"
     );
     assert!(status.contains("1 folder not found"), "{status}");
@@ -584,7 +584,7 @@ fn the_settings_scan_every_folder_again_and_say_whether_opening_does() {
     let status = harness.state().status().to_string();
     assert!(status.contains("will be scanned when"), "{status}");
     let status = finish_scan(&mut harness);
-    assert!(status.contains("1 photos analysed"), "{status}");
+    assert!(status.contains("1 photo analysed"), "{status}");
     let catalog = reopen(&path);
     for photo in [&added, &waiting] {
         assert!(

@@ -271,11 +271,11 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
         match placed.copies {
             0 => {}
             1 => println!(
-                "1 photo is a copy of another (the same picture in another folder or format): \
+                "1 photo is a copy of another (the same picture in another folder, format or edit): \
                  its faces are counted once (kith copies lists them)"
             ),
             n => println!(
-                "{n} photos are copies of others (the same picture in another folder or format): \
+                "{n} photos are copies of others (the same picture in another folder, format or edit): \
                  their faces are counted once (kith copies lists them)"
             ),
         }

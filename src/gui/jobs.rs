@@ -179,12 +179,13 @@ fn scan(
             crate::gui::views::counted(n, "face")
         ),
     };
+    let counted = crate::gui::views::counted;
     Ok(format!(
-        "{} photos analysed, {} faces, {} unchanged, {} errors{tagged}{copies}{not_found}{}",
-        summary.photos,
-        summary.faces,
+        "{} analysed, {}, {} unchanged, {}{tagged}{copies}{not_found}{}",
+        counted(summary.photos, "photo"),
+        counted(summary.faces, "face"),
         summary.skipped,
-        summary.errors,
+        counted(summary.errors, "error"),
         if summary.cancelled {
             " (cancelled)"
         } else {
