@@ -1036,6 +1036,10 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
         ["scenes/bbt3.jpg", "scenes/bbt5.jpg"].map(|file| copy_into(&photos, &[file]).remove(0));
     list(&bbt3, &["Penny", leonard, raj, sheldon, howard]);
     list(&bbt5, &[howard, "Penny", leonard, sheldon, raj]);
+    // Edited versions of both, copies that share their JSONs: everyone is listed twice for
+    // each picture, and must still be found once, Penny by elimination.
+    edit_in_google_photos(&bbt3);
+    edit_in_google_photos(&bbt5);
     // One face and two people listed, neither known: nobody can tell.
     let amy = copy_into(&photos, &["faces/amy/1.png"]).remove(0);
     list(&amy, &["Amy Farrah Fowler", "Bernadette"]);
@@ -1154,18 +1158,10 @@ fn people_google_listed_are_found_once_the_user_names_the_others() {
     assert!(report.tagged >= 2, "{report:?}");
 }
 
-/// Google Photos keeps a photo edited there beside the original (`photo-edited.jpg`): cropped
-/// and retouched, it is still the same picture, counted once; another photo that only has such
-/// a name is not.
-#[test]
-fn versions_edited_in_google_photos_are_copies_even_when_cropped() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let photos = dir.path().join("Photos from 2019");
-    std::fs::create_dir_all(&photos).expect("mkdir");
-    let original = photos.join("IMG_0042.jpg");
-    std::fs::copy(testdata("group/sample5.jpg"), &original).expect("copy");
-    // Cropped between two faces, so that the faces kept are whole, and brightened.
-    let mut boxes: Vec<[f32; 4]> = faces_and_regions(&original)
+/// Writes `photo-edited.jpg` beside `photo.jpg` as Google Photos' export would after an edit
+/// there: cropped between two faces (so that the faces kept are whole) and brightened.
+fn edit_in_google_photos(photo: &Path) {
+    let mut boxes: Vec<[f32; 4]> = faces_and_regions(photo)
         .into_iter()
         .map(|(b, _)| b)
         .collect();
@@ -1176,10 +1172,25 @@ fn versions_edited_in_google_photos_are_copies_even_when_cropped() {
         .find(|pair| pair[0][0] + pair[0][2] * 1.5 < pair[1][0])
         .map(|pair| ((pair[0][0] + pair[0][2] + pair[1][0]) / 2.0) as u32)
         .unwrap_or_else(|| panic!("no gap between faces: {boxes:?}"));
-    let picture = image::open(&original).expect("decode").to_rgb8();
+    let picture = image::open(photo).expect("decode").to_rgb8();
     let cropped = image::imageops::crop_imm(&picture, 0, 0, cut, picture.height()).to_image();
     let edited = image::imageops::colorops::brighten(&cropped, 12);
-    std::fs::write(photos.join("IMG_0042-edited.jpg"), common::jpeg(&edited)).expect("edit");
+    let stem = photo.file_stem().expect("name").to_string_lossy();
+    let path = photo.with_file_name(format!("{stem}-edited.jpg"));
+    std::fs::write(path, common::jpeg(&edited)).expect("edit");
+}
+
+/// Google Photos keeps a photo edited there beside the original (`photo-edited.jpg`): cropped
+/// and retouched, it is still the same picture, counted once; another photo that only has such
+/// a name is not.
+#[test]
+fn versions_edited_in_google_photos_are_copies_even_when_cropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Photos from 2019");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let original = photos.join("IMG_0042.jpg");
+    std::fs::copy(testdata("group/sample5.jpg"), &original).expect("copy");
+    edit_in_google_photos(&original);
     // Two photos of Ian, one named as if edited from the other.
     std::fs::copy(
         testdata("faces/ian_thorpe/1.jpg"),

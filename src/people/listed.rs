@@ -30,8 +30,11 @@ const FINGERPRINT_KEY: &str = "listed.checked";
 /// how many faces were named.
 pub fn settle(catalog: &mut Catalog, radius: f32) -> Result<usize, CatalogError> {
     let listed = catalog.listed_people()?;
+    if listed.is_empty() {
+        return Ok(0);
+    }
     let fingerprint = format!("{radius}:{}", catalog.listed_fingerprint()?);
-    if listed.is_empty() || catalog.setting(FINGERPRINT_KEY)?.as_deref() == Some(&fingerprint) {
+    if catalog.setting(FINGERPRINT_KEY)?.as_deref() == Some(&fingerprint) {
         return Ok(0);
     }
     let named = find(catalog, listed, radius)?;
@@ -89,11 +92,16 @@ fn find(
                 }
             }
             for (face, at) in photos.find(here, list, radius) {
-                let listed = &mut list[at];
-                listed.found = true;
-                photos.who[face] = Some(listed.name.to_lowercase());
-                named.push((photos.faces[face].id, listed.name.clone()));
-                found.push(listed.clone());
+                let key = list[at].name.to_lowercase();
+                named.push((photos.faces[face].id, list[at].name.clone()));
+                // The photo and its copies may each list the person.
+                for listed in list.iter_mut().filter(|l| l.name.to_lowercase() == key) {
+                    if !listed.found {
+                        listed.found = true;
+                        found.push(listed.clone());
+                    }
+                }
+                photos.who[face] = Some(key);
             }
         }
         if named.len() == before {
@@ -141,10 +149,12 @@ impl Photos {
     }
 
     /// Which of the faces `here` are which of the people `list` not found yet (none of whom has
-    /// a face here), as (face, position in `list`).
+    /// a face here), as (face, position in `list`), each person once however often listed.
     fn find(&mut self, here: &[usize], list: &[ListedPerson], radius: f32) -> Vec<(usize, usize)> {
         let keys: Vec<String> = list.iter().map(|l| l.name.to_lowercase()).collect();
-        let open: Vec<usize> = (0..list.len()).filter(|&at| !list[at].found).collect();
+        let open: Vec<usize> = (0..list.len())
+            .filter(|&at| !list[at].found && !keys[..at].contains(&keys[at]))
+            .collect();
         if open.is_empty() {
             return Vec::new();
         }
