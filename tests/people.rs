@@ -683,6 +683,15 @@ fn forgetting_the_folder_of_an_original_hands_its_names_to_a_copy_kept() {
 /// An XMP region list as digiKam or Lightroom write them (Metadata Working Group), naming the
 /// face in each `(name, [left, top, width, height])`, as fractions of the photo.
 fn mwg_regions(regions: &[(&str, [f32; 4])]) -> String {
+    xmp_naming(regions, &[])
+}
+
+/// An XMP document naming `regions` (MWG) and listing `people` as shown in the photo (IPTC).
+fn xmp_naming(regions: &[(&str, [f32; 4])], people: &[&str]) -> String {
+    let shown: String = people
+        .iter()
+        .map(|name| format!("<rdf:li>{name}</rdf:li>"))
+        .collect();
     let items: String = regions
         .iter()
         .map(|(name, [l, t, w, h])| {
@@ -699,9 +708,11 @@ fn mwg_regions(regions: &[(&str, [f32; 4])]) -> String {
         r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
          xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
          xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
-         xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions
+         xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"
+         xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"><mwg-rs:Regions
          rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>{items}</rdf:Bag>
-         </mwg-rs:RegionList></mwg-rs:Regions></rdf:Description></rdf:RDF></x:xmpmeta>"#
+         </mwg-rs:RegionList></mwg-rs:Regions><Iptc4xmpExt:PersonInImage><rdf:Bag>{shown}
+         </rdf:Bag></Iptc4xmpExt:PersonInImage></rdf:Description></rdf:RDF></x:xmpmeta>"#
     )
 }
 
@@ -870,6 +881,37 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     let fourth = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(fourth.tagged, 0, "{fourth:?}");
     assert!(catalog.faces_of_person(carl).expect("faces").is_empty());
+}
+
+/// IPTC's "person shown" lists who is in a photo without places: with regions naming four of
+/// its five faces, the fifth person listed is the face left.
+#[test]
+fn people_shown_in_xmp_are_found_as_listed_people_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let group = copy_into(&photos, &["group/sample5.jpg"]).remove(0);
+    let located = faces_and_regions(&group);
+    assert_eq!(located.len(), 5);
+    let names = ["Anna", "Ben", "Carl", "Dora"];
+    let regions: Vec<(&str, [f32; 4])> = names
+        .iter()
+        .zip(&located)
+        .map(|(name, (_, region))| (*name, *region))
+        .collect();
+    let sidecar = xmp_naming(&regions, &["Anna", "Ben", "Carl", "Dora", "Eve Adams"]);
+    std::fs::write(photos.join("group_sample5.xmp"), sidecar).expect("sidecar");
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 5, "{report:?}");
+    let (eve, _) = catalog.find_persons("Eve Adams").expect("find")[0].clone();
+    let faces = catalog.faces_of_person(eve).expect("faces");
+    assert_eq!(faces.len(), 1);
+    let near = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 2.0);
+    assert!(near(faces[0].bbox, located[4].0), "{:?}", faces[0].bbox);
 }
 
 /// Picasa kept the faces of a folder's photos in one file in the folder: those it names arrive

@@ -1,8 +1,9 @@
 //! Names that other photo apps wrote into a photo's metadata, so that faces someone already
 //! named there arrive named: the face regions of XMP ([`xmp`]: digiKam, Lightroom Classic,
 //! Photini, Windows Photo Gallery, ...), those Picasa kept in its folder files ([`picasa`]), and
-//! the people Google Photos lists in the JSON it exports beside each photo ([`takeout`]), which
-//! also gives the capture time of photos whose own metadata has none. Files are only read.
+//! the people listed with no places, by IPTC's "person shown" in XMP and by the JSON Google
+//! Photos exports beside each photo ([`takeout`]), which also gives the capture time of photos
+//! whose own metadata has none. Files are only read.
 //!
 //! Regions are rectangles in fractions of the photo's width and height. Apps disagree on whether
 //! they are drawn on the photo as shown or as stored before its EXIF orientation turns it (a
@@ -10,8 +11,8 @@
 //! found is kept, as shown when they tie. Each region is given to the face whose box centre lies
 //! inside it and that it overlaps most; a region over no face found names nothing.
 //!
-//! Google's export lists people without saying where they are: which face is whom is worked
-//! out once faces are placed ([`crate::people::listed`]).
+//! For people listed without places, which face is whom is worked out once faces are placed
+//! ([`crate::people::listed`]).
 
 mod picasa;
 mod takeout;
@@ -46,22 +47,34 @@ pub struct FaceTags {
 
 /// Who the metadata of the photo at `path`, whose bytes are `file`, says is in it: the named
 /// regions of its own XMP, of its XMP sidecars and of its folder's Picasa file, and the people
-/// its Takeout JSON lists.
+/// listed in that XMP and in its Takeout JSON.
 pub fn read(file: &[u8], path: &Path) -> FaceTags {
-    let mut regions = xmp::embedded(file)
+    let mut found = xmp::embedded(file)
         .map(|packet| xmp::parse(&String::from_utf8_lossy(packet)))
         .unwrap_or_default();
     for sidecar in xmp::sidecars(path) {
         if let Ok(packet) = std::fs::read_to_string(&sidecar) {
-            regions.extend(xmp::parse(&packet));
+            let more = xmp::parse(&packet);
+            found.regions.extend(more.regions);
+            found.people.extend(more.people);
         }
     }
+    let mut regions = found.regions;
     regions.extend(picasa::regions(path));
     regions.dedup_by(|a, b| a.name == b.name && a.area == b.area);
     let takeout = takeout::read(path);
+    let mut people: Vec<String> = Vec::new();
+    for person in found.people.into_iter().chain(takeout.people) {
+        if !people
+            .iter()
+            .any(|p| p.to_lowercase() == person.to_lowercase())
+        {
+            people.push(person);
+        }
+    }
     FaceTags {
         regions,
-        people: takeout.people,
+        people,
         taken_at: takeout.taken_at,
     }
 }

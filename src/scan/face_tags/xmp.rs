@@ -1,6 +1,8 @@
-//! Face regions in XMP, in the file or in a sidecar beside it (`photo.xmp` or
-//! `photo.jpg.xmp`): the Metadata Working Group's (digiKam, Lightroom Classic, Picasa when asked
-//! to, Photini, darktable) and Microsoft's (Windows Photo Gallery).
+//! Who XMP says is in a photo, in the file or in a sidecar beside it (`photo.xmp` or
+//! `photo.jpg.xmp`): face regions, the Metadata Working Group's (digiKam, Lightroom Classic,
+//! Picasa when asked to, Photini, darktable) and Microsoft's (Windows Photo Gallery); and the
+//! people IPTC's "person shown" lists with no places (`Iptc4xmpExt:PersonInImage`, written by
+//! Lightroom, digiKam, Photo Mechanic and others).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,8 @@ use super::{named, with_suffix, FaceTag};
 const MWG_REGIONS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
 const MWG_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
 const MP_REGION: &str = "http://ns.microsoft.com/photo/1.2/t/Region#";
+const IPTC_EXTENSION: &str = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
+const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 /// XMP packets are plain text wherever a format embeds them (JPEG, PNG, TIFF, HEIF, DNG).
 const XMP_START: &[u8] = b"<x:xmpmeta";
 const XMP_END: &[u8] = b"</x:xmpmeta>";
@@ -27,25 +31,44 @@ pub(super) fn sidecars(path: &Path) -> [PathBuf; 2] {
     [path.with_extension("xmp"), with_suffix(path, ".xmp")]
 }
 
-/// The named face regions in an XMP document; nothing when it is not one.
-pub(super) fn parse(xmp: &str) -> Vec<FaceTag> {
+/// Who an XMP document says is in the photo.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Xmp {
+    pub regions: Vec<FaceTag>,
+    /// People shown, with no places.
+    pub people: Vec<String>,
+}
+
+/// Who the XMP document `xmp` says is in the photo; nobody when it is not one.
+pub(super) fn parse(xmp: &str) -> Xmp {
     let Ok(doc) = roxmltree::Document::parse(xmp) else {
         tracing::debug!("unreadable XMP");
-        return Vec::new();
+        return Xmp::default();
     };
-    let mut tags = Vec::new();
+    let mut found = Xmp::default();
     for node in doc.descendants().filter(|n| n.is_element()) {
-        let tag = if node.tag_name().namespace() == Some(MWG_REGIONS)
-            && node.tag_name().name() == "Area"
-        {
-            node.parent_element()
-                .and_then(|region| mwg_region(region, node))
+        let (namespace, name) = (node.tag_name().namespace(), node.tag_name().name());
+        if namespace == Some(MWG_REGIONS) && name == "Area" {
+            let region = node.parent_element();
+            found
+                .regions
+                .extend(region.and_then(|region| mwg_region(region, node)));
+        } else if namespace == Some(IPTC_EXTENSION) && name == "PersonInImage" {
+            found.people.extend(items(node));
         } else {
-            mp_region(node)
-        };
-        tags.extend(tag);
+            found.regions.extend(mp_region(node));
+        }
     }
-    tags
+    found
+}
+
+/// The texts of the items of an RDF list (`rdf:Bag`, `rdf:Seq`) under `node`, not blank.
+fn items<'a, 'input>(node: roxmltree::Node<'a, 'input>) -> impl Iterator<Item = String> + 'a {
+    node.descendants()
+        .filter(|n| n.tag_name().namespace() == Some(RDF) && n.tag_name().name() == "li")
+        .filter_map(|li| li.text())
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
 }
 
 /// A region of the Metadata Working Group's schema: `area` gives its centre and size, its
@@ -157,19 +180,37 @@ mod tests {
 
     #[test]
     fn face_regions_are_read_in_each_schema_and_form() {
-        let mwg = parse(MWG_ATTRIBUTES);
+        let mwg = parse(MWG_ATTRIBUTES).regions;
         assert!(
             close(&mwg, &[tag("Anna Smith", [0.2, 0.4, 0.1, 0.2])]),
             "{mwg:?}"
         );
-        let elements = parse(MWG_ELEMENTS);
+        let elements = parse(MWG_ELEMENTS).regions;
         assert!(
             close(&elements, &[tag("Ben", [0.5, 0.3, 0.2, 0.2])]),
             "{elements:?}"
         );
-        let mp = parse(MICROSOFT);
+        let mp = parse(MICROSOFT).regions;
         assert!(close(&mp, &[tag("Carl", [0.1, 0.2, 0.3, 0.4])]), "{mp:?}");
-        assert!(parse("<x:xmpmeta><unclosed>").is_empty());
+        assert_eq!(parse("<x:xmpmeta><unclosed>"), Xmp::default());
+    }
+
+    #[test]
+    fn the_people_shown_are_read_as_listed() {
+        let xmp = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/">
+   <Iptc4xmpExt:PersonInImage><rdf:Bag>
+    <rdf:li>Anna Lee</rdf:li><rdf:li> </rdf:li><rdf:li>Ben</rdf:li>
+   </rdf:Bag></Iptc4xmpExt:PersonInImage>
+   <dc:subject><rdf:Bag><rdf:li>beach</rdf:li></rdf:Bag></dc:subject>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+        let read = parse(xmp);
+        assert_eq!(read.people, ["Anna Lee", "Ben"]);
+        assert!(read.regions.is_empty());
     }
 
     #[test]
@@ -178,7 +219,7 @@ mod tests {
         file.extend_from_slice(MICROSOFT.as_bytes());
         file.extend_from_slice(b"\xff\xd9 trailing bytes");
         let found = embedded(&file).expect("packet");
-        assert_eq!(parse(&String::from_utf8_lossy(found)).len(), 1);
+        assert_eq!(parse(&String::from_utf8_lossy(found)).regions.len(), 1);
         assert!(embedded(b"no metadata here").is_none());
     }
 }
