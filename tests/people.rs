@@ -1147,6 +1147,47 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
     assert_eq!(after[0], named(raj));
 }
 
+/// A catalog from a Kith that read less beside photos (it kept no lists of people): the photos
+/// with sidecars are read again by the next scan, once, and the others are not.
+#[test]
+fn photos_with_sidecars_are_read_again_once_kith_reads_more_beside_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let [ian, group, _plain] = [
+        "faces/ian_thorpe/1.jpg",
+        "scenes/bbt3.jpg",
+        "faces/john_mccain/1.jpg",
+    ]
+    .map(|file| copy_into(&photos, &[file]).remove(0));
+    for (photo, people) in [
+        (&ian, r#"[{"name": "Ian"}]"#),
+        (&group, r#"[{"name": "Penny"}]"#),
+    ] {
+        let json = format!(r#"{{"people": {people}}}"#);
+        std::fs::write(format!("{}.json", photo.display()), json).expect("json");
+    }
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    assert_eq!(scan(&mut catalog, &photos).photos, 3);
+    let listed = |path: &Path| -> i64 {
+        let db = rusqlite::Connection::open(path).expect("open");
+        db.query_row("SELECT COUNT(*) FROM listed_people", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(listed(&path), 2);
+
+    // As an older Kith left it.
+    let db = rusqlite::Connection::open(&path).expect("open");
+    db.execute_batch("UPDATE photos SET sidecars_read = 0; DELETE FROM listed_people;")
+        .expect("older");
+    drop(db);
+    let again = scan(&mut catalog, &photos);
+    assert_eq!((again.photos, again.skipped), (2, 1), "{again:?}");
+    assert_eq!(listed(&path), 2);
+    assert_eq!(scan(&mut catalog, &photos).photos, 0);
+}
+
 /// Where nobody listed can be told apart yet, the names the user gives let the next placing
 /// find the rest: the one person left by elimination, and that person elsewhere by recognition.
 #[test]

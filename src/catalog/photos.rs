@@ -67,6 +67,8 @@ pub struct KnownPhoto {
     /// For a file that could not be read: what could read files then (see
     /// [`Catalog::record_error`]); `None` when not recorded.
     pub readers: Option<String>,
+    /// What was read beside the photo when it was analysed ([`PhotoRecord::sidecars_read`]).
+    pub sidecars_read: i64,
 }
 
 /// A photo that was read successfully.
@@ -81,6 +83,8 @@ pub struct PhotoRecord<'a> {
     /// People another app lists as being in the photo without saying where (see
     /// [`crate::people::listed`]).
     pub listed_people: &'a [String],
+    /// Which version of what Kith reads beside photos (sidecars) was read beside this one.
+    pub sidecars_read: i64,
 }
 
 impl<'a> PhotoRecord<'a> {
@@ -97,6 +101,7 @@ impl<'a> PhotoRecord<'a> {
             height,
             taken_at: None,
             listed_people: &[],
+            sidecars_read: 0,
         }
     }
 }
@@ -126,7 +131,7 @@ impl Catalog {
     pub fn known_photos(&self, root: &Path) -> Result<HashMap<Vec<u8>, KnownPhoto>> {
         let root_key = path_key(root);
         let mut stmt = self.conn().prepare(
-            "SELECT id, path, size, mtime_ns, hash, status, readers
+            "SELECT id, path, size, mtime_ns, hash, status, readers, sidecars_read
                  FROM photos LEFT JOIN scan_errors ON scan_errors.photo_id = photos.id",
         )?;
         let mut rows = stmt.query([])?;
@@ -148,6 +153,7 @@ impl Catalog {
                     hash: row.get(4)?,
                     status: PhotoStatus::parse(&status)?,
                     readers: row.get(6)?,
+                    sidecars_read: row.get(7)?,
                 },
             );
         }
@@ -166,8 +172,15 @@ impl Catalog {
             PhotoStatus::Ok,
         )?;
         tx.execute(
-            "UPDATE photos SET width = ?2, height = ?3, taken_at = ?4 WHERE id = ?1",
-            params![id, photo.width, photo.height, photo.taken_at],
+            "UPDATE photos SET width = ?2, height = ?3, taken_at = ?4, sidecars_read = ?5
+             WHERE id = ?1",
+            params![
+                id,
+                photo.width,
+                photo.height,
+                photo.taken_at,
+                photo.sidecars_read
+            ],
         )?;
         let decisions = decisions_of_photo(&tx, id)?;
         tx.execute("DELETE FROM faces WHERE photo_id = ?1", [id])?;

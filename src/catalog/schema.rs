@@ -101,13 +101,16 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE faces ADD COLUMN tagged_name TEXT;
     CREATE INDEX faces_tagged ON faces(id) WHERE tagged_name IS NOT NULL;",
     // 9: people another app listed as being in a photo without saying where (Google Takeout),
-    // and whether a face of the photo was found to be each (see people/listed.rs).
+    // and whether a face of the photo was found to be each (see people/listed.rs); and what
+    // was read beside each photo when it was analysed (see scan/face_tags), 0 before this was
+    // kept, so that a photo with sidecars is read again once a newer Kith reads more of them.
     "CREATE TABLE listed_people (
         photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
         name     TEXT NOT NULL,
         found    INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (photo_id, name)
-    ) WITHOUT ROWID;",
+    ) WITHOUT ROWID;
+    ALTER TABLE photos ADD COLUMN sidecars_read INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -257,7 +257,7 @@ pub fn scan_folder(
     let readers = decode::readers();
     for file in files {
         match known.remove(&crate::catalog::path_key(&file.path)) {
-            Some(k) if k.stamp == file.stamp && !worth_reading_again(&k, &readers) => {
+            Some(k) if k.stamp == file.stamp && !worth_reading_again(&k, &file, &readers) => {
                 summary.skipped += 1;
             }
             previous => work.push((file, previous)),
@@ -363,6 +363,7 @@ fn store(
         height: p.full_size.1,
         taken_at: p.taken_at.as_deref(),
         listed_people: &p.listed_people,
+        sidecars_read: face_tags::SIDECARS_READ,
     };
     catalog.record_photo(&record, &faces)?;
     summary.photos += 1;
@@ -377,11 +378,12 @@ fn store(
     Ok(())
 }
 
-/// An unchanged file is read again only when it went missing (and is back), or could not be
-/// read when Kith read other formats than now (libheif installed since, a newer Kith).
-fn worth_reading_again(known: &KnownPhoto, readers: &str) -> bool {
+/// An unchanged file is read again only when it went missing (and is back), could not be read
+/// when Kith read other formats than now (libheif installed since, a newer Kith), or has sidecars
+/// that an older Kith read less of.
+fn worth_reading_again(known: &KnownPhoto, file: &FoundFile, readers: &str) -> bool {
     match known.status {
-        PhotoStatus::Ok => false,
+        PhotoStatus::Ok => file.has_sidecar && known.sidecars_read < face_tags::SIDECARS_READ,
         PhotoStatus::Missing => true,
         PhotoStatus::Error => known.readers.as_deref() != Some(readers),
     }
