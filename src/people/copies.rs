@@ -170,29 +170,20 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
     ids.sort_unstable();
     let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let mut sets = UnionFind::new(ids.len());
-    for (a, b) in candidates {
+    let pairs = candidates
+        .into_iter()
+        .map(|pair| (pair, Likeness::Copy))
+        .chain(edited.iter().map(|(&v, &o)| ((v, o), Likeness::Edited)));
+    for ((a, b), likeness) in pairs {
         let (ia, ib) = (position[&a], position[&b]);
         if sets.find(ia) != sets.find(ib) {
-            let same = same_picture(
+            let same = likeness.pairs(
                 (&pictures[&a], &faces_of[&a]),
                 (&pictures[&b], &faces_of[&b]),
                 &mut looks,
             )?;
             if same.is_some() {
                 sets.union(ia, ib);
-            }
-        }
-    }
-    for (&version, &original) in &edited {
-        let (iv, io) = (position[&version], position[&original]);
-        if sets.find(iv) != sets.find(io) {
-            let same = same_edited(
-                (&pictures[&version], &faces_of[&version]),
-                (&pictures[&original], &faces_of[&original]),
-                &mut looks,
-            )?;
-            if same.is_some() {
-                sets.union(iv, io);
             }
         }
     }
@@ -209,12 +200,12 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
             }
             let copy = (&pictures[&photo], faces_of[&photo].as_slice());
             let of = (&pictures[&original], faces_of[&original].as_slice());
-            let same = if edited.get(&photo) == Some(&original) {
-                same_edited(copy, of, &mut looks)?
+            let likeness = if edited.get(&photo) == Some(&original) {
+                Likeness::Edited
             } else {
-                same_picture(copy, of, &mut looks)?
+                Likeness::Copy
             };
-            if let Some(faces) = same {
+            if let Some(faces) = likeness.pairs(copy, of, &mut looks)? {
                 copies.push(NewCopy {
                     photo,
                     original,
@@ -307,6 +298,30 @@ fn same_picture(
         }
     }
     Ok(Some(pairs))
+}
+
+/// How a photo is the same picture as another.
+#[derive(Debug, Clone, Copy)]
+enum Likeness {
+    /// The same picture, faces in the same places ([`same_picture`]).
+    Copy,
+    /// A version edited from the other, perhaps cropped ([`same_edited`]).
+    Edited,
+}
+
+impl Likeness {
+    /// When `a` is `b` in this way, each face of `a` with the face of `b` it is, as ids.
+    fn pairs(
+        self,
+        a: (&PictureRow, &[FaceRow]),
+        b: (&PictureRow, &[FaceRow]),
+        looks: &mut Looks<'_>,
+    ) -> Result<Option<Vec<(i64, i64)>>, CatalogError> {
+        match self {
+            Likeness::Copy => same_picture(a, b, looks),
+            Likeness::Edited => same_edited(a, b, looks),
+        }
+    }
 }
 
 /// When `version` is `original` edited (cropped, turned, retouched), each face of the version with
