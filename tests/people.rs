@@ -1147,6 +1147,44 @@ fn people_google_listed_in_group_photos_are_found_by_recognition_then_eliminatio
     assert_eq!(after[0], named(raj));
 }
 
+/// A photo listing one person, where Kith found one face that is not them (it missed theirs),
+/// must not give the stranger the name: photos of someone not yet seen are named only where
+/// they agree on what that person looks like, and later faces must look like them.
+#[test]
+fn a_stranger_left_alone_in_a_listed_photo_is_not_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let list_sheldon = |photo: &Path| {
+        let json = r#"{"people": [{"name": "Sheldon Cooper"}]}"#;
+        std::fs::write(format!("{}.json", photo.display()), json).expect("json");
+    };
+    let [amy, first] =
+        ["faces/amy/3.png", "faces/sheldon/1.png"].map(|f| copy_into(&photos, &[f]).remove(0));
+    list_sheldon(&amy);
+    list_sheldon(&first);
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &photos);
+    // Two photos, two faces far apart: either could be him.
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 0, "{report:?}");
+
+    // A third photo of him: two of three agree.
+    let second = copy_into(&photos, &["faces/sheldon/3.png"]).remove(0);
+    list_sheldon(&second);
+    scan(&mut catalog, &photos);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.tagged, 2, "{report:?}");
+    for photo in [&first, &second] {
+        assert_eq!(
+            names_left_to_right(&catalog, photo),
+            [Some("Sheldon Cooper".to_owned())]
+        );
+    }
+    assert_eq!(names_left_to_right(&catalog, &amy), [None]);
+}
+
 /// A catalog from a Kith that read less beside photos (it kept no lists of people): the photos
 /// with sidecars are read again by the next scan, once, and the others are not.
 #[test]
