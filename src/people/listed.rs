@@ -98,10 +98,9 @@ fn find(
         lists.entry(person.photo).or_default().push(person);
     }
 
-    let mut named: Vec<(i64, String)> = Vec::new();
-    let mut found: Vec<ListedPerson> = Vec::new();
+    let mut outcome = Outcome::default();
     loop {
-        let before = named.len();
+        let before = outcome.named.len();
         // Faces found by elimination to be someone with no face yet, by name: taken where the
         // round's photos agree on what that person looks like.
         let mut first_sights: HashMap<String, Vec<(i64, usize, usize)>> = HashMap::new();
@@ -110,12 +109,11 @@ fn find(
             for listed in list.iter_mut().filter(|l| !l.found) {
                 if photos.has_face_of(here, &listed.name.to_lowercase()) {
                     listed.found = true;
-                    found.push(listed.clone());
+                    outcome.found.push(listed.clone());
                 }
             }
             let (matches, first_sight) = photos.find(here, list, radius);
             for (face, at) in matches {
-                let mut outcome = (&mut named, &mut found);
                 photos.record(face, list, at, &mut outcome);
             }
             if let Some((face, at)) = first_sight {
@@ -134,23 +132,35 @@ fn find(
                     .count();
                 if 2 * agreeing >= sights.len() - 1 {
                     if let Some(list) = lists.get_mut(&photo) {
-                        photos.record(face, list, at, &mut (&mut named, &mut found));
+                        photos.record(face, list, at, &mut outcome);
                     }
                 }
             }
         }
-        if named.len() == before {
+        if outcome.named.len() == before {
             break;
         }
     }
-    if found.is_empty() {
+    if outcome.found.is_empty() {
         return Ok(0);
     }
-    catalog.settle_listed(&named, &found)?;
-    if named.is_empty() {
+    catalog.settle_listed(&outcome.named, &outcome.found)?;
+    if outcome.named.is_empty() {
         return Ok(0);
     }
     catalog.name_tagged_faces()
+}
+
+/// A face, and the position in a photo's list of the person it is.
+type Match = (usize, usize);
+
+/// What the rounds found.
+#[derive(Default)]
+struct Outcome {
+    /// Faces to name, by id, with the name.
+    named: Vec<(i64, String)>,
+    /// Listings found.
+    found: Vec<ListedPerson>,
 }
 
 /// The faces and who each is, as the rounds go.
@@ -169,22 +179,17 @@ struct Photos {
 }
 
 impl Photos {
-    /// Face `i` is the person `list[at]`: it is named so (`outcome.0`), and every listing of that
-    /// name in `list` (the photo and its copies may each list the person) is found
-    /// (`outcome.1`).
-    fn record(
-        &mut self,
-        i: usize,
-        list: &mut [ListedPerson],
-        at: usize,
-        outcome: &mut (&mut Vec<(i64, String)>, &mut Vec<ListedPerson>),
-    ) {
+    /// Face `i` is the person `list[at]`: it is named so, and every listing of that name in
+    /// `list` (the photo and its copies may each list the person) is found.
+    fn record(&mut self, i: usize, list: &mut [ListedPerson], at: usize, outcome: &mut Outcome) {
         let key = list[at].name.to_lowercase();
-        outcome.0.push((self.faces[i].id, list[at].name.clone()));
+        outcome
+            .named
+            .push((self.faces[i].id, list[at].name.clone()));
         for listed in list.iter_mut().filter(|l| l.name.to_lowercase() == key) {
             if !listed.found {
                 listed.found = true;
-                outcome.1.push(listed.clone());
+                outcome.found.push(listed.clone());
             }
         }
         self.faces_of.entry(key.clone()).or_default().push(i);
@@ -221,7 +226,7 @@ impl Photos {
         here: &[usize],
         list: &[ListedPerson],
         radius: f32,
-    ) -> (Vec<(usize, usize)>, Option<(usize, usize)>) {
+    ) -> (Vec<Match>, Option<Match>) {
         let keys: Vec<String> = list.iter().map(|l| l.name.to_lowercase()).collect();
         let open: Vec<usize> = (0..list.len())
             .filter(|&at| !list[at].found && !keys[..at].contains(&keys[at]))
@@ -252,7 +257,7 @@ impl Photos {
         }
         pairs.retain(|&(_, face, at)| self.may_be(face, &keys[at]));
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut found: Vec<(usize, usize)> = Vec::new();
+        let mut found: Vec<Match> = Vec::new();
         for (_, face, at) in pairs {
             if found.iter().all(|&(f, a)| f != face && a != at) {
                 found.push((face, at));
