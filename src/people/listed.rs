@@ -33,6 +33,9 @@ use crate::vision::distance;
 /// pairs of different people were farther than 0.85.
 pub const ELIMINATION_REACH: f32 = 0.85;
 
+/// How many of the other faces left to a person not seen yet each is compared with.
+const AGREEMENT_SAMPLE: usize = 64;
+
 /// Where the catalog's state at the last search is kept: while it is unchanged, searching
 /// again would find nothing new.
 const FINGERPRINT_KEY: &str = "listed.checked";
@@ -126,11 +129,15 @@ fn find(
         }
         for sights in first_sights.values() {
             for &(photo, face, at) in sights {
-                let agreeing = sights
+                // Against a sample of the others, as a person may have thousands of portraits.
+                let others: Vec<usize> = sights
                     .iter()
-                    .filter(|&&(_, other, _)| other != face && photos.alike(face, other))
-                    .count();
-                if 2 * agreeing >= sights.len() - 1 {
+                    .map(|&(_, other, _)| other)
+                    .filter(|&other| other != face)
+                    .take(AGREEMENT_SAMPLE)
+                    .collect();
+                let agreeing = others.iter().filter(|&&o| photos.alike(face, o)).count();
+                if 2 * agreeing >= others.len() {
                     if let Some(list) = lists.get_mut(&photo) {
                         photos.record(face, list, at, &mut outcome);
                     }
