@@ -1163,8 +1163,24 @@ fn a_stranger_left_alone_in_a_listed_photo_is_not_named() {
         ["faces/amy/3.png", "faces/sheldon/1.png"].map(|f| copy_into(&photos, &[f]).remove(0));
     list_sheldon(&amy);
     list_sheldon(&first);
+    let algorithm = settings::load(&Catalog::open(&dir.path().join("c.sqlite")).expect("catalog"))
+        .expect("settings");
+    // Three photos listing him, each with a stranger of its own: nobody is named.
+    let strangers = dir.path().join("strangers");
+    std::fs::create_dir_all(&strangers).expect("mkdir");
+    for face in [
+        "faces/stuart/1.png",
+        "faces/bernadette/1.png",
+        "faces/penny/1.png",
+    ] {
+        list_sheldon(&copy_into(&strangers, &[face]).remove(0));
+    }
+    let mut elsewhere = Catalog::open(&dir.path().join("strangers.sqlite")).expect("catalog");
+    scan(&mut elsewhere, &strangers);
+    let report = assign::update(&mut elsewhere, &algorithm).expect("place");
+    assert_eq!(report.tagged, 0, "{report:?}");
+
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
-    let algorithm = settings::load(&catalog).expect("settings");
     scan(&mut catalog, &photos);
     // Two photos, two faces far apart: either could be him.
     let report = assign::update(&mut catalog, &algorithm).expect("place");
