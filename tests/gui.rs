@@ -1466,3 +1466,68 @@ fn adapting_in_settings_keeps_a_head_only_if_it_helps_and_reset_drops_it() {
     );
     assert!(harness.get_by_label("Reset").accesskit_node().is_disabled());
 }
+
+/// A photo whose people another app listed but Kith could not tell apart says who they are, so
+/// that the user can find them among its faces; a photo whose listed person was found does not.
+#[test]
+fn the_photo_viewer_says_whom_another_app_lists_that_no_face_is_yet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let [ian, group] = ["faces/ian_thorpe/1.jpg", "group/sample5.jpg"]
+        .map(|file| common::copy_into(&photos, &[file]).remove(0));
+    let list = |photo: &Path, people: &str| {
+        let json = format!(r#"{{"people": {people}}}"#);
+        std::fs::write(format!("{}.json", photo.display()), json).expect("json");
+    };
+    list(&ian, r#"[{"name": "Ian Thorpe"}]"#);
+    list(
+        &group,
+        r#"[{"name": "Anna Lee"}, {"name": "Ben"}, {"name": "anna lee"}]"#,
+    );
+    let path = dir.path().join("library.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    common::scan(&mut catalog, &photos);
+    let algorithm = kith::people::settings::load(&catalog).expect("settings");
+    kith::people::assign::update(&mut catalog, &algorithm).expect("place");
+    let photo_of = |path: &Path| {
+        catalog
+            .photo_status(&path.canonicalize().expect("path"))
+            .expect("status")
+            .expect("catalogued")
+            .0
+    };
+    let (ian, group) = (photo_of(&ian), photo_of(&group));
+    drop(catalog);
+
+    let mut harness = harness(&path);
+    let ctx = harness.ctx.clone();
+    let unfound = "Another app lists Anna Lee, Ben in this photo, and no face here is them yet";
+    for (photo, says) in [(group, true), (ian, false)] {
+        let view = View::Photo {
+            photo,
+            from: PhotoSource::Review,
+        };
+        harness
+            .state_mut()
+            .apply(kith::gui::Action::Show(view), &ctx);
+        harness.run();
+        assert_eq!(harness.state().view(), view);
+        assert_eq!(
+            harness
+                .query_by_label_contains("Another app lists")
+                .is_some(),
+            says,
+            "photo {photo}"
+        );
+    }
+    let view = View::Photo {
+        photo: group,
+        from: PhotoSource::Review,
+    };
+    harness
+        .state_mut()
+        .apply(kith::gui::Action::Show(view), &ctx);
+    harness.run();
+    assert!(harness.query_by_label(unfound).is_some());
+}

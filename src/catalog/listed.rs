@@ -48,6 +48,37 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The people listed in photo `photo` (or in its copies) whom no face of it is, and whom none
+    /// was ever found to be, each name once: for the photo viewer to say who else is there.
+    pub fn unfound_listed(&self, photo: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT l.name, l.found FROM listed_people l JOIN photos p ON p.id = l.photo_id
+             WHERE COALESCE(p.copy_of, p.id) = ?1 ORDER BY l.photo_id, l.name",
+        )?;
+        let listed: Vec<(String, bool)> = stmt
+            .query_map([photo], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut seen: HashSet<String> = self
+            .photo_faces(photo)?
+            .into_iter()
+            .filter_map(|face| face.person_name)
+            .map(|name| name.to_lowercase())
+            .collect();
+        seen.extend(
+            listed
+                .iter()
+                .filter(|(_, found)| *found)
+                .map(|(name, _)| name.to_lowercase()),
+        );
+        let mut unfound = Vec::new();
+        for (name, _) in listed {
+            if seen.insert(name.to_lowercase()) {
+                unfound.push(name);
+            }
+        }
+        Ok(unfound)
+    }
+
     /// What the search for listed people depends on, summed up: it changes when a face comes,
     /// goes or changes person, when a listing comes or is found, when the user decides anything
     /// (names, moves, answers, undo) and when the adaptation head changes. Reads only indexes.

@@ -1,8 +1,10 @@
 //! The photo viewer: the whole photo, decoded on a worker (upright, scaled to the screen), with every
 //! face's box and its person's name drawn on it. Clicking a box selects that face, to correct it
 //! (move it to someone, not this person); Left/Right step through the photos it was opened from;
-//! the file opens in the desktop's viewer, or its folder does. The photos before and after the
-//! one shown are decoded ahead, so stepping shows them at once (a 12 MP HEIC takes half a second).
+//! the file opens in the desktop's viewer, or its folder does. It says where else the same
+//! picture is, and whom another app lists in the photo that no face of it is yet. The photos
+//! before and after the one shown are decoded ahead, so stepping shows them at once (a 12 MP HEIC
+//! takes half a second).
 
 use std::path::{Path, PathBuf};
 
@@ -68,6 +70,8 @@ pub struct PhotoView {
     message: Option<String>,
     /// Where else the same picture is (copies, or the original of a copy), counted once.
     copies: Vec<String>,
+    /// People another app lists in the photo whom no face of it is.
+    unfound: Vec<String>,
 }
 
 impl PhotoView {
@@ -91,6 +95,7 @@ impl PhotoView {
         }
         self.faces = catalog.photo_faces(photo)?;
         self.copies = catalog.other_copies(photo)?;
+        self.unfound = catalog.unfound_listed(photo)?;
         self.selected = self
             .selected
             .filter(|s| self.faces.iter().any(|f| f.id == *s));
@@ -205,6 +210,15 @@ impl PhotoView {
                 "The same picture is also at {} (its faces are counted once)",
                 self.copies.join(", ")
             ));
+        }
+        if !self.unfound.is_empty() {
+            ui.weak(format!(
+                "Another app lists {} in this photo, and no face here is them yet",
+                self.unfound.join(", ")
+            ))
+            .on_hover_text(
+                "Their faces may be here, unrecognised: select one to move it to them or name it",
+            );
         }
         ui.separator();
 
