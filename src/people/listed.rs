@@ -25,6 +25,7 @@
 //! listing is forgotten once found; a listed person not found waits for a later scan or a name
 //! the user gives.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, ListedPerson};
@@ -92,7 +93,7 @@ fn find(
         faces_of,
         refused: catalog.not_person_facts()?.into_iter().collect(),
         persons,
-        index: NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>()),
+        index: OnceCell::new(),
         near: HashMap::new(),
         faces,
     };
@@ -187,7 +188,8 @@ struct Photos {
     /// Named persons by name in lower case, the first of each name as names are looked up.
     persons: HashMap<String, i64>,
     refused: HashSet<(i64, i64)>,
-    index: NeighbourIndex,
+    /// Built when first needed: no listed person may have faces to recognise them by.
+    index: OnceCell<NeighbourIndex>,
     /// The faces within the radius of each face looked at, nearest first.
     near: HashMap<usize, Vec<(usize, f32)>>,
 }
@@ -248,19 +250,29 @@ impl Photos {
         if open.is_empty() {
             return (Vec::new(), None);
         }
+        // Only people with faces elsewhere can be recognised.
+        let known: Vec<usize> = open
+            .iter()
+            .copied()
+            .filter(|&at| self.faces_of.get(&keys[at]).is_some_and(|f| !f.is_empty()))
+            .collect();
         let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
         for &face in here {
-            if !open.iter().any(|&at| self.may_be(face, &keys[at])) {
+            if !known.iter().any(|&at| self.may_be(face, &keys[at])) {
                 continue;
             }
+            let faces = &self.faces;
+            let index = self.index.get_or_init(|| {
+                NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>())
+            });
             let near = self.near.entry(face).or_insert_with(|| {
-                self.index
-                    .within(&self.faces[face].embedding, radius)
+                index
+                    .within(&faces[face].embedding, radius)
                     .into_iter()
                     .filter(|&(j, _)| j != face)
                     .collect()
             });
-            for &at in &open {
+            for &at in &known {
                 let nearest = near
                     .iter()
                     .find(|&&(j, _)| self.who[j].as_deref() == Some(keys[at].as_str()));
