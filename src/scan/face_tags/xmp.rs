@@ -1,8 +1,8 @@
 //! Who XMP says is in a photo, in the file or in a sidecar beside it (`photo.xmp` or
 //! `photo.jpg.xmp`): face regions, the Metadata Working Group's (digiKam, Lightroom Classic,
-//! Picasa when asked to, Photini, darktable) and Microsoft's (Windows Photo Gallery); and the
-//! people IPTC's "person shown" lists with no places (`Iptc4xmpExt:PersonInImage`, written by
-//! Lightroom, digiKam, Photo Mechanic and others).
+//! Picasa when asked to, Photini, darktable), Microsoft's (Windows Photo Gallery) and IPTC's
+//! image regions showing a person; and the people IPTC's "person shown" lists with no places
+//! (`Iptc4xmpExt:PersonInImage`, written by Lightroom, digiKam, Photo Mechanic and others).
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +55,11 @@ pub(super) fn parse(xmp: &str) -> Xmp {
                 .extend(region.and_then(|region| mwg_region(region, node)));
         } else if namespace == Some(IPTC_EXTENSION) && name == "PersonInImage" {
             found.people.extend(items(node));
+        } else if namespace == Some(IPTC_EXTENSION) && name == "RegionBoundary" {
+            let region = node.parent_element();
+            found
+                .regions
+                .extend(region.and_then(|region| iptc_region(region, node)));
         } else {
             found.regions.extend(mp_region(node));
         }
@@ -88,6 +93,31 @@ fn mwg_region(region: roxmltree::Node, area: roxmltree::Node) -> Option<FaceTag>
         field(region, MWG_REGIONS, "Name")?,
         [x - w / 2.0, y - h / 2.0, w, h],
     )
+}
+
+/// An image region of IPTC's schema showing one person (`PersonInImage` in the region):
+/// `boundary` gives its top left corner and size. Only rectangles in fractions of the photo are
+/// taken; the person is still listed as shown in the photo otherwise.
+fn iptc_region(region: roxmltree::Node, boundary: roxmltree::Node) -> Option<FaceTag> {
+    let text = |name| field(boundary, IPTC_EXTENSION, name);
+    if text("rbShape")?.trim() != "rectangle" || text("rbUnit")?.trim() != "relative" {
+        return None;
+    }
+    let number = |name| text(name)?.trim().parse::<f32>().ok();
+    let area = [
+        number("rbX")?,
+        number("rbY")?,
+        number("rbW")?,
+        number("rbH")?,
+    ];
+    let shown = region.children().find(|c| {
+        c.tag_name().namespace() == Some(IPTC_EXTENSION) && c.tag_name().name() == "PersonInImage"
+    })?;
+    let people: Vec<String> = items(shown).collect();
+    match people.as_slice() {
+        [person] => named(person.clone(), area),
+        _ => None,
+    }
 }
 
 /// A region of Microsoft's schema: `Rectangle` is "left, top, width, height".
@@ -211,6 +241,47 @@ mod tests {
         let read = parse(xmp);
         assert_eq!(read.people, ["Anna Lee", "Ben"]);
         assert!(read.regions.is_empty());
+    }
+
+    #[test]
+    fn iptc_image_regions_showing_one_person_are_read() {
+        let xmp = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/">
+   <Iptc4xmpExt:ImageRegion><rdf:Bag>
+    <rdf:li rdf:parseType="Resource">
+     <Iptc4xmpExt:RegionBoundary rdf:parseType="Resource">
+      <Iptc4xmpExt:rbShape>rectangle</Iptc4xmpExt:rbShape>
+      <Iptc4xmpExt:rbUnit>relative</Iptc4xmpExt:rbUnit>
+      <Iptc4xmpExt:rbX>0.1</Iptc4xmpExt:rbX><Iptc4xmpExt:rbY>0.2</Iptc4xmpExt:rbY>
+      <Iptc4xmpExt:rbW>0.3</Iptc4xmpExt:rbW><Iptc4xmpExt:rbH>0.4</Iptc4xmpExt:rbH>
+     </Iptc4xmpExt:RegionBoundary>
+     <Iptc4xmpExt:PersonInImage><rdf:Bag><rdf:li>Dana</rdf:li></rdf:Bag></Iptc4xmpExt:PersonInImage>
+    </rdf:li>
+    <rdf:li rdf:parseType="Resource">
+     <Iptc4xmpExt:RegionBoundary rdf:parseType="Resource" Iptc4xmpExt:rbShape="rectangle"
+       Iptc4xmpExt:rbUnit="pixel" Iptc4xmpExt:rbX="10" Iptc4xmpExt:rbY="10"
+       Iptc4xmpExt:rbW="100" Iptc4xmpExt:rbH="100"/>
+     <Iptc4xmpExt:PersonInImage><rdf:Bag><rdf:li>Eli</rdf:li></rdf:Bag></Iptc4xmpExt:PersonInImage>
+    </rdf:li>
+    <rdf:li rdf:parseType="Resource">
+     <Iptc4xmpExt:RegionBoundary rdf:parseType="Resource" Iptc4xmpExt:rbShape="rectangle"
+       Iptc4xmpExt:rbUnit="relative" Iptc4xmpExt:rbX="0.5" Iptc4xmpExt:rbY="0.5"
+       Iptc4xmpExt:rbW="0.2" Iptc4xmpExt:rbH="0.2"/>
+     <Iptc4xmpExt:Name><rdf:Alt><rdf:li xml:lang="x-default">The sea</rdf:li></rdf:Alt></Iptc4xmpExt:Name>
+    </rdf:li>
+   </rdf:Bag></Iptc4xmpExt:ImageRegion>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+        let read = parse(xmp);
+        assert!(
+            close(&read.regions, &[tag("Dana", [0.1, 0.2, 0.3, 0.4])]),
+            "{:?}",
+            read.regions
+        );
+        // A region measured in pixels still says who is in the photo.
+        assert_eq!(read.people, ["Dana", "Eli"]);
     }
 
     #[test]
