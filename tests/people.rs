@@ -1296,7 +1296,8 @@ fn people_google_listed_are_found_once_the_user_names_the_others() {
 }
 
 /// Writes `photo-edited.jpg` beside `photo.jpg` as Google Photos' export would after an edit
-/// there: cropped between two faces (so that the faces kept are whole) and brightened.
+/// there: cropped close to the right of a face (whose thumbnail the crop then cuts), the faces
+/// kept whole, and brightened.
 fn edit_in_google_photos(photo: &Path) {
     let mut boxes: Vec<[f32; 4]> = faces_and_regions(photo)
         .into_iter()
@@ -1306,8 +1307,8 @@ fn edit_in_google_photos(photo: &Path) {
     let cut = boxes
         .windows(2)
         .skip(1)
-        .find(|pair| pair[0][0] + pair[0][2] * 1.5 < pair[1][0])
-        .map(|pair| ((pair[0][0] + pair[0][2] + pair[1][0]) / 2.0) as u32)
+        .find(|pair| pair[0][0] + pair[0][2] * 1.2 < pair[1][0])
+        .map(|pair| (pair[0][0] + pair[0][2] * 1.1) as u32)
         .unwrap_or_else(|| panic!("no gap between faces: {boxes:?}"));
     let picture = image::open(photo).expect("decode").to_rgb8();
     let cropped = image::imageops::crop_imm(&picture, 0, 0, cut, picture.height()).to_image();

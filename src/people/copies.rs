@@ -19,7 +19,9 @@
 //! A version of a photo edited in Google Photos (`photo-edited.jpg` beside `photo.jpg`) may be
 //! cropped or turned, which moves its faces and changes its shape. Told by its name, it is the
 //! same picture when each of its faces is a distinct face of the original by its descriptor and
-//! its pixels, and the capture times agree.
+//! its pixels, and the capture times agree. A face's thumbnail shows it with a margin, less of
+//! it where the photo's edge cuts the margin (as a close crop does): pixels are compared over the
+//! part both thumbnails show.
 //!
 //! Of each group of copies, the original is the photo already serving as one, else, of those that
 //! are not an edited version of another, the one with the most faces the user placed, else the
@@ -29,12 +31,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use image::GrayImage;
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogError, FaceRow, NewCopy, PictureRow};
 use crate::people::cluster::UnionFind;
 use crate::people::neighbours::NeighbourIndex;
 use crate::scan::face_tags::edited_original;
+use crate::scan::thumbnail_window;
 use crate::vision::distance;
 
 /// Largest descriptor distance between a face and its copy. Re-encoding a 100 px face gives
@@ -288,16 +292,17 @@ fn same_picture(
     let Some(pairs) = match_placed(&pa, &pb) else {
         return Ok(None);
     };
-    let pairs: Vec<(i64, i64)> = pairs
-        .into_iter()
-        .map(|(i, j)| (faces_a[i].id, faces_b[j].id))
-        .collect();
-    for &(fa, fb) in &pairs {
-        if !looks.alike(fa, fb)? {
+    for &(i, j) in &pairs {
+        if !looks.alike((&faces_a[i], a.size), (&faces_b[j], b.size))? {
             return Ok(None);
         }
     }
-    Ok(Some(pairs))
+    Ok(Some(
+        pairs
+            .into_iter()
+            .map(|(i, j)| (faces_a[i].id, faces_b[j].id))
+            .collect(),
+    ))
 }
 
 /// How a photo is the same picture as another.
@@ -340,7 +345,7 @@ fn same_edited(
     for (i, v) in faces_v.iter().enumerate() {
         for (j, o) in faces_o.iter().enumerate() {
             let d = distance(&v.embedding, &o.embedding);
-            if d <= COPY_DISTANCE && looks.alike(v.id, o.id)? {
+            if d <= COPY_DISTANCE && looks.alike((v, version.size), (o, original.size))? {
                 candidates.push((d, i, j));
             }
         }
@@ -405,48 +410,86 @@ fn seconds(time: &str) -> Option<i64> {
 /// The faces' thumbnails as the pixel check compares them, each read from the catalog once.
 struct Looks<'c> {
     catalog: &'c Catalog,
-    /// Grey pixels shrunk to [`LOOK_SIDE`] square, less their mean, of unit length; `None` for a
-    /// face without a readable thumbnail.
-    patterns: HashMap<i64, Option<Vec<f32>>>,
+    /// Grey pixels of each face's thumbnail; `None` for a face without a readable one.
+    thumbnails: HashMap<i64, Option<GrayImage>>,
 }
 
 impl<'c> Looks<'c> {
     fn new(catalog: &'c Catalog) -> Self {
         Looks {
             catalog,
-            patterns: HashMap::new(),
+            thumbnails: HashMap::new(),
         }
     }
 
-    /// Whether the two faces' pixels correlate at least [`LOOK_ALIKE`]; a face without a
-    /// thumbnail looks like nothing.
-    fn alike(&mut self, a: i64, b: i64) -> Result<bool, CatalogError> {
-        self.load(a)?;
-        self.load(b)?;
-        Ok(match (&self.patterns[&a], &self.patterns[&b]) {
+    /// Whether the two faces' pixels correlate at least [`LOOK_ALIKE`] over the part of them both
+    /// thumbnails show (less than all near a photo's edge, where a crop may have cut); each face
+    /// with the size of its photo. A face without a thumbnail looks like nothing.
+    fn alike(
+        &mut self,
+        (a, size_a): (&FaceRow, (u32, u32)),
+        (b, size_b): (&FaceRow, (u32, u32)),
+    ) -> Result<bool, CatalogError> {
+        let (wa, wb) = (
+            thumbnail_window(a.bbox, size_a),
+            thumbnail_window(b.bbox, size_b),
+        );
+        let both = [
+            wa[0].max(wb[0]),
+            wa[1].max(wb[1]),
+            wa[2].min(wb[2]),
+            wa[3].min(wb[3]),
+        ];
+        if both[2] <= both[0] || both[3] <= both[1] {
+            return Ok(false);
+        }
+        let pa = self.thumbnail(a.id)?.and_then(|t| pattern(t, wa, both));
+        let pb = self.thumbnail(b.id)?.and_then(|t| pattern(t, wb, both));
+        Ok(match (pa, pb) {
             (Some(pa), Some(pb)) => {
-                pa.iter().zip(pb).map(|(x, y)| x * y).sum::<f32>() >= LOOK_ALIKE
+                pa.iter().zip(&pb).map(|(x, y)| x * y).sum::<f32>() >= LOOK_ALIKE
             }
             _ => false,
         })
     }
 
-    fn load(&mut self, face: i64) -> Result<(), CatalogError> {
-        if !self.patterns.contains_key(&face) {
-            let thumbnail = self.catalog.face_thumbnail(face)?;
-            self.patterns
-                .insert(face, thumbnail.and_then(|jpeg| pattern(&jpeg)));
+    fn thumbnail(&mut self, face: i64) -> Result<Option<&GrayImage>, CatalogError> {
+        if !self.thumbnails.contains_key(&face) {
+            let grey = self
+                .catalog
+                .face_thumbnail(face)?
+                .and_then(|jpeg| image::load_from_memory(&jpeg).ok())
+                .map(|image| image.into_luma8());
+            self.thumbnails.insert(face, grey);
         }
-        Ok(())
+        Ok(self.thumbnails.get(&face).and_then(Option::as_ref))
     }
 }
 
-/// A thumbnail's grey pixels at [`LOOK_SIDE`] square, less their mean, scaled to unit length, so
-/// that the dot product of two is their correlation, whatever the brightness and contrast.
-fn pattern(jpeg: &[u8]) -> Option<Vec<f32>> {
-    let grey = image::load_from_memory(jpeg).ok()?.into_luma8();
+/// The grey pixels of the `part` of a face that its thumbnail, showing `window` of it (both in
+/// fractions of the face's size from its top left corner), holds, at [`LOOK_SIDE`] square, less
+/// their mean, scaled to unit length, so that the dot product of two is their correlation,
+/// whatever the brightness and contrast.
+fn pattern(thumbnail: &GrayImage, window: [f32; 4], part: [f32; 4]) -> Option<Vec<f32>> {
+    let (tw, th) = (thumbnail.width() as f32, thumbnail.height() as f32);
+    let at = |v: f32, from: f32, to: f32, side: f32| ((v - from) / (to - from) * side).round();
+    let (x0, x1) = (
+        at(part[0], window[0], window[2], tw),
+        at(part[2], window[0], window[2], tw),
+    );
+    let (y0, y1) = (
+        at(part[1], window[1], window[3], th),
+        at(part[3], window[1], window[3], th),
+    );
+    let (x0, y0) = (
+        x0.clamp(0.0, tw - 1.0) as u32,
+        y0.clamp(0.0, th - 1.0) as u32,
+    );
+    let width = (x1 as u32).clamp(x0 + 1, tw as u32) - x0;
+    let height = (y1 as u32).clamp(y0 + 1, th as u32) - y0;
+    let shown = image::imageops::crop_imm(thumbnail, x0, y0, width, height).to_image();
     let small = image::imageops::resize(
-        &grey,
+        &shown,
         LOOK_SIDE,
         LOOK_SIDE,
         image::imageops::FilterType::Triangle,

@@ -34,7 +34,7 @@ use crate::catalog::{
 use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
 pub use library::{scan_folders, scan_library, LibraryFolders};
 use locate::{locate_faces, LocateError, PhotoFaces};
-pub use thumbnail::face_thumbnail;
+pub use thumbnail::{face_thumbnail, thumbnail_window};
 use walk::FoundFile;
 
 /// Files larger than this are refused unread (no photo format needs a gigabyte).
