@@ -350,17 +350,13 @@ fn same_edited(
             }
         }
     }
-    candidates.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let (mut used_v, mut used_o) = (vec![false; faces_v.len()], vec![false; faces_o.len()]);
-    let mut pairs = Vec::with_capacity(faces_v.len());
-    for (_, i, j) in candidates {
-        if !used_v[i] && !used_o[j] {
-            used_v[i] = true;
-            used_o[j] = true;
-            pairs.push((faces_v[i].id, faces_o[j].id));
-        }
-    }
-    Ok((pairs.len() == faces_v.len()).then_some(pairs))
+    let pairs = closest_pairs(candidates, faces_v.len(), faces_o.len());
+    Ok((pairs.len() == faces_v.len()).then(|| {
+        pairs
+            .into_iter()
+            .map(|(i, j)| (faces_v[i].id, faces_o[j].id))
+            .collect()
+    }))
 }
 
 /// The same aspect ratio, and the same capture time where both photos have one.
@@ -551,9 +547,20 @@ fn match_placed(a: &[Placed<'_>], b: &[Placed<'_>]) -> Option<Vec<(usize, usize)
             }
         }
     }
+    let pairs = closest_pairs(candidates, a.len(), b.len());
+    (pairs.len() == a.len()).then_some(pairs)
+}
+
+/// Of the `candidates` (how far apart, index in one list of `n_a`, index in the other of `n_b`),
+/// the pairs that take each index once, the closest first.
+fn closest_pairs(
+    mut candidates: Vec<(f32, usize, usize)>,
+    n_a: usize,
+    n_b: usize,
+) -> Vec<(usize, usize)> {
     candidates.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let (mut used_a, mut used_b) = (vec![false; a.len()], vec![false; b.len()]);
-    let mut pairs = Vec::with_capacity(a.len());
+    let (mut used_a, mut used_b) = (vec![false; n_a], vec![false; n_b]);
+    let mut pairs = Vec::new();
     for (_, i, j) in candidates {
         if !used_a[i] && !used_b[j] {
             used_a[i] = true;
@@ -561,7 +568,7 @@ fn match_placed(a: &[Placed<'_>], b: &[Placed<'_>]) -> Option<Vec<(usize, usize)
             pairs.push((i, j));
         }
     }
-    (pairs.len() == a.len()).then_some(pairs)
+    pairs
 }
 
 #[cfg(test)]
