@@ -18,18 +18,17 @@ mod picasa;
 mod takeout;
 mod xmp;
 
+use std::path::{Path, PathBuf};
+
+use image::metadata::Orientation;
+
+use crate::catalog::FileStamp;
 pub use takeout::edited_original;
 
 /// What a scan reads beside photos, as a version: 1 reads Picasa's folder files, IPTC's people
 /// shown and all of Takeout's people. Raised when that grows, so that photos with sidecars
 /// analysed by an older Kith are read again.
 pub const SIDECARS_READ: i64 = 1;
-
-use std::path::{Path, PathBuf};
-
-use image::metadata::Orientation;
-
-use crate::catalog::FileStamp;
 
 /// A named region from the metadata.
 #[derive(Debug, Clone, PartialEq)]
