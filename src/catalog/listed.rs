@@ -1,6 +1,6 @@
 //! People another app listed as being in a photo without saying which face is whom (Google
-//! Takeout's JSON), each remembered with whether a face of the photo was found to be them. Which
-//! face is whom is worked out in [`crate::people::listed`].
+//! Takeout's JSON, IPTC's people shown in XMP), each remembered with whether a face of the photo
+//! was found to be them. Which face is whom is worked out in [`crate::people::listed`].
 
 use std::collections::HashSet;
 
@@ -52,8 +52,9 @@ impl Catalog {
     /// was ever found to be, each name once: for the photo viewer to say who else is there.
     pub fn unfound_listed(&self, photo: i64) -> Result<Vec<String>> {
         let mut stmt = self.conn().prepare(
-            "SELECT l.name, l.found FROM listed_people l JOIN photos p ON p.id = l.photo_id
-             WHERE COALESCE(p.copy_of, p.id) = ?1 ORDER BY l.photo_id, l.name",
+            "SELECT name, found FROM listed_people
+             WHERE photo_id = ?1 OR photo_id IN (SELECT id FROM photos WHERE copy_of = ?1)
+             ORDER BY photo_id, name",
         )?;
         let listed: Vec<(String, bool)> = stmt
             .query_map([photo], |r| Ok((r.get(0)?, r.get(1)?)))?

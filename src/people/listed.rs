@@ -1,5 +1,6 @@
 //! Which face is whom in a photo whose metadata lists the people in it without saying where
-//! (Google Takeout's JSON, see [`crate::scan::face_tags`]): recognition, then elimination.
+//! (Google Takeout's JSON, IPTC's people shown; see [`crate::scan::face_tags`]): recognition,
+//! then elimination.
 //!
 //! For each photo with people listed:
 //! - a listed person who already has a face in the photo is found (named by the user, by another
