@@ -53,9 +53,7 @@ pub struct FaceTags {
 /// regions of its own XMP, of its XMP sidecars and of its folder's Picasa file, and the people
 /// listed in that XMP and in its Takeout JSON.
 pub fn read(file: &[u8], path: &Path) -> FaceTags {
-    let mut found = xmp::embedded(file)
-        .map(|packet| xmp::parse(&String::from_utf8_lossy(packet)))
-        .unwrap_or_default();
+    let mut found = xmp::embedded(file);
     for sidecar in xmp::sidecars(path) {
         if let Ok(packet) = std::fs::read_to_string(&sidecar) {
             let more = xmp::parse(&packet);
@@ -63,9 +61,13 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
             found.people.extend(more.people);
         }
     }
-    let mut regions = found.regions;
-    regions.extend(picasa::regions(path));
-    regions.dedup_by(|a, b| a.name == b.name && a.area == b.area);
+    // The same region may come from several packets and from a sidecar.
+    let mut regions: Vec<FaceTag> = Vec::new();
+    for region in found.regions.into_iter().chain(picasa::regions(path)) {
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
     let takeout = takeout::read(path);
     let mut people: Vec<String> = Vec::new();
     for person in found.people.into_iter().chain(takeout.people) {
