@@ -16,6 +16,8 @@ const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 /// XMP packets are plain text wherever a format embeds them (JPEG, PNG, TIFF, HEIF, DNG).
 const XMP_START: &[u8] = b"<x:xmpmeta";
 const XMP_END: &[u8] = b"</x:xmpmeta>";
+/// What begins each JPEG segment of an extended XMP packet.
+const EXTENSION: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
 
 /// Who the XMP packets held in a file's bytes say is in the photo: a file may hold several (a
 /// RAW file's and its preview's, a second image's). The whole file is searched (a RAW file's
@@ -23,18 +25,75 @@ const XMP_END: &[u8] = b"</x:xmpmeta>";
 /// 1 ms.
 pub(super) fn embedded(file: &[u8]) -> Xmp {
     let mut found = Xmp::default();
+    let mut take = |packet: &[u8]| {
+        let packet = parse(&String::from_utf8_lossy(packet));
+        found.regions.extend(packet.regions);
+        found.people.extend(packet.people);
+    };
     let mut rest = file;
     while let Some(start) = memchr::memmem::find(rest, XMP_START) {
         let Some(length) = memchr::memmem::find(&rest[start..], XMP_END) else {
             break;
         };
         let end = start + length + XMP_END.len();
-        let packet = parse(&String::from_utf8_lossy(&rest[start..end]));
-        found.regions.extend(packet.regions);
-        found.people.extend(packet.people);
+        // A packet split over JPEG segments holds their headers: it is put back together below.
+        let packet = &rest[start..end];
+        if memchr::memmem::find(packet, EXTENSION).is_none() {
+            take(packet);
+        }
         rest = &rest[end..];
     }
+    for packet in jpeg_extended(file) {
+        take(&packet);
+    }
     found
+}
+
+/// JPEG's extended XMP: a packet too large for one segment (64 kB), which Lightroom and others
+/// split over APP1 segments, each with the packet's id, its whole length and the chunk's offset.
+/// Nothing for a file that is not a JPEG or has none.
+fn jpeg_extended(file: &[u8]) -> Vec<Vec<u8>> {
+    /// The packet's id (32 hex digits), its length and the chunk's offset, each 4 bytes.
+    const HEADER: usize = 32 + 4 + 4;
+    if !file.starts_with(&[0xFF, 0xD8]) {
+        return Vec::new();
+    }
+    let mut packets: Vec<(&[u8], Vec<u8>)> = Vec::new();
+    let mut at = 2;
+    // Segments up to the start of the image data, each marker with a big-endian length.
+    while let Some(&[0xFF, marker, high, low]) = file.get(at..at + 4) {
+        if marker == 0xDA || marker == 0xD9 {
+            break;
+        }
+        let length = usize::from(u16::from_be_bytes([high, low]));
+        let Some(body) = file.get(at + 4..at + 2 + length) else {
+            break;
+        };
+        at += 2 + length;
+        let Some(chunk) = body.strip_prefix(EXTENSION).filter(|c| c.len() > HEADER) else {
+            continue;
+        };
+        let id = &chunk[..32];
+        let number =
+            |i: usize| u32::from_be_bytes([chunk[i], chunk[i + 1], chunk[i + 2], chunk[i + 3]]);
+        let (total, offset) = (number(32) as usize, number(36) as usize);
+        let data = &chunk[HEADER..];
+        if total > file.len() || offset.checked_add(data.len()).is_none_or(|end| end > total) {
+            continue;
+        }
+        let index = match packets.iter().position(|(known, _)| *known == id) {
+            Some(index) => index,
+            None => {
+                packets.push((id, vec![0; total]));
+                packets.len() - 1
+            }
+        };
+        let packet = &mut packets[index].1;
+        if packet.len() == total {
+            packet[offset..offset + data.len()].copy_from_slice(data);
+        }
+    }
+    packets.into_iter().map(|(_, packet)| packet).collect()
 }
 
 /// Where apps put a photo's XMP sidecar: Lightroom and digiKam beside it with `.xmp` for its
@@ -294,6 +353,37 @@ mod tests {
         );
         // A region measured in pixels still says who is in the photo.
         assert_eq!(read.people, ["Dana", "Eli"]);
+    }
+
+    #[test]
+    fn extended_xmp_split_over_jpeg_segments_is_put_back_together() {
+        let packet = MWG_ELEMENTS.as_bytes();
+        let id = b"0123456789ABCDEF0123456789ABCDEF";
+        let mut file = vec![0xFF, 0xD8];
+        let mut segment = |body: &[u8]| {
+            file.extend_from_slice(&[0xFF, 0xE1]);
+            file.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+            file.extend_from_slice(body);
+        };
+        segment(b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>");
+        // Split inside the name, and the second half first: chunks say where they go.
+        let half = MWG_ELEMENTS.find(">Ben<").expect("a name") + 2;
+        for (offset, chunk) in [(half, &packet[half..]), (0, &packet[..half])] {
+            let mut body = b"http://ns.adobe.com/xmp/extension/\0".to_vec();
+            body.extend_from_slice(id);
+            body.extend_from_slice(&(packet.len() as u32).to_be_bytes());
+            body.extend_from_slice(&(offset as u32).to_be_bytes());
+            body.extend_from_slice(chunk);
+            segment(&body);
+        }
+        file.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
+        let found = embedded(&file);
+        let names: Vec<&str> = found.regions.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Ben"]);
+        // Damaged segments give nothing, and no panic.
+        for cut in (2..file.len()).step_by(7) {
+            jpeg_extended(&file[..cut]);
+        }
     }
 
     #[test]
