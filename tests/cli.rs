@@ -394,3 +394,30 @@ fn precision_is_chosen_reported_and_checked() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("use f32 or f16"), "{stderr}");
 }
+
+/// `kith listed` names the people another app lists in a photo whom no face of it is yet, and
+/// leaves out a photo whose one listed person was found.
+#[test]
+fn listed_shows_the_people_left_to_find() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let photos = dir.path().join("Takeout");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let listed = common::copy_into(&photos, &["group/sample5.jpg", "faces/ian_thorpe/1.jpg"]);
+    for (photo, people) in listed.iter().zip([
+        r#"[{"name": "Anna Lee"}, {"name": "Ben"}]"#,
+        r#"[{"name": "Ian"}]"#,
+    ]) {
+        let json = format!(r#"{{"people": {people}}}"#);
+        std::fs::write(format!("{}.json", photo.display()), json).expect("json");
+    }
+    kith(&library, &["scan", photos.to_str().expect("utf-8")]);
+    let left = kith(&library, &["listed"]);
+    let left = left.as_array().expect("list");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0]["path"]
+        .as_str()
+        .expect("path")
+        .ends_with("group_sample5.jpg"));
+    assert_eq!(left[0]["people"], serde_json::json!(["Anna Lee", "Ben"]));
+}

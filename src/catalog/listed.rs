@@ -8,6 +8,15 @@ use rusqlite::{params, Transaction};
 
 use super::{Catalog, Result};
 
+/// A photo in which another app lists people whom no face of it is yet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnfoundInPhoto {
+    pub photo: i64,
+    pub path: String,
+    /// The people listed, as [`Catalog::unfound_listed`] gives them.
+    pub people: Vec<String>,
+}
+
 /// A person listed in a photo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedPerson {
@@ -75,6 +84,31 @@ impl Catalog {
         for (name, _) in listed {
             if seen.insert(name.to_lowercase()) {
                 unfound.push(name);
+            }
+        }
+        Ok(unfound)
+    }
+
+    /// Every readable photo in which another app lists people whom no face of it is yet, in the
+    /// order photos were catalogued: the faces left for the user to look for.
+    pub fn photos_with_unfound_listed(&self) -> Result<Vec<UnfoundInPhoto>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT o.id, o.display FROM listed_people l
+             JOIN photos p ON p.id = l.photo_id JOIN photos o ON o.id = COALESCE(p.copy_of, p.id)
+             WHERE l.found = 0 AND o.status = 'ok' ORDER BY o.id",
+        )?;
+        let photos: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut unfound = Vec::new();
+        for (photo, path) in photos {
+            let people = self.unfound_listed(photo)?;
+            if !people.is_empty() {
+                unfound.push(UnfoundInPhoto {
+                    photo,
+                    path,
+                    people,
+                });
             }
         }
         Ok(unfound)

@@ -27,7 +27,7 @@ pub use adaptation::StoredAdaptation;
 pub use copies::{CopyGroup, NewCopy, PictureRow};
 pub use faces::{FaceAssignment, FaceRow, NewFace, PhotoFace};
 pub use history::HistoryEntry;
-pub use listed::ListedPerson;
+pub use listed::{ListedPerson, UnfoundInPhoto};
 pub use paths::{path_from_key, path_key};
 pub use people::{person_label, PersonBrief, PersonSummary};
 pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ScanErrorRow};

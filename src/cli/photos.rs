@@ -32,6 +32,9 @@ pub enum PhotoCommand {
     /// Pictures kept in more than one file (another folder, format or size), each with its
     /// copies: the copies' faces are counted once, with the original's.
     Copies,
+    /// Photos in which another app (Google Photos' export, XMP's people shown) lists people whom
+    /// no face of the photo is yet, with their names: faces left to look for.
+    Listed,
     /// Measure speed: a folder's scan (photos/s, faces/s, time per stage), clustering at
     /// 1k/10k/100k synthetic faces (--clustering), search latency (--search N faces), or training
     /// a head (--train N faces).
@@ -76,6 +79,7 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
         PhotoCommand::Compare { a, b } => compare(cli, a, b),
         PhotoCommand::Errors => errors(cli),
         PhotoCommand::Copies => copies(cli),
+        PhotoCommand::Listed => listed(cli),
         PhotoCommand::Bench {
             clustering: Some(sizes),
             ..
@@ -385,6 +389,18 @@ fn copies(cli: &Cli) -> Result<()> {
             for copy in &group.copies {
                 println!("  same picture: {copy}");
             }
+        }
+    })
+}
+
+fn listed(cli: &Cli) -> Result<()> {
+    let photos = cli.catalog()?.photos_with_unfound_listed()?;
+    cli.emit(&photos, |photos| {
+        if photos.is_empty() {
+            println!("every person other apps list in a photo is one of its faces");
+        }
+        for photo in photos {
+            println!("{}: {}", photo.path, photo.people.join(", "));
         }
     })
 }
