@@ -37,6 +37,7 @@ use rayon::prelude::*;
 use crate::catalog::{Catalog, CatalogError, FaceRow, NewCopy, PictureRow};
 use crate::people::cluster::UnionFind;
 use crate::people::neighbours::NeighbourIndex;
+use crate::scan::capture_time;
 use crate::scan::face_tags::edited_original;
 use crate::scan::thumbnail_window;
 use crate::vision::distance;
@@ -371,7 +372,7 @@ fn same_shape_and_time(a: &PictureRow, b: &PictureRow) -> bool {
 /// export is given in.
 fn same_time(a: &PictureRow, b: &PictureRow) -> bool {
     match (&a.taken_at, &b.taken_at) {
-        (Some(ta), Some(tb)) => match (seconds(ta), seconds(tb)) {
+        (Some(ta), Some(tb)) => match (capture_time::seconds(ta), capture_time::seconds(tb)) {
             (Some(x), Some(y)) => {
                 let apart = (x - y).abs();
                 apart % 3600 == 0 && apart <= 14 * 3600
@@ -380,27 +381,6 @@ fn same_time(a: &PictureRow, b: &PictureRow) -> bool {
         },
         _ => true,
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` as seconds since 1970-01-01T00:00:00 of the same clock.
-fn seconds(time: &str) -> Option<i64> {
-    let (date, clock) = time.split_once('T')?;
-    let numbers = |text: &str, sep: char| -> Option<Vec<i64>> {
-        text.split(sep).map(|n| n.parse().ok()).collect()
-    };
-    let (date, clock) = (numbers(date, '-')?, numbers(clock, ':')?);
-    let (&[year, month, day], &[hour, minute, second]) = (date.as_slice(), clock.as_slice()) else {
-        return None;
-    };
-    // Days since 1970 of a date of the proleptic Gregorian calendar, counting years from March
-    // so that the leap day comes last.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 /// The faces' thumbnails as the pixel check compares them, each read from the catalog once.
@@ -586,10 +566,6 @@ mod tests {
 
     #[test]
     fn capture_times_agree_across_time_zones_only() {
-        assert_eq!(seconds("1970-01-01T00:00:00"), Some(0));
-        assert_eq!(seconds("2000-03-01T00:00:01"), Some(951_868_801));
-        assert_eq!(seconds("2017-08-08T17:12:25"), Some(1_502_212_345));
-        assert_eq!(seconds("2017-08-08 17:12:25"), None);
         let same = |a, b| same_time(&taken(a), &taken(b));
         assert!(same(
             Some("2017-08-08T17:12:25"),

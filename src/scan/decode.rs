@@ -495,9 +495,13 @@ fn exif_date(raw: &[u8]) -> Option<String> {
     if dt.year < 1800 || dt.month == 0 || dt.day == 0 {
         return None;
     }
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
+    Some(super::capture_time::written(
+        [u32::from(dt.year), u32::from(dt.month), u32::from(dt.day)],
+        [
+            u32::from(dt.hour),
+            u32::from(dt.minute),
+            u32::from(dt.second),
+        ],
     ))
 }
 

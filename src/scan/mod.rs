@@ -9,7 +9,7 @@
 //! is written on the calling thread. Every problem with a file becomes a
 //! recorded reason and the scan goes on. A cancel flag stops the scan between photos.
 
-mod capture_time;
+pub mod capture_time;
 pub mod decode;
 pub mod face_tags;
 pub mod heif;
