@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod eval;
 pub mod gui;
 pub mod models;
+pub mod name_sidecars;
 pub mod paths;
 pub mod people;
 pub mod photo_thumbnails;

@@ -421,3 +421,33 @@ fn listed_shows_the_people_left_to_find() {
         .ends_with("group_sample5.jpg"));
     assert_eq!(left[0]["people"], serde_json::json!(["Anna Lee", "Ben"]));
 }
+
+/// `kith write-xmp` writes the names into a sidecar beside the photo, says what it would write
+/// in a dry run, and leaves a sidecar that says it already alone.
+#[test]
+fn write_xmp_puts_the_names_beside_the_photos() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let ian = common::copy_into(&photos, &["faces/ian_thorpe/1.jpg"]).remove(0);
+    std::fs::write(
+        format!("{}.json", ian.display()),
+        r#"{"people": [{"name": "Ian"}]}"#,
+    )
+    .expect("json");
+    kith(&library, &["scan", photos.to_str().expect("utf-8")]);
+    let sidecar = format!("{}.xmp", ian.canonicalize().expect("path").display());
+    let dry = kith(&library, &["write-xmp", "--dry-run"]);
+    assert_eq!(dry["written"], serde_json::json!([sidecar]), "{dry}");
+    assert!(!Path::new(&sidecar).exists());
+    let written = kith(&library, &["write-xmp"]);
+    assert_eq!(
+        (written["faces"].as_u64(), written["unchanged"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let text = std::fs::read_to_string(&sidecar).expect("sidecar");
+    assert!(text.contains(r#"mwg-rs:Name="Ian""#), "{text}");
+    let again = kith(&library, &["write-xmp"]);
+    assert_eq!(again["unchanged"].as_u64(), Some(1), "{again}");
+}

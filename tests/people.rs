@@ -8,7 +8,7 @@ mod common;
 mod dng;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{copy_into, scan, testdata};
 use kith::catalog::Catalog;
@@ -1370,4 +1370,185 @@ fn different_photos_of_a_person_are_not_taken_for_copies() {
     assert!(pictures.len() > 90, "{}", pictures.len());
     let copies: Vec<_> = pictures.iter().filter(|p| p.copy_of.is_some()).collect();
     assert!(copies.is_empty(), "{copies:?}");
+}
+
+/// The names of the face regions and the people shown in an XMP sidecar.
+fn sidecar_names(path: &Path) -> (Vec<String>, Vec<String>) {
+    let text = std::fs::read_to_string(path).expect("sidecar");
+    let doc = roxmltree::Document::parse(&text).expect("XML");
+    let mwg = "http://www.metadataworkinggroup.com/schemas/regions/";
+    let regions = doc
+        .descendants()
+        .filter_map(|n| n.attribute((mwg, "Name")))
+        .map(str::to_owned)
+        .collect();
+    let people = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "PersonInImage")
+        .flat_map(|n| n.descendants().filter(|li| li.tag_name().name() == "li"))
+        .filter_map(|li| li.text())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    (regions, people)
+}
+
+/// The names given in Kith go into XMP sidecars, where another library reads them back; another
+/// app's sidecar keeps what it held; the photos are never touched and nothing is analysed again.
+#[test]
+fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    // The copy's folder comes last, so that the copy is catalogued after its original.
+    std::fs::create_dir_all(photos.join("zcopy")).expect("mkdir");
+    let [howard, leonard, group] = [
+        "faces/howard/1.png",
+        "faces/leonard/1.png",
+        "scenes/bbt3.jpg",
+    ]
+    .map(|file| copy_into(&photos, &[file]).remove(0));
+    let copy = photos.join("zcopy/leonard.png");
+    std::fs::copy(&leonard, &copy).expect("copy");
+    // darktable's sidecar for the group photo, with a face Kith does not see (in a corner), and
+    // Lightroom's for Howard's portrait, named by the stem.
+    let darktable = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:darktable="http://darktable.sf.net/"
+    xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+    xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#" darktable:xmp_version="5">
+   <darktable:history><rdf:Seq><rdf:li darktable:operation="exposure"/></rdf:Seq></darktable:history>
+   <mwg-rs:Regions rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>
+    <rdf:li><rdf:Description mwg-rs:Name="Grandpa" mwg-rs:Type="Face">
+     <mwg-rs:Area stArea:x="0.02" stArea:y="0.02" stArea:w="0.03" stArea:h="0.03" stArea:unit="normalized"/>
+    </rdf:Description></rdf:li>
+   </rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+    let group_sidecar = PathBuf::from(format!("{}.xmp", group.display()));
+    std::fs::write(&group_sidecar, darktable).expect("sidecar");
+    let lightroom = howard.with_extension("xmp");
+    std::fs::write(
+        &lightroom,
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>"#,
+    )
+    .expect("sidecar");
+    let bytes = |paths: &[&PathBuf]| -> Vec<Vec<u8>> {
+        paths
+            .iter()
+            .map(|p| std::fs::read(p).expect("read"))
+            .collect()
+    };
+    let photo_bytes = bytes(&[&howard, &leonard, &group, &copy]);
+
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    assert_eq!(scan(&mut catalog, &photos).photos, 4);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let faces_of = |catalog: &Catalog, path: &Path| {
+        let (photo, _) = catalog
+            .photo_status(&path.canonicalize().expect("path"))
+            .expect("status")
+            .expect("catalogued");
+        let mut faces = catalog.photo_faces(photo).expect("faces");
+        faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+        faces.iter().map(|f| f.id).collect::<Vec<_>>()
+    };
+    let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
+    let mut persons = HashMap::new();
+    for (face, name) in faces_of(&catalog, &group).into_iter().zip(cast) {
+        persons.insert(
+            name,
+            catalog.split_faces(&[face], Some(name)).expect("name"),
+        );
+    }
+    catalog
+        .move_face(faces_of(&catalog, &howard)[0], persons["Howard"])
+        .expect("move");
+    catalog
+        .move_face(faces_of(&catalog, &leonard)[0], persons["Leonard"])
+        .expect("move");
+    let write = |catalog: &Catalog, dry_run: bool| {
+        kith::name_sidecars::write(catalog, dry_run, &mut |_, _| {}).expect("writes")
+    };
+    let canonical = |p: &Path| p.canonicalize().expect("path");
+    let sidecar_of = |p: &Path| PathBuf::from(format!("{}.xmp", canonical(p).display()));
+
+    let dry = write(&catalog, true);
+    let mut expected = vec![
+        sidecar_of(&copy),
+        sidecar_of(&leonard),
+        canonical(&lightroom),
+        sidecar_of(&group),
+    ];
+    expected.sort();
+    let mut written = dry.written.clone();
+    written.sort();
+    assert_eq!(written, expected, "{dry:?}");
+    assert!(!sidecar_of(&leonard).exists(), "a dry run writes nothing");
+    assert_eq!(
+        std::fs::read_to_string(&group_sidecar).expect("read"),
+        darktable
+    );
+
+    let report = write(&catalog, false);
+    assert_eq!((report.written.len(), report.faces), (4, 8), "{report:?}");
+    assert_eq!(bytes(&[&howard, &leonard, &group, &copy]), photo_bytes);
+    let (regions, people) = sidecar_names(&group_sidecar);
+    assert_eq!(regions[0], "Grandpa", "another app's face stays first");
+    let mut sorted: Vec<&str> = regions[1..].iter().map(String::as_str).collect();
+    sorted.sort();
+    assert_eq!(sorted, ["Howard", "Leonard", "Penny", "Raj", "Sheldon"]);
+    assert!(people.contains(&"Penny".to_string()), "{people:?}");
+    let edited = std::fs::read_to_string(&group_sidecar).expect("read");
+    assert!(
+        edited.contains(r#"<darktable:history><rdf:Seq><rdf:li darktable:operation="exposure"/>"#)
+    );
+    assert_eq!(sidecar_names(&lightroom).0, ["Howard"]);
+    assert!(std::fs::read_to_string(&lightroom)
+        .expect("read")
+        .contains(r#"xmp:Rating="4""#));
+    assert_eq!(
+        sidecar_names(&sidecar_of(&copy)).0,
+        ["Leonard"],
+        "a copy gets its original's names"
+    );
+
+    // Nothing is analysed again, and nothing is new to write.
+    let again = scan(&mut catalog, &photos);
+    assert_eq!((again.photos, again.skipped), (0, 4), "{again:?}");
+    let same = write(&catalog, false);
+    assert_eq!((same.written.len(), same.unchanged), (0, 4), "{same:?}");
+
+    // Another library reads the names back.
+    let mut other = Catalog::open(&dir.path().join("other.sqlite")).expect("catalog");
+    scan(&mut other, &photos);
+    assign::update(&mut other, &algorithm).expect("place");
+    let expected: Vec<Option<String>> = cast.iter().map(|n| Some(n.to_string())).collect();
+    assert_eq!(names_left_to_right(&other, &group), expected);
+    assert_eq!(
+        names_left_to_right(&other, &howard),
+        [Some("Howard".to_string())]
+    );
+
+    // A rename and a "not this person" are written over Kith's old regions.
+    catalog
+        .name_person(persons["Howard"], "Howard Wolowitz")
+        .expect("rename");
+    catalog
+        .not_this_person(faces_of(&catalog, &leonard)[0])
+        .expect("not");
+    let changed = write(&catalog, false);
+    assert_eq!(changed.written.len(), 4, "{changed:?}");
+    assert_eq!(
+        sidecar_names(&lightroom),
+        (
+            vec!["Howard Wolowitz".to_string()],
+            vec!["Howard Wolowitz".to_string()]
+        )
+    );
+    assert_eq!(sidecar_names(&sidecar_of(&leonard)), (vec![], vec![]));
+    assert!(!sidecar_names(&group_sidecar)
+        .1
+        .contains(&"Howard".to_string()));
 }

@@ -117,6 +117,17 @@ pub struct PhotoRow {
     pub status: &'static str,
 }
 
+/// A readable photo as its sidecar is written: where it is, its upright size, the stamp the last
+/// scan saw, and the original it is a copy of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadablePhoto {
+    pub id: i64,
+    pub path: PathBuf,
+    pub size: Option<(u32, u32)>,
+    pub stamp: FileStamp,
+    pub copy_of: Option<i64>,
+}
+
 /// A file that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanErrorRow {
@@ -274,6 +285,28 @@ impl Catalog {
             out.push(photo_row(r)?);
         }
         Ok(out)
+    }
+
+    /// Every photo read successfully, in path order.
+    pub fn readable_photos(&self) -> Result<Vec<ReadablePhoto>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, path, width, height, size, mtime_ns, copy_of FROM photos
+             WHERE status = 'ok' ORDER BY display",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let (width, height): (Option<u32>, Option<u32>) = (r.get(2)?, r.get(3)?);
+            Ok(ReadablePhoto {
+                id: r.get(0)?,
+                path: path_from_key(&r.get::<_, Vec<u8>>(1)?),
+                size: width.zip(height),
+                stamp: FileStamp {
+                    size: r.get::<_, i64>(4)? as u64,
+                    mtime_ns: r.get(5)?,
+                },
+                copy_of: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// One catalogued photo by id.

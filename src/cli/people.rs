@@ -112,6 +112,15 @@ pub enum PeopleCommand {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Write the names into XMP sidecars beside the photos (photo.jpg.xmp, or Lightroom's
+    /// photo.xmp where it is there), as face regions and people shown, for digiKam, Lightroom,
+    /// darktable, Immich and other apps. Another app's sidecar is edited, keeping the rest of it;
+    /// the photos are never touched
+    WriteXmp {
+        /// Only say which sidecars would be written
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
@@ -309,6 +318,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
         } => search_command(cli, &catalog, query.as_deref(), like.as_deref(), from, to),
         PeopleCommand::Who { photo } => who(cli, &catalog, photo),
         PeopleCommand::Export { format } => export(&catalog, format),
+        PeopleCommand::WriteXmp { dry_run } => write_xmp(cli, &catalog, *dry_run),
     }
 }
 
@@ -537,6 +547,31 @@ fn export(catalog: &Catalog, format: &str) -> Result<()> {
         other => bail!("unknown export format {other:?}: use json or csv"),
     }
     Ok(())
+}
+
+fn write_xmp(cli: &Cli, catalog: &Catalog, dry_run: bool) -> Result<()> {
+    let report = kith::name_sidecars::write(catalog, dry_run, &mut |_, _| {})?;
+    cli.emit(&report, |r| {
+        let verb = if dry_run { "would write" } else { "wrote" };
+        for path in &r.written {
+            println!("{verb} {}", path.display());
+        }
+        println!(
+            "{verb} {} named faces into {} sidecars; {} already up to date",
+            r.faces,
+            r.written.len(),
+            r.unchanged
+        );
+        if r.not_found > 0 {
+            println!(
+                "{} photos with names are not there now (a drive not plugged in?)",
+                r.not_found
+            );
+        }
+        for (path, reason) in &r.failed {
+            println!("left as it was: {}: {reason}", path.display());
+        }
+    })
 }
 
 fn csv_field(value: &str) -> String {

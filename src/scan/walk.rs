@@ -38,6 +38,19 @@ pub fn is_photo_name(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// The photo at `path`, whose own metadata is `meta`, as a walk finds it: a sidecar's change
+/// counts as the photo's.
+pub fn found_file(path: &Path, meta: &std::fs::Metadata, sidecars: &mut Sidecars) -> FoundFile {
+    let sidecar = sidecars.changed_ns(path);
+    let mut stamp = FileStamp::of(meta);
+    stamp.mtime_ns = stamp.mtime_ns.max(sidecar.unwrap_or(i64::MIN));
+    FoundFile {
+        path: path.to_path_buf(),
+        stamp,
+        has_sidecar: sidecar.is_some(),
+    }
+}
+
 /// Lists the photo files under `root` in a stable order, following symbolic links (with loop
 /// detection) and skipping hidden folders such as `.thumbnails`.
 pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
@@ -53,17 +66,7 @@ pub fn walk(root: &Path) -> (Vec<FoundFile>, Vec<WalkProblem>) {
         match entry {
             Ok(entry) if entry.file_type().is_file() && is_photo_name(entry.path()) => {
                 match entry.metadata() {
-                    Ok(meta) => {
-                        let sidecar = sidecars.changed_ns(entry.path());
-                        let mut stamp = FileStamp::of(&meta);
-                        // A sidecar's change counts as the photo's.
-                        stamp.mtime_ns = stamp.mtime_ns.max(sidecar.unwrap_or(i64::MIN));
-                        files.push(FoundFile {
-                            path: entry.path().to_path_buf(),
-                            stamp,
-                            has_sidecar: sidecar.is_some(),
-                        });
-                    }
+                    Ok(meta) => files.push(found_file(entry.path(), &meta, &mut sidecars)),
                     Err(err) => problems.push(WalkProblem {
                         path: entry.path().to_path_buf(),
                         kind: "unreadable",

@@ -16,7 +16,7 @@
 
 mod picasa;
 mod takeout;
-mod xmp;
+pub(crate) mod xmp;
 
 use std::path::{Path, PathBuf};
 

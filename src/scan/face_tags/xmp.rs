@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use super::{named, with_suffix, FaceTag};
 
-const MWG_REGIONS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
-const MWG_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
+pub(crate) const MWG_REGIONS: &str = "http://www.metadataworkinggroup.com/schemas/regions/";
+pub(crate) const MWG_AREA: &str = "http://ns.adobe.com/xmp/sType/Area#";
+pub(crate) const MWG_DIMENSIONS: &str = "http://ns.adobe.com/xap/1.0/sType/Dimensions#";
 const MP_REGION: &str = "http://ns.microsoft.com/photo/1.2/t/Region#";
-const IPTC_EXTENSION: &str = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
-const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+pub(crate) const IPTC_EXTENSION: &str = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
+pub(crate) const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 /// XMP packets are plain text wherever a format embeds them (JPEG, PNG, TIFF, HEIF, DNG).
 const XMP_START: &[u8] = b"<x:xmpmeta";
 const XMP_END: &[u8] = b"</x:xmpmeta>";
@@ -98,20 +99,20 @@ fn jpeg_extended(file: &[u8]) -> Vec<Vec<u8>> {
 
 /// Where apps put a photo's XMP sidecar: Lightroom and digiKam beside it with `.xmp` for its
 /// extension, darktable with `.xmp` added.
-pub(super) fn sidecars(path: &Path) -> [PathBuf; 2] {
+pub(crate) fn sidecars(path: &Path) -> [PathBuf; 2] {
     [path.with_extension("xmp"), with_suffix(path, ".xmp")]
 }
 
 /// Who an XMP document says is in the photo.
 #[derive(Debug, Default, PartialEq)]
-pub(super) struct Xmp {
+pub(crate) struct Xmp {
     pub regions: Vec<FaceTag>,
     /// People shown, with no places.
     pub people: Vec<String>,
 }
 
 /// Who the XMP document `xmp` says is in the photo; nobody when it is not one.
-pub(super) fn parse(xmp: &str) -> Xmp {
+pub(crate) fn parse(xmp: &str) -> Xmp {
     let Ok(doc) = roxmltree::Document::parse(xmp) else {
         tracing::debug!("unreadable XMP");
         return Xmp::default();
@@ -139,31 +140,66 @@ pub(super) fn parse(xmp: &str) -> Xmp {
 }
 
 /// The texts of the items of an RDF list (`rdf:Bag`, `rdf:Seq`) under `node`, not blank.
-fn items<'a, 'input>(node: roxmltree::Node<'a, 'input>) -> impl Iterator<Item = String> + 'a {
+pub(crate) fn items<'a, 'input>(
+    node: roxmltree::Node<'a, 'input>,
+) -> impl Iterator<Item = String> + 'a {
     node.descendants()
-        .filter(|n| n.tag_name().namespace() == Some(RDF) && n.tag_name().name() == "li")
+        .filter(|n| is(*n, RDF, "li"))
         .filter_map(|li| li.text())
         .map(|text| text.trim().to_owned())
         .filter(|text| !text.is_empty())
 }
 
-/// A region of the Metadata Working Group's schema: `area` gives its centre and size, its
+/// A region of the Metadata Working Group's schema, as written: its name and type where given,
+/// and its area (left, top, width, height, in fractions of the photo).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MwgRegion {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub area: [f32; 4],
+}
+
+/// The MWG region an item of a region list holds (the item itself, or the `rdf:Description` in
+/// it); `None` where it has no area in fractions of the photo.
+pub(crate) fn mwg_item(li: roxmltree::Node) -> Option<MwgRegion> {
+    let region = li
+        .children()
+        .find(|c| is(*c, RDF, "Description"))
+        .unwrap_or(li);
+    let area = region.children().find(|c| is(*c, MWG_REGIONS, "Area"))?;
+    mwg_parts(region, area)
+}
+
+/// A face region of the Metadata Working Group's schema: `area` gives its centre and size, its
 /// `region` the name and type (only faces are taken).
 fn mwg_region(region: roxmltree::Node, area: roxmltree::Node) -> Option<FaceTag> {
-    let kind = field(region, MWG_REGIONS, "Type");
-    if kind.as_deref().is_some_and(|k| k != "Face") {
+    let parts = mwg_parts(region, area)?;
+    if parts.kind.as_deref().is_some_and(|k| k != "Face") {
         return None;
     }
+    named(parts.name?, parts.area)
+}
+
+/// The region `region` describes, whose area is its child `area`.
+fn mwg_parts(region: roxmltree::Node, area: roxmltree::Node) -> Option<MwgRegion> {
     let unit = field(area, MWG_AREA, "unit");
     if unit.as_deref().is_some_and(|u| u != "normalized") {
         return None;
     }
     let number = |name| field(area, MWG_AREA, name)?.trim().parse::<f32>().ok();
     let (x, y, w, h) = (number("x")?, number("y")?, number("w")?, number("h")?);
-    named(
-        field(region, MWG_REGIONS, "Name")?,
-        [x - w / 2.0, y - h / 2.0, w, h],
-    )
+    Some(MwgRegion {
+        name: field(region, MWG_REGIONS, "Name"),
+        kind: field(region, MWG_REGIONS, "Type"),
+        area: [x - w / 2.0, y - h / 2.0, w, h],
+    })
+}
+
+/// Whether `node` is the element `name` of `namespace`.
+pub(crate) fn is(node: roxmltree::Node, namespace: &str, name: &str) -> bool {
+    node.is_element()
+        && node.tag_name().namespace() == Some(namespace)
+        && node.tag_name().name() == name
 }
 
 /// An image region of IPTC's schema showing one person (`PersonInImage` in the region):
@@ -181,9 +217,9 @@ fn iptc_region(region: roxmltree::Node, boundary: roxmltree::Node) -> Option<Fac
         number("rbW")?,
         number("rbH")?,
     ];
-    let shown = region.children().find(|c| {
-        c.tag_name().namespace() == Some(IPTC_EXTENSION) && c.tag_name().name() == "PersonInImage"
-    })?;
+    let shown = region
+        .children()
+        .find(|c| is(*c, IPTC_EXTENSION, "PersonInImage"))?;
     let people: Vec<String> = items(shown).collect();
     match people.as_slice() {
         [person] => named(person.clone(), area),
@@ -208,11 +244,7 @@ fn field(node: roxmltree::Node, namespace: &str, name: &str) -> Option<String> {
         return Some(value.to_owned());
     }
     node.children()
-        .find(|c| {
-            c.is_element()
-                && c.tag_name().namespace() == Some(namespace)
-                && c.tag_name().name() == name
-        })
+        .find(|c| is(*c, namespace, name))
         .and_then(|c| c.text())
         .map(str::to_owned)
 }

@@ -1,0 +1,276 @@
+//! Writing the names given in Kith into XMP sidecars beside the photos, where other photo apps
+//! read them (digiKam, Lightroom Classic, darktable, Immich, another Kith library): each face of
+//! a named person as a face region, and the people as IPTC's people shown. The photos themselves
+//! are never touched.
+//!
+//! The sidecar is the one beside the photo that apps read: `photo.jpg.xmp` where it exists, else
+//! `photo.xmp` where it exists and no other photo of the folder has that stem (Lightroom's
+//! for a RAW file), else a new `photo.jpg.xmp`. A sidecar another app wrote is edited in place
+//! ([`packet`]), and one with nothing new is left untouched. Hidden people are not written, and
+//! nor are faces the user ignored. A copy of a picture (another folder, format or size) gets the
+//! names of the original's matching faces.
+//!
+//! A scan counts a sidecar's change as the photo's. So that writing does not make the next scan
+//! analyse every photo again, the catalog's record of each photo that was up to date before the
+//! write moves on with its sidecar.
+
+pub mod packet;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{Catalog, CatalogError, FaceRow};
+use crate::people::copies::COPY_DISTANCE;
+use crate::scan::face_tags::{xmp, Sidecars};
+use crate::scan::walk::found_file;
+use packet::{NamedArea, PhotoNames};
+
+/// What writing the sidecars did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SidecarReport {
+    /// Sidecars written, created or edited.
+    pub written: Vec<PathBuf>,
+    /// Named faces in the sidecars written.
+    pub faces: usize,
+    /// Sidecars that already said what Kith would write.
+    pub unchanged: usize,
+    /// Photos with names whose file is not there now (a drive not plugged in).
+    pub not_found: usize,
+    /// Sidecars left as they were, with the reason.
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+/// Writes the names into the sidecars of every photo with a named face, or with a face the user
+/// said is not someone (whose old region then goes); with `dry_run`, only says what it would
+/// write. `on_progress` is told how many photos are done, of how many.
+pub fn write(
+    catalog: &Catalog,
+    dry_run: bool,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<SidecarReport, CatalogError> {
+    let photos = catalog.readable_photos()?;
+    let stems = shared_stems(photos.iter().map(|p| p.path.as_path()));
+    let names = photo_names(catalog)?;
+    let mut report = SidecarReport::default();
+    let mut sidecars = Sidecars::default();
+    let todo: Vec<_> = photos
+        .iter()
+        .filter_map(|photo| Some((photo, names.get(&photo.id)?)))
+        .collect();
+    for (done, (photo, names)) in todo.iter().enumerate() {
+        on_progress(done, todo.len());
+        let Ok(meta) = std::fs::metadata(&photo.path) else {
+            report.not_found += 1;
+            continue;
+        };
+        let up_to_date = found_file(&photo.path, &meta, &mut sidecars).stamp == photo.stamp;
+        let target = sidecar_of(&photo.path, &stems);
+        match update(&target, names, dry_run) {
+            Ok(Outcome::Written) => {
+                report.faces += names.named.len();
+                report.written.push(target);
+                if up_to_date && !dry_run {
+                    if let Ok(meta) = std::fs::metadata(&photo.path) {
+                        let now = found_file(&photo.path, &meta, &mut sidecars);
+                        catalog.refresh_stamp(photo.id, now.stamp)?;
+                    }
+                }
+            }
+            Ok(Outcome::Unchanged) => report.unchanged += 1,
+            Ok(Outcome::NothingToWrite) => {}
+            Err(reason) => {
+                tracing::warn!(sidecar = %target.display(), %reason, "sidecar left as it was");
+                report.failed.push((target, reason));
+            }
+        }
+    }
+    on_progress(todo.len(), todo.len());
+    Ok(report)
+}
+
+enum Outcome {
+    Written,
+    Unchanged,
+    /// No sidecar there, and no name to write into a new one.
+    NothingToWrite,
+}
+
+/// Writes `names` into the sidecar at `target`.
+fn update(target: &Path, names: &PhotoNames, dry_run: bool) -> Result<Outcome, String> {
+    let old = match std::fs::read(target) {
+        Ok(bytes) => {
+            Some(String::from_utf8(bytes).map_err(|_| "it is not text (UTF-8)".to_string())?)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(format!("it cannot be read: {err}")),
+    };
+    let Some(old) = old else {
+        if names.named.is_empty() {
+            return Ok(Outcome::NothingToWrite);
+        }
+        if !dry_run {
+            create(target, &packet::fresh(names))
+                .map_err(|e| format!("it cannot be written: {e}"))?;
+        }
+        return Ok(Outcome::Written);
+    };
+    let new = packet::merge(&old, names).map_err(|e| e.to_string())?;
+    if new == old {
+        return Ok(Outcome::Unchanged);
+    }
+    if !dry_run {
+        replace(target, &new).map_err(|e| format!("it cannot be written: {e}"))?;
+    }
+    Ok(Outcome::Written)
+}
+
+/// Writes a new file, never over one that appeared meanwhile.
+fn create(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// Replaces a file whole or not at all: written beside it, then renamed over it, with its
+/// permissions.
+fn replace(path: &Path, text: &str) -> std::io::Result<()> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let permissions = std::fs::metadata(path)?.permissions();
+    let mut file = tempfile::Builder::new()
+        .prefix(".kith-")
+        .suffix(".xmp")
+        .tempfile_in(folder)?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().sync_all()?;
+    std::fs::set_permissions(file.path(), permissions)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The sidecar Kith writes for the photo at `path`: see the module's comment.
+fn sidecar_of(path: &Path, shared: &HashMap<PathBuf, usize>) -> PathBuf {
+    let [by_stem, added] = xmp::sidecars(path);
+    if added.exists() {
+        return added;
+    }
+    let alone = shared.get(&path.with_extension("")).is_none_or(|&n| n < 2);
+    if alone && by_stem.exists() {
+        return by_stem;
+    }
+    added
+}
+
+/// How many photos share each path without its extension.
+fn shared_stems<'a>(paths: impl Iterator<Item = &'a Path>) -> HashMap<PathBuf, usize> {
+    let mut counts = HashMap::new();
+    for path in paths {
+        *counts.entry(path.with_extension("")).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// What Kith says of the faces of each photo that has a named face, or a face the user said is
+/// not someone named, by photo id.
+fn photo_names(catalog: &Catalog) -> Result<HashMap<i64, PhotoNames>, CatalogError> {
+    let named: HashMap<i64, String> = catalog
+        .person_briefs()?
+        .into_iter()
+        .filter(|p| !p.hidden)
+        .filter_map(|p| Some((p.id, p.name?)))
+        .collect();
+    let mut refused: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (face, person) in catalog.not_person_facts()? {
+        refused.entry(face).or_default().push(person);
+    }
+    let mut faces_of: HashMap<i64, Vec<FaceRow>> = HashMap::new();
+    for face in catalog.faces_with_copies()? {
+        if !face.ignored {
+            faces_of.entry(face.photo_id).or_default().push(face);
+        }
+    }
+    let mut all = HashMap::new();
+    for photo in catalog.readable_photos()? {
+        let Some(size) = photo.size else { continue };
+        let own = faces_of
+            .get(&photo.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        // A face's box may reach past the photo's edge; its region stops there.
+        let area = |face: &FaceRow| {
+            let [x, y, w, h] = face.bbox;
+            let (width, height) = (size.0 as f32, size.1 as f32);
+            let (left, top) = ((x / width).max(0.0), (y / height).max(0.0));
+            let (right, bottom) = (((x + w) / width).min(1.0), ((y + h) / height).min(1.0));
+            [left, top, right - left, bottom - top]
+        };
+        let mut names = PhotoNames {
+            size,
+            ..PhotoNames::default()
+        };
+        let original = photo.copy_of.and_then(|o| faces_of.get(&o));
+        for (face, shown) in own.iter().zip(originals_shown(own, original)) {
+            // A copy's face says what its original's face says.
+            let subject = if photo.copy_of.is_some() {
+                match shown {
+                    Some(shown) => shown,
+                    None => continue,
+                }
+            } else {
+                face
+            };
+            if let Some(name) = subject.person.and_then(|p| named.get(&p)) {
+                names.named.push(NamedArea {
+                    name: name.clone(),
+                    area: area(face),
+                });
+            }
+            for person in refused.get(&subject.id).into_iter().flatten() {
+                if let Some(name) = named.get(person) {
+                    names.refused.push(NamedArea {
+                        name: name.clone(),
+                        area: area(face),
+                    });
+                }
+            }
+        }
+        if !names.named.is_empty() || !names.refused.is_empty() {
+            names.named.sort_by(|a, b| a.area[0].total_cmp(&b.area[0]));
+            all.insert(photo.id, names);
+        }
+    }
+    Ok(all)
+}
+
+/// For each face of a copy, the original's face it shows: the nearest by descriptor, within the
+/// distance that tells copies, each original face once. Nothing for a photo that is not a copy.
+fn originals_shown<'a>(
+    copy: &[FaceRow],
+    original: Option<&'a Vec<FaceRow>>,
+) -> Vec<Option<&'a FaceRow>> {
+    let mut shown = vec![None; copy.len()];
+    let Some(original) = original else {
+        return shown;
+    };
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (c, face) in copy.iter().enumerate() {
+        for (o, other) in original.iter().enumerate() {
+            let distance = crate::vision::distance(&face.embedding, &other.embedding);
+            if distance <= COPY_DISTANCE {
+                pairs.push((distance, c, o));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut used = vec![false; original.len()];
+    for (_, c, o) in pairs {
+        if shown[c].is_none() && !used[o] {
+            used[o] = true;
+            shown[c] = Some(&original[o]);
+        }
+    }
+    shown
+}
