@@ -1531,3 +1531,36 @@ fn the_photo_viewer_says_whom_another_app_lists_that_no_face_is_yet() {
     harness.run();
     assert!(harness.query_by_label(unfound).is_some());
 }
+
+/// "Names in other apps" counts the sidecars first, writes nothing until told to, then writes the
+/// names beside the photos and says so.
+#[test]
+fn the_settings_write_the_names_into_sidecars_after_a_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let photo = common::copy_into(&photos, &["faces/sheldon/1.png"]).remove(0);
+    let path = dir.path().join("library.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    common::scan(&mut catalog, &photos);
+    let face = catalog.faces().expect("faces")[0].id;
+    catalog
+        .split_faces(&[face], Some("Sheldon Cooper"))
+        .expect("name");
+    drop(catalog);
+    let sidecar = PathBuf::from(format!("{}.xmp", photo.display()));
+
+    let mut harness = settings_harness(&path);
+    harness.get_by_label("Write names to sidecars…").click();
+    wait_for(&mut harness, "Write them");
+    assert!(harness
+        .query_by_label_contains("This writes 1 sidecar (1 named face)")
+        .is_some());
+    assert!(!sidecar.exists(), "nothing is written before the yes");
+    harness.get_by_label("Write them").click();
+    wait_until(&mut harness, "the write", |h| {
+        h.state().status().starts_with("Wrote 1 sidecar")
+    });
+    let text = std::fs::read_to_string(&sidecar).expect("sidecar");
+    assert!(text.contains(r#"mwg-rs:Name="Sheldon Cooper""#), "{text}");
+}

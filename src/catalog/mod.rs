@@ -30,7 +30,9 @@ pub use history::HistoryEntry;
 pub use listed::{ListedPerson, UnfoundInPhoto};
 pub use paths::{path_from_key, path_key};
 pub use people::{person_label, PersonBrief, PersonSummary};
-pub use photos::{FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ScanErrorRow};
+pub use photos::{
+    FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ReadablePhoto, ScanErrorRow,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{Catalog, CatalogError, FaceRow};
+use crate::catalog::{Catalog, CatalogError, FaceRow, ReadablePhoto};
 use crate::people::copies::COPY_DISTANCE;
 use crate::scan::face_tags::{xmp, Sidecars};
 use crate::scan::walk::found_file;
@@ -51,7 +51,7 @@ pub fn write(
 ) -> Result<SidecarReport, CatalogError> {
     let photos = catalog.readable_photos()?;
     let stems = shared_stems(photos.iter().map(|p| p.path.as_path()));
-    let names = photo_names(catalog)?;
+    let names = photo_names(catalog, &photos)?;
     let mut report = SidecarReport::default();
     let mut sidecars = Sidecars::default();
     let todo: Vec<_> = photos
@@ -175,7 +175,10 @@ fn shared_stems<'a>(paths: impl Iterator<Item = &'a Path>) -> HashMap<PathBuf, u
 
 /// What Kith says of the faces of each photo that has a named face, or a face the user said is
 /// not someone named, by photo id.
-fn photo_names(catalog: &Catalog) -> Result<HashMap<i64, PhotoNames>, CatalogError> {
+fn photo_names(
+    catalog: &Catalog,
+    photos: &[ReadablePhoto],
+) -> Result<HashMap<i64, PhotoNames>, CatalogError> {
     let named: HashMap<i64, String> = catalog
         .person_briefs()?
         .into_iter()
@@ -193,7 +196,7 @@ fn photo_names(catalog: &Catalog) -> Result<HashMap<i64, PhotoNames>, CatalogErr
         }
     }
     let mut all = HashMap::new();
-    for photo in catalog.readable_photos()? {
+    for photo in photos {
         let Some(size) = photo.size else { continue };
         let own = faces_of
             .get(&photo.id)

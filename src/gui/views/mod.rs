@@ -14,6 +14,7 @@ pub mod problems;
 pub mod review;
 pub mod search;
 pub mod settings;
+pub mod sidecars;
 pub mod welcome;
 
 use crate::catalog::Catalog;

@@ -1,6 +1,7 @@
 //! Settings: switching libraries, the library's folders (add, forget), the clustering (algorithm
 //! and parameters, with a live count of the people a re-cluster would leave), adapting distances
-//! to the user's names, the device scans run on, and the theme.
+//! to the user's names, writing the names for other apps ([`SidecarsSection`]), the device scans
+//! run on, and the theme.
 //!
 //! Everything slow (counting, re-clustering, adapting, probing GPUs) runs as a [`Task`] on a worker
 //! thread with its own catalog connection; when one changes the catalog the view reports
@@ -17,6 +18,7 @@ use crate::gui::app::Action;
 use crate::gui::jobs::{ScanTarget, Task};
 use crate::gui::prefs::Prefs;
 use crate::gui::views::add_folder::AddFolder;
+use crate::gui::views::sidecars::SidecarsSection;
 use crate::gui::views::{path_field, ViewCtx};
 use crate::people::assign::{self, AssignReport, Preview};
 use crate::people::cluster::{Algorithm, Linkage};
@@ -124,6 +126,7 @@ pub struct SettingsView {
     adapting: Option<Adapting>,
     adapted: Option<Result<AdaptOutcome, String>>,
     resetting: Option<Task<Option<AssignReport>>>,
+    sidecars: SidecarsSection,
 }
 
 impl Default for SettingsView {
@@ -146,6 +149,7 @@ impl Default for SettingsView {
             adapting: None,
             adapted: None,
             resetting: None,
+            sidecars: SidecarsSection::default(),
         }
     }
 }
@@ -193,11 +197,13 @@ impl SettingsView {
             || self.adapting.is_some()
             || self.resetting.is_some()
             || self.probing.is_some()
+            || self.sidecars.is_busy()
     }
 
     /// Takes in the re-cluster, adaptation or reset that finished: called every frame, whichever
     /// view is shown, since the user may have left the settings while one ran.
     pub fn poll(&mut self, actions: &mut Vec<Action>) {
+        self.sidecars.poll(actions);
         if let Some(result) = self.applying.as_ref().and_then(Task::poll) {
             self.applying = None;
             actions.push(Action::Changed(match result {
@@ -243,6 +249,9 @@ impl SettingsView {
                 section(ui, "People", |ui| self.clustering(ui, ctx));
                 section(ui, "Learning from your names", |ui| {
                     self.adaptation(ui, ctx)
+                });
+                section(ui, "Names in other apps", |ui| {
+                    self.sidecars.ui(ui, ctx.catalog)
                 });
                 section(ui, "Scanning", |ui| self.device(ui, prefs));
                 section(ui, "Appearance", |ui| theme(ui, prefs));
