@@ -1433,6 +1433,9 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
         r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>"#,
     )
     .expect("sidecar");
+    // One a crash left empty.
+    let empty = PathBuf::from(format!("{}.xmp", leonard.display()));
+    std::fs::write(&empty, "").expect("sidecar");
     let bytes = |paths: &[&PathBuf]| -> Vec<Vec<u8>> {
         paths
             .iter()
@@ -1485,7 +1488,8 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
     let mut written = dry.written.clone();
     written.sort();
     assert_eq!(written, expected, "{dry:?}");
-    assert!(!sidecar_of(&leonard).exists(), "a dry run writes nothing");
+    assert!(!sidecar_of(&copy).exists(), "a dry run writes nothing");
+    assert_eq!(std::fs::read(&empty).expect("read"), b"");
     assert_eq!(
         std::fs::read_to_string(&group_sidecar).expect("read"),
         darktable

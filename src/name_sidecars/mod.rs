@@ -105,13 +105,19 @@ fn update(target: &Path, names: &PhotoNames, dry_run: bool) -> Result<Outcome, S
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => return Err(format!("it cannot be read: {err}")),
     };
-    let Some(old) = old else {
+    // An empty file (one a crash left half made) is written anew like a missing one.
+    let Some(old) = old.filter(|text| !text.trim().is_empty()) else {
         if names.named.is_empty() {
             return Ok(Outcome::NothingToWrite);
         }
         if !dry_run {
-            create(target, &packet::fresh(names))
-                .map_err(|e| format!("it cannot be written: {e}"))?;
+            let text = packet::fresh(names);
+            let written = if target.exists() {
+                replace(target, &text)
+            } else {
+                create(target, &text)
+            };
+            written.map_err(|e| format!("it cannot be written: {e}"))?;
         }
         return Ok(Outcome::Written);
     };
