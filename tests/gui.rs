@@ -1564,3 +1564,74 @@ fn the_settings_write_the_names_into_sidecars_after_a_count() {
     let text = std::fs::read_to_string(&sidecar).expect("sidecar");
     assert!(text.contains(r#"mwg-rs:Name="Sheldon Cooper""#), "{text}");
 }
+
+/// Search within dates: a year takes in all of it, and so does a month; a date that is not one is
+/// said so instead of matching the wrong photos.
+#[test]
+fn search_finds_the_photos_taken_within_the_dates_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let files = common::copy_into(
+        &photos,
+        &[
+            "faces/penny/1.png",
+            "faces/penny/2.png",
+            "faces/penny/3.png",
+        ],
+    );
+    // Dated as Google's export dates them (noon UTC, the same day in any time zone within 11 h).
+    for (file, timestamp) in files.iter().zip(["1433160000", "1552219200", "1574251200"]) {
+        let json = format!(r#"{{"photoTakenTime": {{"timestamp": "{timestamp}"}}}}"#);
+        std::fs::write(format!("{}.json", file.display()), json).expect("json");
+    }
+    let path = dir.path().join("library.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    common::scan(&mut catalog, &photos);
+    let faces: Vec<i64> = catalog
+        .faces()
+        .expect("faces")
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(faces.len(), 3);
+    catalog.split_faces(&faces, Some("Penny")).expect("name");
+    drop(catalog);
+
+    let mut harness = harness(&path);
+    harness.get_by_label("Search").click();
+    harness.run();
+    let search = |harness: &mut Harness<'static, KithApp>, field: &str, text: &str| {
+        let field = harness.get_by_label(field);
+        field.focus();
+        field.type_text(text);
+        harness.run();
+        harness.key_press(Key::Enter);
+        harness.run();
+    };
+    let found = |harness: &Harness<'static, KithApp>| -> Vec<String> {
+        let view = harness.state().search_view();
+        view.results()
+            .iter()
+            .map(|hit| hit.taken_at.clone().unwrap_or_default()[..10].to_string())
+            .collect()
+    };
+    search(&mut harness, "Search people", "Penny");
+    assert_eq!(found(&harness).len(), 3);
+    search(&mut harness, "Taken from", "2019");
+    assert_eq!(found(&harness), ["2019-03-10", "2019-11-20"]);
+    assert!(harness
+        .query_by_label_contains("2 photos with Penny, taken from 2019 on")
+        .is_some());
+    search(&mut harness, "Taken up to", "2019-06");
+    assert_eq!(found(&harness), ["2019-03-10"]);
+    search(&mut harness, "Taken from", "-13");
+    let error = harness
+        .state()
+        .search_view()
+        .error()
+        .unwrap_or_default()
+        .to_string();
+    assert!(error.contains("\"2019-13\" is not a date"), "{error}");
+    assert!(found(&harness).is_empty());
+}

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use super::photos::{analyse_photo, largest_face};
 use super::Cli;
 use kith::catalog::{Catalog, PersonSummary};
-use kith::people::search::{search, Query};
+use kith::people::search::{date_range, search, Query};
 use kith::people::suggest::FaceSpace;
 use kith::people::{assign, review, settings};
 
@@ -98,10 +98,10 @@ pub enum PeopleCommand {
         /// Photos of whoever is in this face (a face id) or this photo (its largest face).
         #[arg(long)]
         like: Option<String>,
-        /// Only photos taken on or after this date (YYYY-MM-DD).
+        /// Only photos taken on or after this date (2019, 2019-06 or 2019-06-30).
         #[arg(long)]
         from: Option<String>,
-        /// Only photos taken on or before this date (YYYY-MM-DD).
+        /// Only photos taken on or before this date (2019, 2019-06 or 2019-06-30: all of it).
         #[arg(long)]
         to: Option<String>,
     },
@@ -427,11 +427,14 @@ fn search_command(
     from: &Option<String>,
     to: &Option<String>,
 ) -> Result<()> {
+    let (from, to) = date_range(
+        from.as_deref().unwrap_or_default(),
+        to.as_deref().unwrap_or_default(),
+    )?;
     let hits = match (query, like) {
         (Some(text), None) => {
             let mut q = Query::parse(text)?;
-            q.from = from.clone();
-            q.to = to.clone();
+            (q.from, q.to) = (from, to);
             search(catalog, &q)?
         }
         (None, Some(example)) => {

@@ -15,6 +15,10 @@ pub enum SearchError {
     Empty,
     #[error("nobody is called {0:?}")]
     UnknownName(String),
+    #[error("{0:?} is not a date: write a year (2019), a month (2019-06) or a day (2019-06-30)")]
+    BadDate(String),
+    #[error("the dates are the wrong way round: {from} comes after {to}")]
+    DatesReversed { from: String, to: String },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -50,6 +54,47 @@ impl Query {
         }
         Ok(query)
     }
+}
+
+/// A bound on the capture date as typed: a year, a month or a day (`2019`, `2019-06`,
+/// `2019-06-30`); `None` when blank. Dates compare as text, so a bound that is not one of these
+/// would silently match the wrong photos.
+pub fn date_bound(text: &str) -> Result<Option<String>, SearchError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    let digits =
+        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    let within = |part: &str, high: u32| part.parse::<u32>().is_ok_and(|n| (1..=high).contains(&n));
+    // The year, then the month and the day where given, each within its range.
+    let valid = match parts.as_slice() {
+        [year, rest @ ..] if digits(year, 4) && rest.len() <= 2 => rest
+            .iter()
+            .zip([12, 31])
+            .all(|(part, high)| digits(part, 2) && within(part, high)),
+        _ => false,
+    };
+    if !valid {
+        return Err(SearchError::BadDate(text.to_string()));
+    }
+    Ok(Some(text.to_string()))
+}
+
+/// The capture-date range from the bounds as typed, each optional.
+pub fn date_range(from: &str, to: &str) -> Result<(Option<String>, Option<String>), SearchError> {
+    let (from, to) = (date_bound(from)?, date_bound(to)?);
+    if let (Some(start), Some(end)) = (&from, &to) {
+        // The end covers all of its year, month or day.
+        if start.as_str() > end.as_str() && !start.starts_with(end.as_str()) {
+            return Err(SearchError::DatesReversed {
+                from: start.clone(),
+                to: end.clone(),
+            });
+        }
+    }
+    Ok((from, to))
 }
 
 fn push_name(list: &mut Vec<String>, name: &str) {
@@ -175,6 +220,40 @@ mod tests {
     fn a_query_needs_someone_to_look_for() {
         assert!(matches!(Query::parse("  "), Err(SearchError::Empty)));
         assert!(matches!(Query::parse("-ben"), Err(SearchError::Empty)));
+    }
+
+    #[test]
+    fn dates_are_a_year_a_month_or_a_day() {
+        assert_eq!(date_bound(" 2019 ").ok(), Some(Some("2019".into())));
+        assert_eq!(date_bound("2019-06").ok(), Some(Some("2019-06".into())));
+        assert_eq!(
+            date_bound("2019-06-30").ok(),
+            Some(Some("2019-06-30".into()))
+        );
+        assert_eq!(date_bound("").ok(), Some(None));
+        for bad in [
+            "19",
+            "2019-6",
+            "2019-13",
+            "2019-06-32",
+            "2019-06-30-1",
+            "June",
+            "20x9",
+            "2019-",
+        ] {
+            assert!(
+                matches!(date_bound(bad), Err(SearchError::BadDate(_))),
+                "{bad}"
+            );
+        }
+        assert!(
+            date_range("2019-06", "2019").is_ok(),
+            "June 2019 is within 2019"
+        );
+        assert!(matches!(
+            date_range("2020", "2019-12-31"),
+            Err(SearchError::DatesReversed { .. })
+        ));
     }
 
     #[test]

@@ -1,13 +1,14 @@
-//! Search: "Anna & Ben", "Anna -Ben"; Enter runs the library's search and shows the matching
-//! photos as a grid of thumbnails with their dates, each opening in the photo viewer. A bad query
-//! (unknown name) is shown inline. The people named so far are listed under the field, one click
+//! Search: "Anna & Ben", "Anna -Ben", optionally taken within dates (a year, a month or a day
+//! each); Enter runs the library's search and shows the matching photos as a grid of thumbnails
+//! with their dates, each opening in the photo viewer. A bad query (unknown name, a date that is
+//! not one) is shown inline. The people named so far are listed under the field, one click
 //! each, so that what can be searched for is in sight.
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
 use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{submitted, ViewCtx};
-use crate::people::search::{search, PhotoHit, Query, SearchError};
+use crate::people::search::{date_range, search, PhotoHit, Query, SearchError};
 
 /// A thumbnail's square cell in points; its date goes under it.
 const THUMB: f32 = 160.0;
@@ -19,6 +20,9 @@ const NAMES_SHOWN: usize = 40;
 #[derive(Default)]
 pub struct SearchView {
     query: String,
+    /// The capture-date bounds as typed: a year, a month or a day, or blank.
+    from: String,
+    to: String,
     results: Vec<PhotoHit>,
     error: Option<String>,
     /// The query the results belong to, so an empty result says what was searched.
@@ -52,9 +56,26 @@ impl SearchView {
         self.run_query(catalog, Query::parse(&self.query));
     }
 
+    /// Runs `query` within the dates typed.
     fn run_query(&mut self, catalog: &Catalog, query: Result<Query, SearchError>) {
-        let outcome = query.and_then(|q| search(catalog, &q));
-        self.searched = Some(self.query.trim().to_string());
+        let dated = query.and_then(|mut q| {
+            (q.from, q.to) = date_range(&self.from, &self.to)?;
+            Ok(q)
+        });
+        let when = match &dated {
+            Ok(Query {
+                from: Some(from),
+                to: Some(to),
+                ..
+            }) => format!(", taken {from} to {to}"),
+            Ok(Query {
+                from: Some(from), ..
+            }) => format!(", taken from {from} on"),
+            Ok(Query { to: Some(to), .. }) => format!(", taken up to {to}"),
+            _ => String::new(),
+        };
+        let outcome = dated.and_then(|q| search(catalog, &q));
+        self.searched = Some(format!("{}{when}", self.query.trim()));
         match outcome {
             Ok(hits) => {
                 self.results = hits;
@@ -76,7 +97,24 @@ impl SearchView {
                         .desired_width(320.0),
                 )
                 .accessible_name("Search people");
-            if submitted(ui, &field) || ui.button("Find photos").clicked() {
+            ui.label("taken from");
+            let from = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.from)
+                        .hint_text("2019")
+                        .desired_width(90.0),
+                )
+                .accessible_name("Taken from");
+            ui.label("to");
+            let to = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.to)
+                        .hint_text("2019-06-30")
+                        .desired_width(90.0),
+                )
+                .accessible_name("Taken up to");
+            let entered = [&field, &from, &to].iter().any(|f| submitted(ui, f));
+            if entered || ui.button("Find photos").clicked() {
                 self.run(ctx.catalog);
             }
         });
@@ -94,7 +132,10 @@ impl SearchView {
             return;
         }
         let Some(searched) = &self.searched else {
-            ui.weak("Names joined by & must all be in the photo; -Name leaves a person out.");
+            ui.weak(
+                "Names joined by & must all be in the photo; -Name leaves a person out. \
+                 Dates are a year, a month (2019-06) or a day, and take in all of it.",
+            );
             return;
         };
         ui.label(format!("{} photos with {searched}", self.results.len()));
