@@ -1556,3 +1556,77 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
         .1
         .contains(&"Howard".to_string()));
 }
+
+/// A photo renamed, or moved into another folder, is the same photo: not analysed again, with its
+/// faces and what the user decided about them. One copied, its original still there, is not.
+#[test]
+fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (album, other) = (dir.path().join("album"), dir.path().join("other"));
+    for folder in [&album, &other] {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    let [group, howard] =
+        ["scenes/bbt3.jpg", "faces/howard/1.png"].map(|file| copy_into(&album, &[file]).remove(0));
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    assert_eq!(scan(&mut catalog, &album).photos, 2);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let faces_of = |catalog: &Catalog, path: &Path| -> Vec<i64> {
+        let (photo, _) = catalog
+            .photo_status(&path.canonicalize().expect("path"))
+            .expect("status")
+            .expect("catalogued");
+        let mut faces = catalog.photo_faces(photo).expect("faces");
+        faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+        faces.iter().map(|f| f.id).collect()
+    };
+    let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
+    let group_faces = faces_of(&catalog, &group);
+    let mut sheldon = 0;
+    for (&face, name) in group_faces.iter().zip(cast) {
+        let person = catalog.split_faces(&[face], Some(name)).expect("name");
+        if name == "Sheldon" {
+            sheldon = person;
+        }
+    }
+    let portrait = faces_of(&catalog, &howard)[0];
+    catalog
+        .reject_person(portrait, sheldon)
+        .expect("not Sheldon");
+
+    // Sorted into a year's folder under a new name, and into the library's other folder.
+    std::fs::create_dir_all(album.join("2019")).expect("mkdir");
+    let party = album.join("2019/party.jpg");
+    std::fs::rename(&group, &party).expect("rename");
+    let howard_moved = other.join("howard.png");
+    std::fs::rename(&howard, &howard_moved).expect("move");
+    let first = scan(&mut catalog, &album);
+    assert_eq!(
+        (first.photos, first.moved, first.missing),
+        (0, 1, 1),
+        "{first:?}"
+    );
+    let second = scan(&mut catalog, &other);
+    assert_eq!((second.photos, second.moved), (0, 1), "{second:?}");
+    assign::update(&mut catalog, &algorithm).expect("place");
+
+    assert_eq!(faces_of(&catalog, &party), group_faces);
+    let expected: Vec<Option<String>> = cast.iter().map(|n| Some(n.to_string())).collect();
+    assert_eq!(names_left_to_right(&catalog, &party), expected);
+    assert_eq!(faces_of(&catalog, &howard_moved), [portrait]);
+    assert!(catalog
+        .not_person_facts()
+        .expect("facts")
+        .contains(&(portrait, sheldon)));
+    let ok = catalog.readable_photos().expect("photos").len();
+    assert_eq!(
+        ok, 2,
+        "no photo is left behind as missing, none counted twice"
+    );
+
+    // A copy is a new file, its original still where the catalog has it.
+    std::fs::copy(&party, other.join("copy.jpg")).expect("copy");
+    let third = scan(&mut catalog, &other);
+    assert_eq!((third.photos, third.moved), (1, 0), "{third:?}");
+}

@@ -32,6 +32,7 @@ pub use paths::{path_from_key, path_key};
 pub use people::{person_label, PersonBrief, PersonSummary};
 pub use photos::{
     FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ReadablePhoto, ScanErrorRow,
+    StoredContent,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! Photos in the catalog: what was seen on disk, what came of reading it, and incremental re-scans.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, OptionalExtension};
@@ -128,6 +128,15 @@ pub struct ReadablePhoto {
     pub copy_of: Option<i64>,
 }
 
+/// What the catalog knows of a photo's content: where a file of that size and hash was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredContent {
+    pub id: i64,
+    pub path: PathBuf,
+    pub hash: String,
+    pub status: PhotoStatus,
+}
+
 /// A file that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanErrorRow {
@@ -250,6 +259,20 @@ impl Catalog {
         Ok(())
     }
 
+    /// How many of `ids` are missing.
+    pub fn missing_among(&self, ids: &[i64]) -> Result<usize> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT status = 'missing' FROM photos WHERE id = ?1")?;
+        let mut missing = 0;
+        for &id in ids {
+            if stmt.query_row([id], |r| r.get::<_, bool>(0))? {
+                missing += 1;
+            }
+        }
+        Ok(missing)
+    }
+
     /// Files that could not be read, with their reasons.
     pub fn scan_errors(&self) -> Result<Vec<ScanErrorRow>> {
         let mut stmt = self.conn().prepare(
@@ -285,6 +308,51 @@ impl Catalog {
             out.push(photo_row(r)?);
         }
         Ok(out)
+    }
+
+    /// The photos read once (readable now or missing) whose file had one of `sizes` bytes, by
+    /// size, each size's in catalogue order.
+    pub fn contents_of_size(
+        &self,
+        sizes: &HashSet<u64>,
+    ) -> Result<HashMap<u64, Vec<StoredContent>>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, path, size, hash, status FROM photos
+             WHERE status != 'error' AND hash IS NOT NULL ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut found: HashMap<u64, Vec<StoredContent>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let size = r.get::<_, i64>(2)? as u64;
+            if sizes.contains(&size) {
+                let status: String = r.get(4)?;
+                found.entry(size).or_default().push(StoredContent {
+                    id: r.get(0)?,
+                    path: path_from_key(&r.get::<_, Vec<u8>>(1)?),
+                    hash: r.get(3)?,
+                    status: PhotoStatus::parse(&status)?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// The photo `id` is now the file at `path` (moved or renamed, the same content): it keeps its
+    /// faces and everything decided about them.
+    pub fn move_photo(&self, id: i64, path: &Path, stamp: FileStamp) -> Result<()> {
+        self.conn().execute(
+            "UPDATE photos SET path = ?2, display = ?3, size = ?4, mtime_ns = ?5, status = 'ok',
+                 scanned_at = ?6 WHERE id = ?1",
+            params![
+                id,
+                path_key(path),
+                path.to_string_lossy(),
+                stamp.size as i64,
+                stamp.mtime_ns,
+                unix_now()
+            ],
+        )?;
+        Ok(())
     }
 
     /// Every photo read successfully, in path order.

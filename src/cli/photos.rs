@@ -253,6 +253,12 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             s.seconds,
             if s.cancelled { " (stopped early; run again to resume)" } else { "" }
         );
+        if s.moved > 0 {
+            println!(
+                "{} photos moved or renamed: they keep their faces and names",
+                s.moved
+            );
+        }
         for (path, kind, message) in &s.failures {
             println!("  {kind:>13}  {}: {message}", path.display());
         }

@@ -167,6 +167,13 @@ fn scan(
         1 => ", 1 folder not found".to_string(),
         n => format!(", {n} folders not found"),
     };
+    let moved = match summary.moved {
+        0 => String::new(),
+        n => format!(
+            ", {} moved or renamed (names kept)",
+            crate::gui::views::counted(n, "photo")
+        ),
+    };
     let copies = match placed.copies {
         0 => String::new(),
         1 => ", 1 copy of another photo (counted once)".to_string(),
@@ -181,7 +188,7 @@ fn scan(
     };
     let counted = crate::gui::views::counted;
     Ok(format!(
-        "{} analysed, {}, {} unchanged, {}{tagged}{copies}{not_found}{}",
+        "{} analysed, {}, {} unchanged, {}{moved}{tagged}{copies}{not_found}{}",
         counted(summary.photos, "photo"),
         counted(summary.faces, "face"),
         summary.skipped,

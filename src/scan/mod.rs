@@ -15,6 +15,7 @@ pub mod face_tags;
 pub mod heif;
 mod library;
 pub mod locate;
+mod moves;
 pub mod raw;
 mod system_library;
 mod thumbnail;
@@ -133,6 +134,8 @@ pub struct ScanSummary {
     pub errors: usize,
     /// Photos known from before that are no longer on disk.
     pub missing: usize,
+    /// Photos found under another name or in another folder, which kept their faces and names.
+    pub moved: usize,
     pub seconds: f64,
     pub cancelled: bool,
     /// Library folders not found on disk, whose photos were left as they were (a scan of the
@@ -154,6 +157,7 @@ impl ScanSummary {
             skipped,
             errors,
             missing,
+            moved,
             seconds,
             cancelled,
             folders_not_found,
@@ -166,6 +170,7 @@ impl ScanSummary {
         self.skipped += skipped;
         self.errors += errors;
         self.missing += missing;
+        self.moved += moved;
         self.seconds += seconds;
         self.cancelled |= cancelled;
         self.folders_not_found.extend(folders_not_found);
@@ -268,8 +273,13 @@ pub fn scan_folder(
         .filter(|k| k.status != PhotoStatus::Missing)
         .map(|k| k.id)
         .collect();
-    summary.missing = missing.len();
     catalog.mark_missing(&missing)?;
+    for (id, file) in moves::find(catalog, &mut work)? {
+        catalog.move_photo(id, &file.path, file.stamp)?;
+        summary.moved += 1;
+    }
+    // A photo moved within the folder is not missing.
+    summary.missing = catalog.missing_among(&missing)?;
     on_event(ScanEvent::Planned {
         to_analyse: work.len(),
         unchanged: summary.skipped,
