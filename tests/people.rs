@@ -1009,7 +1009,8 @@ fn people_google_listed_name_the_face_of_a_photo_of_one() {
 
 /// The names of the faces of the photo at `path` from left to right, as the labels of their
 /// persons (`None` for a face with nobody).
-fn names_left_to_right(catalog: &Catalog, path: &Path) -> Vec<Option<String>> {
+/// The faces of the photo at `path`, from left to right.
+fn photo_faces_left_to_right(catalog: &Catalog, path: &Path) -> Vec<kith::catalog::PhotoFace> {
     let canonical = path.canonicalize().expect("path");
     let (photo, _) = catalog
         .photo_status(&canonical)
@@ -1017,6 +1018,16 @@ fn names_left_to_right(catalog: &Catalog, path: &Path) -> Vec<Option<String>> {
         .expect("catalogued");
     let mut faces = catalog.photo_faces(photo).expect("faces");
     faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+    faces
+}
+
+fn faces_left_to_right(catalog: &Catalog, path: &Path) -> Vec<i64> {
+    let faces = photo_faces_left_to_right(catalog, path);
+    faces.iter().map(|f| f.id).collect()
+}
+
+fn names_left_to_right(catalog: &Catalog, path: &Path) -> Vec<Option<String>> {
+    let faces = photo_faces_left_to_right(catalog, path);
     faces.iter().map(|f| f.person_name.clone()).collect()
 }
 
@@ -1274,12 +1285,7 @@ fn people_google_listed_are_found_once_the_user_names_the_others() {
         .all(Option::is_none));
 
     // The user names everyone in bbt3 but Penny, each face alone.
-    let (photo, _) = catalog
-        .photo_status(&bbt3.canonicalize().expect("path"))
-        .expect("status")
-        .expect("catalogued");
-    let mut faces = catalog.photo_faces(photo).expect("faces");
-    faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+    let faces = photo_faces_left_to_right(&catalog, &bbt3);
     for (face, name) in faces.iter().zip(names) {
         if name != "Penny" {
             catalog.split_faces(&[face.id], Some(name)).expect("name");
@@ -1448,28 +1454,22 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
     let algorithm = settings::load(&catalog).expect("settings");
     assert_eq!(scan(&mut catalog, &photos).photos, 4);
     assign::update(&mut catalog, &algorithm).expect("place");
-    let faces_of = |catalog: &Catalog, path: &Path| {
-        let (photo, _) = catalog
-            .photo_status(&path.canonicalize().expect("path"))
-            .expect("status")
-            .expect("catalogued");
-        let mut faces = catalog.photo_faces(photo).expect("faces");
-        faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
-        faces.iter().map(|f| f.id).collect::<Vec<_>>()
-    };
     let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
     let mut persons = HashMap::new();
-    for (face, name) in faces_of(&catalog, &group).into_iter().zip(cast) {
+    for (face, name) in faces_left_to_right(&catalog, &group).into_iter().zip(cast) {
         persons.insert(
             name,
             catalog.split_faces(&[face], Some(name)).expect("name"),
         );
     }
     catalog
-        .move_face(faces_of(&catalog, &howard)[0], persons["Howard"])
+        .move_face(faces_left_to_right(&catalog, &howard)[0], persons["Howard"])
         .expect("move");
     catalog
-        .move_face(faces_of(&catalog, &leonard)[0], persons["Leonard"])
+        .move_face(
+            faces_left_to_right(&catalog, &leonard)[0],
+            persons["Leonard"],
+        )
         .expect("move");
     let write = |catalog: &Catalog, dry_run: bool| {
         kith::name_sidecars::write(catalog, dry_run, &mut |_, _| {}).expect("writes")
@@ -1540,7 +1540,7 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
         .name_person(persons["Howard"], "Howard Wolowitz")
         .expect("rename");
     catalog
-        .not_this_person(faces_of(&catalog, &leonard)[0])
+        .not_this_person(faces_left_to_right(&catalog, &leonard)[0])
         .expect("not");
     let changed = write(&catalog, false);
     assert_eq!(changed.written.len(), 4, "{changed:?}");
@@ -1572,17 +1572,8 @@ fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
     let algorithm = settings::load(&catalog).expect("settings");
     assert_eq!(scan(&mut catalog, &album).photos, 2);
     assign::update(&mut catalog, &algorithm).expect("place");
-    let faces_of = |catalog: &Catalog, path: &Path| -> Vec<i64> {
-        let (photo, _) = catalog
-            .photo_status(&path.canonicalize().expect("path"))
-            .expect("status")
-            .expect("catalogued");
-        let mut faces = catalog.photo_faces(photo).expect("faces");
-        faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
-        faces.iter().map(|f| f.id).collect()
-    };
     let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
-    let group_faces = faces_of(&catalog, &group);
+    let group_faces = faces_left_to_right(&catalog, &group);
     let mut sheldon = 0;
     for (&face, name) in group_faces.iter().zip(cast) {
         let person = catalog.split_faces(&[face], Some(name)).expect("name");
@@ -1590,7 +1581,7 @@ fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
             sheldon = person;
         }
     }
-    let portrait = faces_of(&catalog, &howard)[0];
+    let portrait = faces_left_to_right(&catalog, &howard)[0];
     catalog
         .reject_person(portrait, sheldon)
         .expect("not Sheldon");
@@ -1611,10 +1602,10 @@ fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
     assert_eq!((second.photos, second.moved), (0, 1), "{second:?}");
     assign::update(&mut catalog, &algorithm).expect("place");
 
-    assert_eq!(faces_of(&catalog, &party), group_faces);
+    assert_eq!(faces_left_to_right(&catalog, &party), group_faces);
     let expected: Vec<Option<String>> = cast.iter().map(|n| Some(n.to_string())).collect();
     assert_eq!(names_left_to_right(&catalog, &party), expected);
-    assert_eq!(faces_of(&catalog, &howard_moved), [portrait]);
+    assert_eq!(faces_left_to_right(&catalog, &howard_moved), [portrait]);
     assert!(catalog
         .not_person_facts()
         .expect("facts")

@@ -98,21 +98,9 @@ impl SearchView {
                 )
                 .accessible_name("Search people");
             ui.label("taken from");
-            let from = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.from)
-                        .hint_text("2019")
-                        .desired_width(90.0),
-                )
-                .accessible_name("Taken from");
+            let from = date_field(ui, &mut self.from, "2019", "Taken from");
             ui.label("to");
-            let to = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.to)
-                        .hint_text("2019-06-30")
-                        .desired_width(90.0),
-                )
-                .accessible_name("Taken up to");
+            let to = date_field(ui, &mut self.to, "2019-06-30", "Taken up to");
             let entered = [&field, &from, &to].iter().any(|f| submitted(ui, f));
             if entered || ui.button("Find photos").clicked() {
                 self.run(ctx.catalog);
@@ -190,6 +178,16 @@ impl SearchView {
         });
         chosen
     }
+}
+
+/// A field for a date bound, labelled `name` for screen readers.
+fn date_field(ui: &mut egui::Ui, text: &mut String, hint: &str, name: &str) -> egui::Response {
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .hint_text(hint)
+            .desired_width(90.0),
+    )
+    .accessible_name(name)
 }
 
 /// One search result: its thumbnail (a placeholder until loaded) with its date under it.
