@@ -1555,6 +1555,25 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
     assert!(!sidecar_names(&group_sidecar)
         .1
         .contains(&"Howard".to_string()));
+
+    // Another app edits a sidecar: it is left alone until a scan has read it.
+    let edited = std::fs::read_to_string(&group_sidecar)
+        .expect("read")
+        .replace(">Penny<", ">Penny Hofstadter<");
+    std::fs::write(&group_sidecar, &edited).expect("edit");
+    touch(&group_sidecar, 2);
+    let waiting = write(&catalog, false);
+    assert_eq!(
+        (waiting.not_scanned, waiting.written.len()),
+        (1, 0),
+        "{waiting:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&group_sidecar).expect("read"),
+        edited
+    );
+    scan(&mut catalog, &photos);
+    assert_eq!(write(&catalog, false).not_scanned, 0);
 }
 
 /// A photo renamed, or moved into another folder, is the same photo: not analysed again, with its

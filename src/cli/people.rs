@@ -567,8 +567,14 @@ fn write_xmp(cli: &Cli, catalog: &Catalog, dry_run: bool) -> Result<()> {
         );
         if r.not_found > 0 {
             println!(
-                "{} photos with names are not there now (a drive not plugged in?)",
+                "{} photos are not there now (a drive not plugged in?)",
                 r.not_found
+            );
+        }
+        if r.not_scanned > 0 {
+            println!(
+                "{} photos changed since the last scan were left as they are: run kith scan first",
+                r.not_scanned
             );
         }
         for (path, reason) in &r.failed {

@@ -10,13 +10,14 @@
 //! nor are faces the user ignored. A copy of a picture (another folder, format or size) gets the
 //! names of the original's matching faces.
 //!
-//! A scan counts a sidecar's change as the photo's. So that writing does not make the next scan
-//! analyse every photo again, the catalog's record of each photo that was up to date before the
-//! write moves on with its sidecar.
+//! Only photos as the last scan saw them are written: a sidecar changed since may hold names
+//! Kith has not read yet. A scan counts a sidecar's change as the photo's, so after a write the
+//! catalog's record of the photo moves on with its sidecar, and the next scan does not analyse
+//! it again.
 
 pub mod packet;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -35,15 +36,17 @@ pub struct SidecarReport {
     pub faces: usize,
     /// Sidecars that already said what Kith would write.
     pub unchanged: usize,
-    /// Photos with names whose file is not there now (a drive not plugged in).
+    /// Photos whose file is not there now (a drive not plugged in).
     pub not_found: usize,
+    /// Photos changed since the last scan, or whose sidecar did: left for the scan to read first.
+    pub not_scanned: usize,
     /// Sidecars left as they were, with the reason.
     pub failed: Vec<(PathBuf, String)>,
 }
 
-/// Writes the names into the sidecars of every photo with a named face, or with a face the user
-/// said is not someone (whose old region then goes); with `dry_run`, only says what it would
-/// write. `on_progress` is told how many photos are done, of how many.
+/// Writes the names into the sidecars of the photos with faces: a new sidecar where Kith names
+/// someone, and any sidecar there brought in line with Kith. With `dry_run`, only says what it
+/// would write. `on_progress` is told how many photos are done, of how many.
 pub fn write(
     catalog: &Catalog,
     dry_run: bool,
@@ -64,13 +67,18 @@ pub fn write(
             report.not_found += 1;
             continue;
         };
-        let up_to_date = found_file(&photo.path, &meta, &mut sidecars).stamp == photo.stamp;
+        // A sidecar changed since the last scan may hold names Kith has not read: the scan
+        // reads it first.
+        if found_file(&photo.path, &meta, &mut sidecars).stamp != photo.stamp {
+            report.not_scanned += 1;
+            continue;
+        }
         let target = sidecar_of(&photo.path, &stems);
         match update(&target, names, dry_run) {
             Ok(Outcome::Written) => {
                 report.faces += names.named.len();
                 report.written.push(target);
-                if up_to_date && !dry_run {
+                if !dry_run {
                     if let Ok(meta) = std::fs::metadata(&photo.path) {
                         let now = found_file(&photo.path, &meta, &mut sidecars);
                         catalog.refresh_stamp(photo.id, now.stamp)?;
@@ -179,14 +187,14 @@ fn shared_stems<'a>(paths: impl Iterator<Item = &'a Path>) -> HashMap<PathBuf, u
     counts
 }
 
-/// What Kith says of the faces of each photo that has a named face, or a face the user said is
-/// not someone named, by photo id.
+/// What Kith says of the faces of each photo with faces, by photo id.
 fn photo_names(
     catalog: &Catalog,
     photos: &[ReadablePhoto],
 ) -> Result<HashMap<i64, PhotoNames>, CatalogError> {
-    let named: HashMap<i64, String> = catalog
-        .person_briefs()?
+    let persons = catalog.person_briefs()?;
+    let hidden: HashSet<i64> = persons.iter().filter(|p| p.hidden).map(|p| p.id).collect();
+    let named: HashMap<i64, String> = persons
         .into_iter()
         .filter(|p| !p.hidden)
         .filter_map(|p| Some((p.id, p.name?)))
@@ -231,11 +239,13 @@ fn photo_names(
             } else {
                 face
             };
-            if let Some(name) = subject.person.and_then(|p| named.get(&p)) {
-                names.named.push(NamedArea {
-                    name: name.clone(),
+            match subject.person {
+                Some(person) if hidden.contains(&person) => {}
+                Some(person) if named.contains_key(&person) => names.named.push(NamedArea {
+                    name: named[&person].clone(),
                     area: area(face),
-                });
+                }),
+                _ => names.unnamed.push(area(face)),
             }
             for person in refused.get(&subject.id).into_iter().flatten() {
                 if let Some(name) = named.get(person) {
@@ -246,7 +256,7 @@ fn photo_names(
                 }
             }
         }
-        if !names.named.is_empty() || !names.refused.is_empty() {
+        if !own.is_empty() {
             names.named.sort_by(|a, b| a.area[0].total_cmp(&b.area[0]));
             all.insert(photo.id, names);
         }

@@ -4,9 +4,10 @@
 //!
 //! A sidecar another app wrote is edited, not replaced: only the region list and the people
 //! shown are rewritten, and every other byte stays as it was (an editor's history, ratings,
-//! keywords). In the region list, a face region over a face Kith names is Kith's to write, one
-//! over a face the user said is not that person is taken out, and every other region stays as
-//! written (faces Kith did not find, pets, focus points). Writing the same names again gives the
+//! keywords). In the region list, a face region over a face Kith found is Kith's to write: named
+//! as Kith names the face, or taken out where Kith names nobody there (or the user said the face
+//! is not the region's person). Every other region stays as written (faces Kith did not find,
+//! faces the user ignored or of people hidden, pets, focus points). Writing the same names again gives the
 //! same bytes, so a sidecar with nothing new is left untouched.
 
 use std::ops::Range;
@@ -34,6 +35,9 @@ pub struct PhotoNames {
     pub named: Vec<NamedArea>,
     /// Its faces with the name of a person the user said each is not.
     pub refused: Vec<NamedArea>,
+    /// Its faces that nobody is named as (in no person, or in one without a name), as left, top,
+    /// width and height in fractions.
+    pub unnamed: Vec<[f32; 4]>,
 }
 
 /// Why a sidecar was left as it was.
@@ -155,7 +159,11 @@ fn verdict(li: Node, names: &PhotoNames) -> Verdict {
         return Verdict::Keep;
     }
     let over = |face: &NamedArea| holds_centre(region.area, face.area);
-    if names.named.iter().any(over) {
+    let over_unnamed = names
+        .unnamed
+        .iter()
+        .any(|&face| holds_centre(region.area, face));
+    if names.named.iter().any(over) || over_unnamed {
         return Verdict::Replace(region.name);
     }
     let refused = names.refused.iter().any(|face| {
@@ -404,6 +412,7 @@ mod tests {
             size: (4000, 3000),
             named,
             refused,
+            unnamed: Vec::new(),
         }
     }
 
@@ -540,9 +549,17 @@ mod tests {
 
     #[test]
     fn when_kith_names_nobody_its_old_regions_go() {
-        let first = fresh(&names(vec![face("Ben", [0.4, 0.4, 0.2, 0.2])], vec![]));
-        let refused = names(vec![], vec![face("Ben", [0.4, 0.4, 0.2, 0.2])]);
-        let merged = merge(&first, &refused).expect("merges");
+        let first = fresh(&names(
+            vec![
+                face("Ben", [0.4, 0.4, 0.2, 0.2]),
+                face("Cy", [0.7, 0.4, 0.2, 0.2]),
+            ],
+            vec![],
+        ));
+        // The user said the first face is not Ben, and the second face's person lost its name.
+        let mut nobody = names(vec![], vec![face("Ben", [0.4, 0.4, 0.2, 0.2])]);
+        nobody.unnamed.push([0.71, 0.41, 0.19, 0.2]);
+        let merged = merge(&first, &nobody).expect("merges");
         assert_eq!(read(&merged), (vec![], vec![]), "{merged}");
         assert!(roxmltree::Document::parse(&merged).is_ok());
     }

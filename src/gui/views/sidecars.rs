@@ -177,6 +177,12 @@ fn summary(report: &SidecarReport) -> String {
             counted(report.not_found, "photo")
         ));
     }
+    if report.not_scanned > 0 {
+        line.push_str(&format!(
+            "; {} changed since the last scan left for it",
+            counted(report.not_scanned, "photo")
+        ));
+    }
     if !report.failed.is_empty() {
         line.push_str(&format!("; {} left as they were", report.failed.len()));
     }
