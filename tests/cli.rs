@@ -423,7 +423,8 @@ fn listed_shows_the_people_left_to_find() {
 }
 
 /// `kith write-xmp` writes the names into a sidecar beside the photo, says what it would write
-/// in a dry run, and leaves a sidecar that says it already alone.
+/// in a dry run, and leaves a sidecar that says it already alone; with `--keep on`, later
+/// changes of names reach the sidecar by themselves, until `--keep off`.
 #[test]
 fn write_xmp_puts_the_names_beside_the_photos() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -450,4 +451,14 @@ fn write_xmp_puts_the_names_beside_the_photos() {
     assert!(text.contains(r#"mwg-rs:Name="Ian""#), "{text}");
     let again = kith(&library, &["write-xmp"]);
     assert_eq!(again["unchanged"].as_u64(), Some(1), "{again}");
+
+    // Kept up to date, a rename reaches the sidecar by itself.
+    kith(&library, &["write-xmp", "--keep", "on"]);
+    kith(&library, &["name", "Ian", "Ian Thorpe"]);
+    let text = std::fs::read_to_string(&sidecar).expect("sidecar");
+    assert!(text.contains(r#"mwg-rs:Name="Ian Thorpe""#), "{text}");
+    kith(&library, &["write-xmp", "--keep", "off"]);
+    kith(&library, &["name", "Ian Thorpe", "Thorpey"]);
+    let text = std::fs::read_to_string(&sidecar).expect("sidecar");
+    assert!(!text.contains("Thorpey"), "{text}");
 }

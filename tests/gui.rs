@@ -1533,7 +1533,7 @@ fn the_photo_viewer_says_whom_another_app_lists_that_no_face_is_yet() {
 }
 
 /// "Names in other apps" counts the sidecars first, writes nothing until told to, then writes the
-/// names beside the photos and says so.
+/// names beside the photos and says so; kept up to date, a rename reaches them by itself.
 #[test]
 fn the_settings_write_the_names_into_sidecars_after_a_count() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1563,6 +1563,34 @@ fn the_settings_write_the_names_into_sidecars_after_a_count() {
     });
     let text = std::fs::read_to_string(&sidecar).expect("sidecar");
     assert!(text.contains(r#"mwg-rs:Name="Sheldon Cooper""#), "{text}");
+
+    // Kept up to date from now on: a rename in the window reaches the sidecar.
+    harness
+        .get_by_label_contains("Keep them up to date")
+        .click();
+    harness.run();
+    let person = reopen(&path).persons(true).expect("persons")[0].id;
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(
+        kith::gui::Action::Rename {
+            person,
+            name: "Dr. Sheldon Cooper".into(),
+        },
+        &ctx,
+    );
+    wait_until(&mut harness, "the sidecar kept up to date", |_| {
+        std::fs::read_to_string(&sidecar)
+            .is_ok_and(|text| text.contains(r#"mwg-rs:Name="Dr. Sheldon Cooper""#))
+    });
+    wait_until(&mut harness, "the keeper", |h| !h.state().is_busy());
+    assert!(
+        harness
+            .state()
+            .status()
+            .starts_with("Sidecars kept up to date: 1 written"),
+        "{}",
+        harness.state().status()
+    );
 }
 
 /// Search within dates: a year takes in all of it, and so does a month; a date that is not one is

@@ -1471,13 +1471,13 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
             persons["Leonard"],
         )
         .expect("move");
-    let write = |catalog: &Catalog, dry_run: bool| {
+    let write = |catalog: &mut Catalog, dry_run: bool| {
         kith::name_sidecars::write(catalog, dry_run, &mut |_, _| {}).expect("writes")
     };
     let canonical = |p: &Path| p.canonicalize().expect("path");
     let sidecar_of = |p: &Path| PathBuf::from(format!("{}.xmp", canonical(p).display()));
 
-    let dry = write(&catalog, true);
+    let dry = write(&mut catalog, true);
     let mut expected = vec![
         sidecar_of(&copy),
         sidecar_of(&leonard),
@@ -1495,7 +1495,7 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
         darktable
     );
 
-    let report = write(&catalog, false);
+    let report = write(&mut catalog, false);
     assert_eq!((report.written.len(), report.faces), (4, 8), "{report:?}");
     assert_eq!(bytes(&[&howard, &leonard, &group, &copy]), photo_bytes);
     let (regions, people) = sidecar_names(&group_sidecar);
@@ -1521,7 +1521,7 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
     // Nothing is analysed again, and nothing is new to write.
     let again = scan(&mut catalog, &photos);
     assert_eq!((again.photos, again.skipped), (0, 4), "{again:?}");
-    let same = write(&catalog, false);
+    let same = write(&mut catalog, false);
     assert_eq!((same.written.len(), same.unchanged), (0, 4), "{same:?}");
 
     // Another library reads the names back.
@@ -1542,7 +1542,7 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
     catalog
         .not_this_person(faces_left_to_right(&catalog, &leonard)[0])
         .expect("not");
-    let changed = write(&catalog, false);
+    let changed = write(&mut catalog, false);
     assert_eq!(changed.written.len(), 4, "{changed:?}");
     assert_eq!(
         sidecar_names(&lightroom),
@@ -1562,7 +1562,7 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
         .replace(">Penny<", ">Penny Hofstadter<");
     std::fs::write(&group_sidecar, &edited).expect("edit");
     touch(&group_sidecar, 2);
-    let waiting = write(&catalog, false);
+    let waiting = write(&mut catalog, false);
     assert_eq!(
         (waiting.not_scanned, waiting.written.len()),
         (1, 0),
@@ -1573,7 +1573,7 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
         edited
     );
     scan(&mut catalog, &photos);
-    assert_eq!(write(&catalog, false).not_scanned, 0);
+    assert_eq!(write(&mut catalog, false).not_scanned, 0);
 }
 
 /// A photo renamed, or moved into another folder, is the same photo: not analysed again, with its
@@ -1639,4 +1639,77 @@ fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
     std::fs::copy(&party, other.join("copy.jpg")).expect("copy");
     let third = scan(&mut catalog, &other);
     assert_eq!((third.photos, third.moved), (1, 0), "{third:?}");
+}
+
+/// A library that keeps its sidecars up to date writes, after each change, only the photos whose
+/// names changed; until it is asked to, it writes nothing.
+#[test]
+fn sidecars_kept_up_to_date_are_written_only_where_names_changed() {
+    use kith::name_sidecars::{keep_up, set_keeping};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let [group, howard] =
+        ["scenes/bbt3.jpg", "faces/howard/1.png"].map(|file| copy_into(&photos, &[file]).remove(0));
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    scan(&mut catalog, &photos);
+    let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
+    let mut persons = HashMap::new();
+    for (face, name) in faces_left_to_right(&catalog, &group).into_iter().zip(cast) {
+        persons.insert(
+            name,
+            catalog.split_faces(&[face], Some(name)).expect("name"),
+        );
+    }
+    let sidecar = |photo: &Path| PathBuf::from(format!("{}.xmp", photo.display()));
+    let written = |catalog: &mut Catalog| -> Vec<PathBuf> {
+        let report = keep_up(catalog).expect("keeps").expect("kept");
+        let names = report
+            .written
+            .iter()
+            .map(|p| p.file_name().expect("name").into());
+        names.collect()
+    };
+    assert_eq!(keep_up(&mut catalog).expect("keeps"), None);
+    assert!(!sidecar(&group).exists());
+
+    set_keeping(&catalog, true).expect("keep");
+    assert_eq!(
+        written(&mut catalog),
+        [PathBuf::from("scenes_bbt3.jpg.xmp")]
+    );
+    assert_eq!(
+        written(&mut catalog),
+        Vec::<PathBuf>::new(),
+        "nothing changed"
+    );
+    catalog
+        .move_face(faces_left_to_right(&catalog, &howard)[0], persons["Howard"])
+        .expect("move");
+    assert_eq!(
+        written(&mut catalog),
+        [PathBuf::from("faces_howard_1.png.xmp")]
+    );
+    catalog
+        .name_person(persons["Penny"], "Penny Hofstadter")
+        .expect("rename");
+    assert_eq!(
+        written(&mut catalog),
+        [PathBuf::from("scenes_bbt3.jpg.xmp")]
+    );
+    assert_eq!(sidecar_names(&sidecar(&group)).0[2], "Penny Hofstadter");
+    // Undone, the name goes back into the sidecar too.
+    catalog.undo().expect("undo");
+    assert_eq!(
+        written(&mut catalog),
+        [PathBuf::from("scenes_bbt3.jpg.xmp")]
+    );
+    assert_eq!(sidecar_names(&sidecar(&group)).0[2], "Penny");
+
+    set_keeping(&catalog, false).expect("stop");
+    catalog
+        .name_person(persons["Raj"], "Rajesh")
+        .expect("rename");
+    assert_eq!(keep_up(&mut catalog).expect("keeps"), None);
+    assert_eq!(sidecar_names(&sidecar(&group)).0[3], "Raj");
 }

@@ -17,6 +17,7 @@ mod paths;
 mod people;
 mod photos;
 mod schema;
+mod sidecar_names;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -111,6 +111,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (photo_id, name)
     ) WITHOUT ROWID;
     ALTER TABLE photos ADD COLUMN sidecars_read INTEGER NOT NULL DEFAULT 0;",
+    // 10: what Kith last wrote into (or found already in) each photo's XMP sidecar, as a digest
+    // of the names, so that keeping sidecars up to date touches only the photos whose names
+    // changed (see name_sidecars).
+    "CREATE TABLE sidecar_names (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        digest   TEXT NOT NULL
+    );",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

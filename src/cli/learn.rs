@@ -301,6 +301,7 @@ fn adapt_command(cli: &Cli, options: &AdaptOptions, dry_run: bool) -> Result<()>
         &mut |p| show_progress(&bar, p),
     )?;
     bar.finish_and_clear();
+    super::people::keep_sidecars(&mut catalog)?;
     cli.emit(
         &serde_json::json!({ "report": outcome.report, "recluster": outcome.reclustered }),
         |_| {
@@ -367,6 +368,7 @@ fn adapt_reset(cli: &Cli) -> Result<()> {
     let mut catalog = cli.catalog()?;
     let algorithm = settings::load(&catalog)?;
     let clustered = adapt::reset(&mut catalog, &algorithm)?;
+    super::people::keep_sidecars(&mut catalog)?;
     cli.emit(
         &serde_json::json!({ "dropped": clustered.is_some(), "recluster": clustered }),
         |_| match clustered {

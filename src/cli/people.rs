@@ -120,11 +120,64 @@ pub enum PeopleCommand {
         /// Only say which sidecars would be written
         #[arg(long)]
         dry_run: bool,
+        /// Keep the sidecars up to date from now on, after each change of names (on), or stop
+        /// (off: nothing is written then)
+        #[arg(long, value_name = "on|off")]
+        keep: Option<Switch>,
     },
+}
+
+/// On or off, for a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
     let mut catalog = cli.catalog()?;
+    execute(cli, &mut catalog, command)?;
+    if command.changes_names() {
+        keep_sidecars(&mut catalog)?;
+    }
+    Ok(())
+}
+
+impl PeopleCommand {
+    /// Whether the command may change who a face is, or a person's name or visibility.
+    fn changes_names(&self) -> bool {
+        matches!(
+            self,
+            PeopleCommand::Name { .. }
+                | PeopleCommand::Merge { .. }
+                | PeopleCommand::Split { .. }
+                | PeopleCommand::Move { .. }
+                | PeopleCommand::Not { .. }
+                | PeopleCommand::Hide { .. }
+                | PeopleCommand::Ignore { .. }
+                | PeopleCommand::Undo
+                | PeopleCommand::Redo
+                | PeopleCommand::Cluster { .. }
+        )
+    }
+}
+
+/// Where the library keeps its sidecars up to date, writes those whose names changed; says so
+/// on standard error, so that `--json` output stays one value.
+pub fn keep_sidecars(catalog: &mut Catalog) -> Result<()> {
+    if let Some(report) = kith::name_sidecars::keep_up(catalog)? {
+        if !report.written.is_empty() || !report.failed.is_empty() {
+            eprintln!(
+                "sidecars kept up to date: {} written, {} left as they were",
+                report.written.len(),
+                report.failed.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<()> {
     match command {
         PeopleCommand::People { all } => {
             let persons = catalog.persons(*all)?;
@@ -144,17 +197,17 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                 }
             })
         }
-        PeopleCommand::Person { person } => show_person(cli, &catalog, person),
+        PeopleCommand::Person { person } => show_person(cli, catalog, person),
         PeopleCommand::Name { person, name } => {
-            let id = resolve(&catalog, person)?;
+            let id = resolve(catalog, person)?;
             catalog.name_person(id, name)?;
             done(cli, &format!("#{id} is now {name}"))
         }
         PeopleCommand::Merge { target, others } => {
-            let t = resolve(&catalog, target)?;
+            let t = resolve(catalog, target)?;
             let o = others
                 .iter()
-                .map(|p| resolve(&catalog, p))
+                .map(|p| resolve(catalog, p))
                 .collect::<Result<Vec<_>>>()?;
             catalog.merge_persons(t, &o)?;
             done(cli, &format!("merged into #{t}"))
@@ -164,7 +217,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             done(cli, &format!("{} faces are now person #{id}", faces.len()))
         }
         PeopleCommand::Move { face, person } => {
-            let id = resolve(&catalog, person)?;
+            let id = resolve(catalog, person)?;
             catalog.move_face(*face, id)?;
             done(cli, &format!("face {face} moved to #{id}"))
         }
@@ -179,12 +232,12 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             face,
             person: Some(person),
         } => {
-            let id = resolve(&catalog, person)?;
+            let id = resolve(catalog, person)?;
             catalog.reject_person(*face, id)?;
             done(cli, &format!("face {face} will never be with #{id}"))
         }
         PeopleCommand::Hide { person, show } => {
-            let id = resolve(&catalog, person)?;
+            let id = resolve(catalog, person)?;
             catalog.hide_person(id, !show)?;
             done(
                 cli,
@@ -202,7 +255,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             )
         }
         PeopleCommand::Cover { person, face } => {
-            let id = resolve(&catalog, person)?;
+            let id = resolve(catalog, person)?;
             catalog.set_cover(id, *face)?;
             done(cli, &format!("face {face} is the cover of #{id}"))
         }
@@ -215,7 +268,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             None => done(cli, "nothing to redo"),
         },
         PeopleCommand::Neighbours { face, k } => {
-            let space = face_space(cli, &catalog)?;
+            let space = face_space(cli, catalog)?;
             let neighbours = space
                 .neighbours(*face, *k)
                 .with_context(|| format!("no face {face} (or it is ignored)"))?;
@@ -234,7 +287,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             })
         }
         PeopleCommand::Different { a, b } => {
-            let (a, b) = (resolve(&catalog, a)?, resolve(&catalog, b)?);
+            let (a, b) = (resolve(catalog, a)?, resolve(catalog, b)?);
             catalog.mark_distinct(a, b)?;
             done(
                 cli,
@@ -243,7 +296,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
         }
         PeopleCommand::Review { limit } => {
             let tau = cli.model_dir()?.same_person_threshold()?;
-            let mut questions = review::questions(&catalog, tau)?;
+            let mut questions = review::questions(catalog, tau)?;
             let waiting = questions.len();
             questions.truncate(*limit);
             cli.emit(&questions, |qs| {
@@ -265,7 +318,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             })
         }
         PeopleCommand::Suggest { limit } => {
-            let space = face_space(cli, &catalog)?;
+            let space = face_space(cli, catalog)?;
             let suggestions = space.merge_suggestions(None, *limit);
             cli.emit(&suggestions, |ss| {
                 if ss.is_empty() {
@@ -284,7 +337,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             eps,
             min_points,
         } => {
-            let saved = settings::load(&catalog)?;
+            let saved = settings::load(catalog)?;
             let algorithm = match algo {
                 Some(name) => settings::algorithm(name, *eps, *min_points)?,
                 None if eps.is_some() || min_points.is_some() => {
@@ -298,8 +351,8 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                 }
                 None => saved,
             };
-            settings::save(&catalog, &algorithm)?;
-            let report = assign::recluster(&mut catalog, &algorithm)?;
+            settings::save(catalog, &algorithm)?;
+            let report = assign::recluster(catalog, &algorithm)?;
             cli.emit(&report, |r| {
                 println!(
                     "{}: {} faces considered, {} with a person, {} new people",
@@ -315,10 +368,10 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
             like,
             from,
             to,
-        } => search_command(cli, &catalog, query.as_deref(), like.as_deref(), from, to),
-        PeopleCommand::Who { photo } => who(cli, &catalog, photo),
-        PeopleCommand::Export { format } => export(&catalog, format),
-        PeopleCommand::WriteXmp { dry_run } => write_xmp(cli, &catalog, *dry_run),
+        } => search_command(cli, catalog, query.as_deref(), like.as_deref(), from, to),
+        PeopleCommand::Who { photo } => who(cli, catalog, photo),
+        PeopleCommand::Export { format } => export(catalog, format),
+        PeopleCommand::WriteXmp { dry_run, keep } => write_xmp(cli, catalog, *dry_run, *keep),
     }
 }
 
@@ -552,7 +605,18 @@ fn export(catalog: &Catalog, format: &str) -> Result<()> {
     Ok(())
 }
 
-fn write_xmp(cli: &Cli, catalog: &Catalog, dry_run: bool) -> Result<()> {
+fn write_xmp(cli: &Cli, catalog: &mut Catalog, dry_run: bool, keep: Option<Switch>) -> Result<()> {
+    match keep {
+        Some(Switch::Off) => {
+            kith::name_sidecars::set_keeping(catalog, false)?;
+            return done(
+                cli,
+                "sidecars are no longer kept up to date (those written stay)",
+            );
+        }
+        Some(Switch::On) if !dry_run => kith::name_sidecars::set_keeping(catalog, true)?,
+        Some(Switch::On) | None => {}
+    }
     let report = kith::name_sidecars::write(catalog, dry_run, &mut |_, _| {})?;
     cli.emit(&report, |r| {
         let verb = if dry_run { "would write" } else { "wrote" };

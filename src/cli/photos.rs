@@ -241,6 +241,7 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
     drop(progress);
     let algorithm = kith::people::settings::load(&catalog)?;
     let placed = kith::people::assign::update(&mut catalog, &algorithm)?;
+    super::people::keep_sidecars(&mut catalog)?;
     cli.emit(&summary, |s| {
         println!(
             "{} photos analysed ({} with faces), {} faces, {} unchanged skipped, {} errors, {} missing, in {:.1} s{}",

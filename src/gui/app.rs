@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, Modifiers};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanTarget};
+use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanTarget, SidecarKeeper};
 use crate::gui::prefs::Prefs;
 use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
@@ -115,6 +115,7 @@ pub struct KithApp {
     scan: Option<ScanJob>,
     /// Scans asked for while another ran: each starts when the one before it ends.
     scans_waiting: Vec<ScanTarget>,
+    sidecar_keeper: SidecarKeeper,
     /// Typed folder path: the fallback when no folder picker is available.
     folder_input: String,
     status: String,
@@ -145,6 +146,7 @@ impl KithApp {
             faces: FaceIndex::Stale,
             scan: None,
             scans_waiting: Vec::new(),
+            sidecar_keeper: SidecarKeeper::default(),
             folder_input: String::new(),
             status: String::new(),
         };
@@ -229,6 +231,7 @@ impl KithApp {
             || self.thumbs.pending() > 0
             || self.merges.is_busy()
             || self.settings.is_busy()
+            || self.sidecar_keeper.is_running()
     }
 
     /// Draws the whole window into `ui` and applies what the user did.
@@ -399,6 +402,10 @@ impl KithApp {
         self.faces.poll();
         self.review.poll(ctx, self.catalog.path(), self.tau);
         self.thumbs.poll();
+        let idle = self.scan.is_none();
+        if let Some(line) = self.sidecar_keeper.poll(ctx, &self.catalog, idle) {
+            self.status = line;
+        }
         let Some(job) = &mut self.scan else { return };
         if let ScanPoll::Finished(result) = job.poll() {
             self.status = match result {
@@ -528,6 +535,7 @@ impl KithApp {
     /// top bar whatever is shown) re-ranks, and the view is read again.
     fn catalog_changed(&mut self) {
         self.faces = FaceIndex::Stale;
+        self.sidecar_keeper.want();
         let empty = self
             .catalog
             .folders()

@@ -1,6 +1,6 @@
 //! Work too slow for the UI thread: scanning a folder or the whole library, loading the face
-//! index, and any other one-off [`Task`] (re-clustering, adaptation, measuring the review queue,
-//! decoding a photo).
+//! index, keeping sidecars up to date ([`SidecarKeeper`]), and any other one-off [`Task`]
+//! (re-clustering, adaptation, measuring the review queue, decoding a photo).
 //! Each runs on a worker thread (with its own catalog connection where it needs one: SQLite WAL
 //! lets the UI read meanwhile) and reports over an mpsc channel that the UI polls once per frame.
 
@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::models::ModelDir;
+use crate::name_sidecars::{self, SidecarReport};
 use crate::people::suggest::FaceSpace;
 use crate::scan::{ScanEvent, ScanOptions};
 use crate::vision::{self, DeviceChoice, FaceAnalyzer};
@@ -268,5 +269,67 @@ impl FaceIndex {
             FaceIndex::Ready(space) => Some(space),
             _ => None,
         }
+    }
+}
+
+/// Keeping the photos' sidecars up to date after changes ([`name_sidecars::keep_up`], a no-op
+/// unless the library asks for it), on a worker, one run at a time: a change while one runs asks
+/// for another after it.
+#[derive(Default)]
+pub struct SidecarKeeper {
+    running: Option<Task<Option<SidecarReport>>>,
+    wanted: bool,
+}
+
+impl SidecarKeeper {
+    /// The catalog changed: the sidecars may need writing.
+    pub fn want(&mut self) {
+        self.wanted = true;
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Takes in a run that ended, and starts one where wanted and `may_start` (no scan is
+    /// changing the photos). Returns a line for the status bar where a run wrote or failed.
+    pub fn poll(
+        &mut self,
+        ctx: &egui::Context,
+        catalog: &Catalog,
+        may_start: bool,
+    ) -> Option<String> {
+        let mut said = None;
+        if let Some(result) = self.running.as_ref().and_then(Task::poll) {
+            self.running = None;
+            said = match result {
+                Ok(Some(report)) if !report.written.is_empty() || !report.failed.is_empty() => {
+                    Some(format!(
+                        "Sidecars kept up to date: {} written{}",
+                        report.written.len(),
+                        match report.failed.len() {
+                            0 => String::new(),
+                            n => format!(", {n} left as they were (Settings say why)"),
+                        }
+                    ))
+                }
+                Ok(_) => None,
+                Err(err) => Some(format!("Keeping the sidecars up to date failed: {err}")),
+            };
+        }
+        if self.wanted && self.running.is_none() && may_start {
+            self.wanted = false;
+            match name_sidecars::keeping(catalog) {
+                Ok(true) => {}
+                Ok(false) => return said,
+                Err(err) => return Some(format!("Cannot read the sidecar setting: {err}")),
+            }
+            let catalog = catalog.path().to_path_buf();
+            self.running = Some(Task::spawn(ctx, move || {
+                let mut catalog = Catalog::open(&catalog).map_err(|e| e.to_string())?;
+                name_sidecars::keep_up(&mut catalog).map_err(|e| e.to_string())
+            }));
+        }
+        said
     }
 }

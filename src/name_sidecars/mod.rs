@@ -10,6 +10,10 @@
 //! nor are faces the user ignored. A copy of a picture (another folder, format or size) gets the
 //! names of the original's matching faces.
 //!
+//! A library may keep its sidecars up to date ([`keep_up`], after each change of names): then
+//! only the photos whose names changed since they were last written are looked at, told by a
+//! digest of the names kept in the catalog.
+//!
 //! Only photos as the last scan saw them are written: a sidecar changed since may hold names
 //! Kith has not read yet. A scan counts a sidecar's change as the photo's, so after a write the
 //! catalog's record of the photo moves on with its sidecar, and the next scan does not analyse
@@ -48,20 +52,72 @@ pub struct SidecarReport {
 /// someone, and any sidecar there brought in line with Kith. With `dry_run`, only says what it
 /// would write. `on_progress` is told how many photos are done, of how many.
 pub fn write(
-    catalog: &Catalog,
+    catalog: &mut Catalog,
     dry_run: bool,
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SidecarReport, CatalogError> {
+    let pass = if dry_run { Pass::DryRun } else { Pass::Full };
+    run(catalog, pass, on_progress)
+}
+
+/// The setting that keeps sidecars up to date.
+const KEEP_KEY: &str = "sidecars.keep";
+
+/// Whether the library keeps its photos' sidecars up to date as names change.
+pub fn keeping(catalog: &Catalog) -> Result<bool, CatalogError> {
+    Ok(catalog.setting(KEEP_KEY)?.as_deref() == Some("on"))
+}
+
+pub fn set_keeping(catalog: &Catalog, on: bool) -> Result<(), CatalogError> {
+    catalog.set_setting(KEEP_KEY, if on { "on" } else { "off" })
+}
+
+/// Where the library keeps its sidecars up to date: writes those of the photos whose names
+/// changed since they were last written (all of them the first time). `None` where it does not.
+pub fn keep_up(catalog: &mut Catalog) -> Result<Option<SidecarReport>, CatalogError> {
+    if !keeping(catalog)? {
+        return Ok(None);
+    }
+    run(catalog, Pass::Changed, &mut |_, _| {}).map(Some)
+}
+
+/// Which photos a pass looks at, and whether it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Every photo, each sidecar read and compared; nothing written.
+    DryRun,
+    /// Every photo, each sidecar read and compared.
+    Full,
+    /// The photos whose names changed since they were last written.
+    Changed,
+}
+
+fn run(
+    catalog: &mut Catalog,
+    pass: Pass,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<SidecarReport, CatalogError> {
+    let dry_run = pass == Pass::DryRun;
     let photos = catalog.readable_photos()?;
     let stems = shared_stems(photos.iter().map(|p| p.path.as_path()));
     let names = photo_names(catalog, &photos)?;
-    let mut report = SidecarReport::default();
-    let mut sidecars = Sidecars::default();
+    let written_before = match pass {
+        Pass::Changed => catalog.sidecar_digests()?,
+        Pass::DryRun | Pass::Full => HashMap::new(),
+    };
     let todo: Vec<_> = photos
         .iter()
-        .filter_map(|photo| Some((photo, names.get(&photo.id)?)))
+        .filter_map(|photo| {
+            let names = names.get(&photo.id)?;
+            let digest = digest(names);
+            let same = written_before.get(&photo.id) == Some(&digest);
+            (!same).then_some((photo, names, digest))
+        })
         .collect();
-    for (done, (photo, names)) in todo.iter().enumerate() {
+    let mut report = SidecarReport::default();
+    let mut sidecars = Sidecars::default();
+    let mut settled = Vec::new();
+    for (done, (photo, names, digest)) in todo.iter().enumerate() {
         on_progress(done, todo.len());
         let Ok(meta) = std::fs::metadata(&photo.path) else {
             report.not_found += 1;
@@ -75,18 +131,21 @@ pub fn write(
         }
         let target = sidecar_of(&photo.path, &stems);
         match update(&target, names, dry_run) {
-            Ok(Outcome::Written) => {
-                report.faces += names.named.len();
-                report.written.push(target);
-                if !dry_run {
-                    if let Ok(meta) = std::fs::metadata(&photo.path) {
-                        let now = found_file(&photo.path, &meta, &mut sidecars);
-                        catalog.refresh_stamp(photo.id, now.stamp)?;
+            Ok(outcome) => {
+                if outcome == Outcome::Written {
+                    report.faces += names.named.len();
+                    report.written.push(target);
+                    if !dry_run {
+                        if let Ok(meta) = std::fs::metadata(&photo.path) {
+                            let now = found_file(&photo.path, &meta, &mut sidecars);
+                            catalog.refresh_stamp(photo.id, now.stamp)?;
+                        }
                     }
+                } else if outcome == Outcome::Unchanged {
+                    report.unchanged += 1;
                 }
+                settled.push((photo.id, digest.clone()));
             }
-            Ok(Outcome::Unchanged) => report.unchanged += 1,
-            Ok(Outcome::NothingToWrite) => {}
             Err(reason) => {
                 tracing::warn!(sidecar = %target.display(), %reason, "sidecar left as it was");
                 report.failed.push((target, reason));
@@ -94,9 +153,19 @@ pub fn write(
         }
     }
     on_progress(todo.len(), todo.len());
+    if !dry_run {
+        catalog.record_sidecar_digests(&settled)?;
+    }
     Ok(report)
 }
 
+/// A short fingerprint of what Kith says of a photo's faces.
+fn digest(names: &PhotoNames) -> String {
+    let hash = blake3::hash(format!("{names:?}").as_bytes()).to_hex();
+    hash[..32].to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Written,
     Unchanged,
@@ -187,7 +256,7 @@ fn shared_stems<'a>(paths: impl Iterator<Item = &'a Path>) -> HashMap<PathBuf, u
     counts
 }
 
-/// What Kith says of the faces of each photo with faces, by photo id.
+/// What Kith says of the faces of each photo, by photo id.
 fn photo_names(
     catalog: &Catalog,
     photos: &[ReadablePhoto],
@@ -256,10 +325,8 @@ fn photo_names(
                 }
             }
         }
-        if !own.is_empty() {
-            names.named.sort_by(|a, b| a.area[0].total_cmp(&b.area[0]));
-            all.insert(photo.id, names);
-        }
+        names.named.sort_by(|a, b| a.area[0].total_cmp(&b.area[0]));
+        all.insert(photo.id, names);
     }
     Ok(all)
 }

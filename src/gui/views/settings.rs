@@ -184,6 +184,7 @@ impl SettingsView {
                 r["adapted"]["accuracy_at_tau"]
             )
         });
+        self.sidecars.reload(catalog)?;
         // The catalog may have changed since the last count.
         self.preview = None;
         self.previewing = None;
@@ -250,9 +251,7 @@ impl SettingsView {
                 section(ui, "Learning from your names", |ui| {
                     self.adaptation(ui, ctx)
                 });
-                section(ui, "Names in other apps", |ui| {
-                    self.sidecars.ui(ui, ctx.catalog)
-                });
+                section(ui, "Names in other apps", |ui| self.sidecars.ui(ui, ctx));
                 section(ui, "Scanning", |ui| self.device(ui, prefs));
                 section(ui, "Appearance", |ui| theme(ui, prefs));
             });

@@ -1,15 +1,17 @@
 //! The settings' "Names in other apps": writing the names into XMP sidecars beside the photos
 //! ([`crate::name_sidecars`], as `kith write-xmp` does). A dry run first says how many sidecars
 //! would be written, and nothing is written until the user says yes. Both run as a [`Task`].
+//! Or the library keeps them up to date, after each change (`kith write-xmp --keep on`), which
+//! the app's [`crate::gui::jobs::SidecarKeeper`] does.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::Action;
 use crate::gui::jobs::Task;
-use crate::gui::views::counted;
+use crate::gui::views::{counted, ViewCtx};
 use crate::name_sidecars::{self, SidecarReport};
 
 /// How far a write has got, in photos.
@@ -21,6 +23,8 @@ struct Progress {
 
 #[derive(Default)]
 pub struct SidecarsSection {
+    /// The library keeps its sidecars up to date after each change of names.
+    keeping: bool,
     counting: Option<Task<SidecarReport>>,
     /// The dry run's answer, waiting for the user's yes.
     planned: Option<SidecarReport>,
@@ -29,6 +33,12 @@ pub struct SidecarsSection {
 }
 
 impl SidecarsSection {
+    /// Reads whether the library keeps its sidecars up to date.
+    pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+        self.keeping = name_sidecars::keeping(catalog)?;
+        Ok(())
+    }
+
     pub fn is_busy(&self) -> bool {
         self.counting.is_some() || self.writing.is_some()
     }
@@ -52,13 +62,37 @@ impl SidecarsSection {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, catalog: &Catalog) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        let catalog = ctx.catalog;
         ui.label(
             "Kith can write the names you gave into XMP sidecars beside your photos \
              (photo.jpg.xmp), where digiKam, Lightroom Classic, darktable and Immich read them: \
              each face of a named person as a face region. The photos themselves are never \
              changed, and a sidecar another app wrote keeps everything else it holds.",
         );
+        let mut keeping = self.keeping;
+        if ui
+            .checkbox(
+                &mut keeping,
+                "Keep them up to date: write them now, and again after each change of names",
+            )
+            .changed()
+        {
+            match name_sidecars::set_keeping(catalog, keeping) {
+                Ok(()) => {
+                    self.keeping = keeping;
+                    ctx.actions.push(Action::Changed(
+                        if keeping {
+                            "Sidecars are kept up to date from now on"
+                        } else {
+                            "Sidecars are no longer kept up to date (those written stay)"
+                        }
+                        .to_string(),
+                    ));
+                }
+                Err(err) => self.outcome = Some(Err(err.to_string())),
+            }
+        }
         if let Some((_, progress)) = &self.writing {
             let (done, total) = (
                 progress.done.load(Ordering::Relaxed),
@@ -153,8 +187,8 @@ fn start(
     let progress = Arc::new(Progress::default());
     let shared = Arc::clone(&progress);
     let task = Task::spawn(ctx, move || {
-        let catalog = Catalog::open(&catalog).map_err(|e| e.to_string())?;
-        name_sidecars::write(&catalog, dry_run, &mut |done, total| {
+        let mut catalog = Catalog::open(&catalog).map_err(|e| e.to_string())?;
+        name_sidecars::write(&mut catalog, dry_run, &mut |done, total| {
             shared.done.store(done, Ordering::Relaxed);
             shared.total.store(total, Ordering::Relaxed);
         })
