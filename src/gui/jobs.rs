@@ -309,7 +309,10 @@ impl SidecarKeeper {
                         report.written.len(),
                         match report.failed.len() {
                             0 => String::new(),
-                            n => format!(", {n} left as they were (Settings say why)"),
+                            n => format!(
+                                ", {n} left as they were (\"Write names to sidecars…\" in the \
+                                 Settings says why)"
+                            ),
                         }
                     ))
                 }

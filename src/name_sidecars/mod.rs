@@ -131,26 +131,25 @@ fn run(
         }
         let target = sidecar_of(&photo.path, &stems);
         match update(&target, names, dry_run) {
-            Ok(outcome) => {
-                if outcome == Outcome::Written {
-                    report.faces += names.named.len();
-                    report.written.push(target);
-                    if !dry_run {
-                        if let Ok(meta) = std::fs::metadata(&photo.path) {
-                            let now = found_file(&photo.path, &meta, &mut sidecars);
-                            catalog.refresh_stamp(photo.id, now.stamp)?;
-                        }
+            Ok(Outcome::Written) => {
+                report.faces += names.named.len();
+                report.written.push(target);
+                if !dry_run {
+                    if let Ok(meta) = std::fs::metadata(&photo.path) {
+                        let now = found_file(&photo.path, &meta, &mut sidecars);
+                        catalog.refresh_stamp(photo.id, now.stamp)?;
                     }
-                } else if outcome == Outcome::Unchanged {
-                    report.unchanged += 1;
                 }
-                settled.push((photo.id, digest.clone()));
             }
+            Ok(Outcome::Unchanged) => report.unchanged += 1,
+            Ok(Outcome::NothingToWrite) => {}
             Err(reason) => {
                 tracing::warn!(sidecar = %target.display(), %reason, "sidecar left as it was");
                 report.failed.push((target, reason));
+                continue;
             }
         }
+        settled.push((photo.id, digest.clone()));
     }
     on_progress(todo.len(), todo.len());
     if !dry_run {
@@ -165,7 +164,6 @@ fn digest(names: &PhotoNames) -> String {
     hash[..32].to_string()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Written,
     Unchanged,

@@ -108,6 +108,7 @@ impl SidecarsSection {
             return;
         }
         if let Some(planned) = &self.planned {
+            failures(ui, planned);
             if planned.written.is_empty() {
                 ui.label(format!(
                     "Nothing to write: {} already {} what Kith would write.",
@@ -160,21 +161,26 @@ impl SidecarsSection {
         match &self.outcome {
             Some(Ok(report)) => {
                 ui.label(summary(report));
-                for (path, reason) in report.failed.iter().take(5) {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        format!("Left as it was: {}: {reason}", path.display()),
-                    );
-                }
-                if report.failed.len() > 5 {
-                    ui.weak(format!("… and {} more", report.failed.len() - 5));
-                }
+                failures(ui, report);
             }
             Some(Err(err)) => {
                 ui.colored_label(ui.visuals().error_fg_color, err);
             }
             None => {}
         }
+    }
+}
+
+/// The sidecars a write left as they were, with why (the first few).
+fn failures(ui: &mut egui::Ui, report: &SidecarReport) {
+    for (path, reason) in report.failed.iter().take(5) {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("Left as it was: {}: {reason}", path.display()),
+        );
+    }
+    if report.failed.len() > 5 {
+        ui.weak(format!("… and {} more", report.failed.len() - 5));
     }
 }
 
