@@ -1705,6 +1705,12 @@ fn sidecars_kept_up_to_date_are_written_only_where_names_changed() {
         [PathBuf::from("scenes_bbt3.jpg.xmp")]
     );
     assert_eq!(sidecar_names(&sidecar(&group)).0[2], "Penny");
+    // Hidden, a person's region stays as it is, in its place: nothing to write either way.
+    let nothing: Vec<PathBuf> = Vec::new();
+    catalog.hide_person(persons["Penny"], true).expect("hide");
+    assert_eq!(written(&mut catalog), nothing);
+    catalog.hide_person(persons["Penny"], false).expect("show");
+    assert_eq!(written(&mut catalog), nothing);
 
     set_keeping(&catalog, false).expect("stop");
     catalog

@@ -85,15 +85,26 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
                 .is_some_and(|p| is(p, RDF, "Description") && p.parent_element() == Some(rdf))
     });
 
-    // Other apps' regions that stay, and the names of those Kith takes out or writes anew.
-    let mut kept: Vec<Node> = Vec::new();
+    // The region list as it will be: other apps' regions that stay, and Kith's, each where the
+    // region it replaces was (so that writing again keeps the order), new ones at the end. And
+    // the names of the regions Kith takes out or writes anew.
+    let mut items: Vec<Item> = Vec::new();
+    let mut placed = vec![false; names.named.len()];
     let mut replaced: Vec<String> = Vec::new();
     for li in regions.iter().flat_map(|r| region_items(*r)) {
         match verdict(li, names) {
-            Verdict::Keep => kept.push(li),
-            Verdict::Replace(name) => replaced.extend(name),
+            Verdict::Keep => items.push(Item::Kept(li)),
+            Verdict::Replace { name, by } => {
+                replaced.extend(name);
+                if let Some(face) = by.filter(|&face| !placed[face]) {
+                    placed[face] = true;
+                    items.push(Item::Ours(face));
+                }
+            }
         }
     }
+    let new_faces = (0..names.named.len()).filter(|&face| !placed[face]);
+    items.extend(new_faces.map(Item::Ours));
     let mut people: Vec<String> = Vec::new();
     let ours = |name: &str| names.named.iter().any(|n| same_name(&n.name, name));
     let listed = shown.map(|s| xmp::items(s).collect::<Vec<_>>());
@@ -112,8 +123,7 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
         .and_then(|r| r.parent_element())
         .or(host)
         .unwrap_or(rdf);
-    let region_text = (!kept.is_empty() || !names.named.is_empty())
-        .then(|| region_list(old, region_scope, &kept, names));
+    let region_text = (!items.is_empty()).then(|| region_list(old, region_scope, &items, names));
     match (regions, region_text) {
         (Some(node), text) => edits.push((node.range(), text.unwrap_or_default())),
         (None, Some(text)) => inserted.push_str(&format!("\n   {text}")),
@@ -146,8 +156,20 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
 
 enum Verdict {
     Keep,
-    /// Kith writes this face anew, or the user said it is not the region's person.
-    Replace(Option<String>),
+    /// The region, of the person `name`, goes: over Kith's named face `by` (which takes its
+    /// place), or over a face Kith names nobody or the user said is not that person.
+    Replace {
+        name: Option<String>,
+        by: Option<usize>,
+    },
+}
+
+/// An item of the region list written.
+enum Item<'a, 'i> {
+    /// A region as the sidecar has it.
+    Kept(Node<'a, 'i>),
+    /// Kith's region for this named face.
+    Ours(usize),
 }
 
 /// What becomes of a region already in the sidecar.
@@ -163,9 +185,7 @@ fn verdict(li: Node, names: &PhotoNames) -> Verdict {
         .unnamed
         .iter()
         .any(|&face| holds_centre(region.area, face));
-    if names.named.iter().any(over) || over_unnamed {
-        return Verdict::Replace(region.name);
-    }
+    let by = names.named.iter().position(over);
     let refused = names.refused.iter().any(|face| {
         over(face)
             && region
@@ -173,8 +193,11 @@ fn verdict(li: Node, names: &PhotoNames) -> Verdict {
                 .as_deref()
                 .is_some_and(|n| same_name(n, &face.name))
     });
-    if refused {
-        Verdict::Replace(region.name)
+    if by.is_some() || over_unnamed || refused {
+        Verdict::Replace {
+            name: region.name,
+            by,
+        }
     } else {
         Verdict::Keep
     }
@@ -197,12 +220,15 @@ fn holds_centre(region: [f32; 4], face: [f32; 4]) -> bool {
         && (region[1]..=region[1] + region[3]).contains(&y)
 }
 
-/// The `mwg-rs:Regions` element: the regions `kept` (as written in `old`), then Kith's.
-fn region_list(old: &str, scope: Node, kept: &[Node], names: &PhotoNames) -> String {
+/// The `mwg-rs:Regions` element listing `items`: kept regions as written in `old`, Kith's
+/// regions from `names`.
+fn region_list(old: &str, scope: Node, items: &[Item], names: &PhotoNames) -> String {
     let mut prefixes = Prefixes::new(scope);
     // The kept items may use prefixes declared on the elements being replaced.
-    for li in kept {
-        prefixes.carry(li.parent_element().unwrap_or(*li));
+    for item in items {
+        if let Item::Kept(li) = item {
+            prefixes.carry(li.parent_element().unwrap_or(*li));
+        }
     }
     let rdf = prefixes.of(RDF, "rdf");
     let mwg = prefixes.of(MWG_REGIONS, "mwg-rs");
@@ -216,11 +242,15 @@ fn region_list(old: &str, scope: Node, kept: &[Node], names: &PhotoNames) -> Str
      <{rdf}:Bag>",
         prefixes.declarations()
     );
-    for li in kept {
-        text.push_str("\n      ");
-        text.push_str(&old[li.range()]);
-    }
-    for face in &names.named {
+    for item in items {
+        let face = match item {
+            Item::Kept(li) => {
+                text.push_str("\n      ");
+                text.push_str(&old[li.range()]);
+                continue;
+            }
+            Item::Ours(face) => &names.named[*face],
+        };
         let [l, t, fw, fh] = face.area;
         let number = |v: f32| {
             let fixed = format!("{:.6}", v.clamp(0.0, 1.0));
@@ -530,8 +560,8 @@ mod tests {
         let merged = merge(DIGIKAM, &written).expect("merges");
         let (regions, people) = read(&merged);
         let region_names: Vec<&str> = regions.iter().map(|r| r.0.as_str()).collect();
-        // Grandpa's face is one Kith did not find; Rex is not a face.
-        assert_eq!(region_names, ["Grandpa", "Anna"], "{merged}");
+        // Anna where Anne was; Grandpa's face is one Kith did not find; Rex is not a face.
+        assert_eq!(region_names, ["Anna", "Grandpa"], "{merged}");
         assert!(
             merged.contains("mwgrs:Name=\"Rex\" mwgrs:Type=\"Pet\""),
             "{merged}"
