@@ -618,6 +618,10 @@ fn the_far_faces_setting_makes_scans_find_people_far_off() {
         harness.run();
         harness.get_by_label("Settings").click();
         harness.run();
+        // The GPU probe's answer adds rows above the setting: a click meanwhile can miss it.
+        wait_until(&mut harness, "the settings' probes", |h| {
+            !h.state().is_busy()
+        });
         let setting = "Also find people far off, with faces under ~80 px in a 12 MP photo";
         // Beside it, whether HEIC, AVIF and RAW photos can be read here, and with what.
         let libheif = kith::scan::heif::support().expect("libheif (Debian: libheif1)");
@@ -838,6 +842,10 @@ fn settings_harness(path: &Path) -> Harness<'static, KithApp> {
     harness.get_by_label("Settings").click();
     harness.run();
     assert_eq!(harness.state().view(), View::Settings);
+    // The GPU probe's answer moves what is below it: clicks wait for it.
+    wait_until(&mut harness, "the settings' probes", |h| {
+        !h.state().is_busy()
+    });
     harness
 }
 
