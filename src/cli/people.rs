@@ -113,9 +113,9 @@ pub enum PeopleCommand {
         format: String,
     },
     /// Write the names into XMP sidecars beside the photos (photo.jpg.xmp, or Lightroom's
-    /// photo.xmp where it is there), as face regions and people shown, for digiKam, Lightroom,
-    /// darktable, Immich and other apps. Another app's sidecar is edited, keeping the rest of it;
-    /// the photos are never touched
+    /// photo.xmp where it is there), as face regions and people shown, for digiKam, Immich,
+    /// Lightroom Classic (RAW photos) and other apps. Another app's sidecar (darktable's edits) is
+    /// edited, keeping the rest of it; the photos are never touched
     WriteXmp {
         /// Only say which sidecars would be written
         #[arg(long)]

@@ -1,6 +1,7 @@
-//! Writing the names given in Kith into XMP sidecars beside the photos, where other photo apps
-//! read them (digiKam, Lightroom Classic, darktable, Immich, another Kith library): each face of
-//! a named person as a face region, and the people as IPTC's people shown. The photos themselves
+//! Writing the names given in Kith into XMP sidecars beside the photos, where apps that read
+//! face regions from sidecars find them (digiKam, Immich, Lightroom Classic for RAW photos,
+//! another Kith library): each face of a named person as a face region, and the people as IPTC's
+//! people shown. The photos themselves
 //! are never touched.
 //!
 //! The sidecar is the one beside the photo that apps read: `photo.jpg.xmp` where it exists, else

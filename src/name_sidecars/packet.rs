@@ -1,5 +1,5 @@
 //! The XMP text of a sidecar holding Kith's names: face regions of the Metadata Working Group's
-//! schema (what digiKam, Lightroom Classic, darktable, Immich and Kith itself read) and IPTC's
+//! schema (what digiKam, Lightroom Classic, Immich and Kith itself read) and IPTC's
 //! people shown (`Iptc4xmpExt:PersonInImage`).
 //!
 //! A sidecar another app wrote is edited, not replaced: only the region list and the people

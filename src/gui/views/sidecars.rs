@@ -66,9 +66,9 @@ impl SidecarsSection {
         let catalog = ctx.catalog;
         ui.label(
             "Kith can write the names you gave into XMP sidecars beside your photos \
-             (photo.jpg.xmp), where digiKam, Lightroom Classic, darktable and Immich read them: \
-             each face of a named person as a face region. The photos themselves are never \
-             changed, and a sidecar another app wrote keeps everything else it holds.",
+             (photo.jpg.xmp), where digiKam, Immich and Lightroom Classic (for RAW photos) \
+             read them: each face of a named person as a face region. The photos themselves \
+             are never changed, and a sidecar another app wrote keeps everything else it holds.",
         );
         let mut keeping = self.keeping;
         if ui
