@@ -85,37 +85,8 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
                 .is_some_and(|p| is(p, RDF, "Description") && p.parent_element() == Some(rdf))
     });
 
-    // The region list as it will be: other apps' regions that stay, and Kith's, each where the
-    // region it replaces was (so that writing again keeps the order), new ones at the end. And
-    // the names of the regions Kith takes out or writes anew.
-    let mut items: Vec<Item> = Vec::new();
-    let mut placed = vec![false; names.named.len()];
-    let mut replaced: Vec<String> = Vec::new();
-    for li in regions.iter().flat_map(|r| region_items(*r)) {
-        match verdict(li, names) {
-            Verdict::Keep => items.push(Item::Kept(li)),
-            Verdict::Replace { name, by } => {
-                replaced.extend(name);
-                if let Some(face) = by.filter(|&face| !placed[face]) {
-                    placed[face] = true;
-                    items.push(Item::Ours(face));
-                }
-            }
-        }
-    }
-    let new_faces = (0..names.named.len()).filter(|&face| !placed[face]);
-    items.extend(new_faces.map(Item::Ours));
-    let mut people: Vec<String> = Vec::new();
-    let ours = |name: &str| names.named.iter().any(|n| same_name(&n.name, name));
-    let listed = shown.map(|s| xmp::items(s).collect::<Vec<_>>());
-    for name in listed.into_iter().flatten() {
-        if ours(&name) || !replaced.iter().any(|r| same_name(r, &name)) {
-            push_name(&mut people, name);
-        }
-    }
-    for face in &names.named {
-        push_name(&mut people, face.name.clone());
-    }
+    let (items, replaced) = region_plan(regions, names);
+    let people = people_list(shown, &replaced, names);
 
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut inserted = String::new();
@@ -152,6 +123,50 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
     }
     merged.push_str(&old[at..]);
     Ok(merged)
+}
+
+/// The region list as it will be: other apps' regions that stay, and Kith's, each where the
+/// region it replaces was (so that writing again keeps the order), new ones at the end. With the
+/// names of the regions Kith takes out or writes anew.
+fn region_plan<'a, 'i>(
+    regions: Option<Node<'a, 'i>>,
+    names: &PhotoNames,
+) -> (Vec<Item<'a, 'i>>, Vec<String>) {
+    let mut items = Vec::new();
+    let mut placed = vec![false; names.named.len()];
+    let mut replaced = Vec::new();
+    for li in regions.iter().flat_map(|r| region_items(*r)) {
+        match verdict(li, names) {
+            Verdict::Keep => items.push(Item::Kept(li)),
+            Verdict::Replace { name, by } => {
+                replaced.extend(name);
+                if let Some(face) = by.filter(|&face| !placed[face]) {
+                    placed[face] = true;
+                    items.push(Item::Ours(face));
+                }
+            }
+        }
+    }
+    let new_faces = (0..names.named.len()).filter(|&face| !placed[face]);
+    items.extend(new_faces.map(Item::Ours));
+    (items, replaced)
+}
+
+/// The people shown as they will be: those listed in `shown` but the ones whose regions Kith
+/// took out, then Kith's.
+fn people_list(shown: Option<Node>, replaced: &[String], names: &PhotoNames) -> Vec<String> {
+    let mut people: Vec<String> = Vec::new();
+    let ours = |name: &str| names.named.iter().any(|n| same_name(&n.name, name));
+    let listed = shown.map(|s| xmp::items(s).collect::<Vec<_>>());
+    for name in listed.into_iter().flatten() {
+        if ours(&name) || !replaced.iter().any(|r| same_name(r, &name)) {
+            push_name(&mut people, name);
+        }
+    }
+    for face in &names.named {
+        push_name(&mut people, face.name.clone());
+    }
+    people
 }
 
 enum Verdict {
