@@ -7,7 +7,6 @@
 //! [`crate::people::copies`] handles.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::Path;
 
 use super::walk::FoundFile;
@@ -66,17 +65,7 @@ pub(super) fn find(
 /// The BLAKE3 hash of the file at `path`, as the scan stores it; `None` when it cannot be read
 /// (the scan then records why).
 fn content_hash(path: &Path) -> Option<String> {
-    let mut file = std::fs::File::open(path).ok()?;
     let mut hasher = blake3::Hasher::new();
-    let mut buffer = vec![0; 1 << 16];
-    loop {
-        match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&buffer[..n]);
-            }
-            Err(_) => return None,
-        }
-    }
+    hasher.update_reader(std::fs::File::open(path).ok()?).ok()?;
     Some(hasher.finalize().to_hex().to_string())
 }
