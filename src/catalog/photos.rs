@@ -259,20 +259,6 @@ impl Catalog {
         Ok(())
     }
 
-    /// How many of `ids` are missing.
-    pub fn missing_among(&self, ids: &[i64]) -> Result<usize> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT status = 'missing' FROM photos WHERE id = ?1")?;
-        let mut missing = 0;
-        for &id in ids {
-            if stmt.query_row([id], |r| r.get::<_, bool>(0))? {
-                missing += 1;
-            }
-        }
-        Ok(missing)
-    }
-
     /// Files that could not be read, with their reasons.
     pub fn scan_errors(&self) -> Result<Vec<ScanErrorRow>> {
         let mut stmt = self.conn().prepare(

@@ -274,12 +274,14 @@ pub fn scan_folder(
         .map(|k| k.id)
         .collect();
     catalog.mark_missing(&missing)?;
+    // A photo moved within the folder is not missing.
+    let mut vanished: std::collections::HashSet<i64> = missing.iter().copied().collect();
     for (id, file) in moves::find(catalog, &mut work)? {
         catalog.move_photo(id, &file.path, file.stamp)?;
         summary.moved += 1;
+        vanished.remove(&id);
     }
-    // A photo moved within the folder is not missing.
-    summary.missing = catalog.missing_among(&missing)?;
+    summary.missing = vanished.len();
     on_event(ScanEvent::Planned {
         to_analyse: work.len(),
         unchanged: summary.skipped,
