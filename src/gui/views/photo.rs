@@ -254,9 +254,11 @@ impl PhotoView {
     /// Starts decoding the photo when it is new, then its neighbours, and takes in finished
     /// decodes and openers.
     fn poll(&mut self, ctx: &egui::Context, photo: &PhotoRow) {
-        // Physical pixels of the window's long side: more would only be scaled away.
+        // Physical pixels of the window's long side: more would only be scaled away. Nor may a
+        // texture be larger than the graphics driver takes (egui refuses it).
         let limit = (ctx.content_rect().size().max_elem() * ctx.pixels_per_point()).ceil();
-        let limit = limit.max(1.0) as u32;
+        let largest = ctx.input(|i| i.max_texture_side) as f32;
+        let limit = limit.min(largest).max(1.0) as u32;
         let wanted = |id: i64| id == photo.id || self.neighbours.iter().any(|(n, _)| *n == id);
         self.pictures.retain(|(id, _)| wanted(*id));
         let shown_started = self.pictures.iter().any(|(id, _)| *id == photo.id);
