@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::paths::path_from_key;
 use super::people::person_label;
@@ -51,6 +51,8 @@ pub struct PhotoFace {
     pub person_name: Option<String>,
     pub pinned: bool,
     pub ignored: bool,
+    /// Drawn by the user where the detector found no face.
+    pub drawn: bool,
 }
 
 impl PhotoFace {
@@ -72,6 +74,8 @@ pub struct FaceAssignment {
 /// What the user decided about a face, carried over when its photo is analysed again.
 #[derive(Debug, Clone)]
 pub(super) struct FaceDecision {
+    /// The face's id where the user drew it: it is kept through the analysis.
+    drawn: Option<i64>,
     bbox: [f32; 4],
     person: Option<i64>,
     pinned: bool,
@@ -85,7 +89,7 @@ pub(super) fn decisions_of_photo(
     photo_id: i64,
 ) -> Result<Vec<FaceDecision>> {
     let mut stmt = tx.prepare(
-        "SELECT id, x, y, w, h, person_id, pinned, ignored FROM faces WHERE photo_id = ?1",
+        "SELECT id, x, y, w, h, person_id, pinned, ignored, drawn FROM faces WHERE photo_id = ?1",
     )?;
     let mut facts = tx.prepare("SELECT person_id FROM not_person WHERE face_id = ?1")?;
     let mut rows = stmt.query([photo_id])?;
@@ -95,7 +99,9 @@ pub(super) fn decisions_of_photo(
         let not_persons = facts
             .query_map([id], |f| f.get(0))?
             .collect::<rusqlite::Result<Vec<i64>>>()?;
+        let drawn: bool = r.get(8)?;
         out.push(FaceDecision {
+            drawn: drawn.then_some(id),
             bbox: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
             person: r.get(5)?,
             pinned: r.get(6)?,
@@ -106,8 +112,12 @@ pub(super) fn decisions_of_photo(
     Ok(out)
 }
 
-/// Gives each new face of `photo_id` the decisions of the old face it overlaps most (IoU > 0.5),
-/// so that re-analysing an edited photo keeps names, moves and "not this person" answers.
+/// Two boxes overlapping more than this (intersection over union) are one face.
+const SAME_FACE_IOU: f32 = 0.5;
+
+/// Gives each face the detector found in `photo_id` the decisions of the old face it overlaps
+/// most (IoU > 0.5), so that re-analysing an edited photo keeps names, moves and "not this
+/// person" answers. A face the user drew that the detector now found is that face from then on.
 pub(super) fn carry_over(
     tx: &rusqlite::Transaction<'_>,
     photo_id: i64,
@@ -116,7 +126,8 @@ pub(super) fn carry_over(
     if old.is_empty() {
         return Ok(());
     }
-    let mut stmt = tx.prepare("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?1")?;
+    let mut stmt =
+        tx.prepare("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?1 AND drawn = 0")?;
     let new: Vec<(i64, [f32; 4])> = stmt
         .query_map([photo_id], |r| {
             Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
@@ -126,7 +137,7 @@ pub(super) fn carry_over(
         let best = old
             .iter()
             .map(|d| (iou(bbox, d.bbox), d))
-            .filter(|(overlap, _)| *overlap > 0.5)
+            .filter(|(overlap, _)| *overlap > SAME_FACE_IOU)
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((_, d)) = best {
             tx.execute(
@@ -138,6 +149,9 @@ pub(super) fn carry_over(
                     "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
                     params![id, p],
                 )?;
+            }
+            if let Some(drawn) = d.drawn {
+                tx.execute("DELETE FROM faces WHERE id = ?1", [drawn])?;
             }
         }
     }
@@ -216,7 +230,7 @@ impl Catalog {
     /// The faces of one photo, left to right, with their persons' names.
     pub fn photo_faces(&self, photo_id: i64) -> Result<Vec<PhotoFace>> {
         let mut stmt = self.conn().prepare(
-            "SELECT faces.id, x, y, w, h, person_id, persons.name, pinned, ignored
+            "SELECT faces.id, x, y, w, h, person_id, persons.name, pinned, ignored, drawn
              FROM faces LEFT JOIN persons ON persons.id = faces.person_id
              WHERE faces.photo_id = ?1 ORDER BY x, faces.id",
         )?;
@@ -228,9 +242,55 @@ impl Catalog {
                 person_name: r.get(6)?,
                 pinned: r.get(7)?,
                 ignored: r.get(8)?,
+                drawn: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Stores a face the user drew on photo `photo_id` (see [`crate::scan::drawn`]), with nobody
+    /// yet; returns its id. Refused where the box mostly covers a face already there.
+    pub fn add_drawn_face(&mut self, photo_id: i64, face: &NewFace) -> Result<i64> {
+        let tx = self.conn_mut().transaction()?;
+        let others: Vec<(i64, [f32; 4])> = tx
+            .prepare("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?1")?
+            .query_map([photo_id], |r| {
+                Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some((id, _)) = others
+            .iter()
+            .find(|(_, other)| iou(*other, face.bbox) > SAME_FACE_IOU)
+        {
+            return Err(CatalogError::Invalid(format!("face {id} is already there")));
+        }
+        insert_faces(&tx, photo_id, std::slice::from_ref(face))?;
+        let id = tx.last_insert_rowid();
+        tx.execute("UPDATE faces SET drawn = 1 WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Takes away a face the user drew. A face the detector found is ignored instead (it would
+    /// come back with the next analysis of its photo).
+    pub fn remove_drawn_face(&mut self, face_id: i64) -> Result<()> {
+        let drawn: Option<bool> = self
+            .conn()
+            .query_row("SELECT drawn FROM faces WHERE id = ?1", [face_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match drawn {
+            None => Err(CatalogError::NotFound(format!("face {face_id}"))),
+            Some(false) => Err(CatalogError::Invalid(format!(
+                "face {face_id} was found by the scan, not drawn: ignore it instead"
+            ))),
+            Some(true) => {
+                self.conn()
+                    .execute("DELETE FROM faces WHERE id = ?1", [face_id])?;
+                Ok(())
+            }
+        }
     }
 
     /// Every face of a readable photo (not a copy) that is not ignored, with its person: what
@@ -320,6 +380,79 @@ mod tests {
         assert_eq!(iou([0.0, 0.0, 10.0, 10.0], [20.0, 0.0, 10.0, 10.0]), 0.0);
         // Overlap 5x10 = 50; union 100 + 100 - 50 = 150.
         assert!((iou([0.0, 0.0, 10.0, 10.0], [5.0, 0.0, 10.0, 10.0]) - 1.0 / 3.0).abs() < 1e-6);
+    }
+
+    fn face_at(x: f32, side: f32) -> NewFace {
+        NewFace {
+            bbox: [x, 10.0, side, side],
+            score: 0.99,
+            landmarks: [[0.0; 2]; 5],
+            embedding: [0.0; EMBEDDING_DIM],
+            thumbnail: Vec::new(),
+            tagged_name: None,
+        }
+    }
+
+    #[test]
+    fn a_drawn_face_stays_through_analyses_until_the_detector_finds_it() {
+        use crate::catalog::PhotoRecord;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        let path = PathBuf::from("/p/photo.jpg");
+        let photo = catalog
+            .record_photo(
+                &PhotoRecord::synthetic(&path, 400, 300),
+                &[face_at(0.0, 40.0)],
+            )
+            .expect("record");
+        let drawn = catalog
+            .add_drawn_face(photo, &face_at(200.0, 50.0))
+            .expect("drawn");
+        let refused = catalog.add_drawn_face(photo, &face_at(205.0, 50.0));
+        assert!(
+            matches!(refused, Err(CatalogError::Invalid(_))),
+            "{refused:?}"
+        );
+        let person = catalog.split_faces(&[drawn], Some("Anna")).expect("name");
+        let drawn_ids = |catalog: &Catalog| -> Vec<i64> {
+            let faces = catalog.photo_faces(photo).expect("faces");
+            faces.iter().filter(|f| f.drawn).map(|f| f.id).collect()
+        };
+
+        // Analysed again at the same size, finding another face: the drawn one stays as it was.
+        let same = PhotoRecord::synthetic(&path, 400, 300);
+        catalog
+            .record_photo(&same, &[face_at(0.0, 40.0), face_at(100.0, 40.0)])
+            .expect("again");
+        assert_eq!(drawn_ids(&catalog), vec![drawn]);
+        assert_eq!(catalog.photo_faces(photo).expect("faces").len(), 3);
+        let kept = catalog.face(drawn).expect("face").expect("kept");
+        assert_eq!((kept.person, kept.pinned), (Some(person), true));
+
+        // The detector finds the face now: it takes the drawn face's place and the user's word.
+        catalog
+            .record_photo(&same, &[face_at(0.0, 40.0), face_at(202.0, 48.0)])
+            .expect("found");
+        assert!(drawn_ids(&catalog).is_empty());
+        let found = catalog.photo_faces(photo).expect("faces");
+        let at_drawn = found
+            .iter()
+            .find(|f| f.bbox[0] == 202.0)
+            .expect("found face");
+        assert_eq!((at_drawn.person, at_drawn.pinned), (Some(person), true));
+
+        // A photo cropped (another size) loses a drawn face: its box no longer fits.
+        let drawn = catalog
+            .add_drawn_face(photo, &face_at(300.0, 50.0))
+            .expect("drawn again");
+        assert!(
+            catalog.remove_drawn_face(at_drawn.id).is_err(),
+            "detected faces are ignored"
+        );
+        catalog
+            .record_photo(&PhotoRecord::synthetic(&path, 380, 300), &[])
+            .expect("cropped");
+        assert!(catalog.face(drawn).expect("face").is_none());
     }
 
     #[test]

@@ -182,8 +182,20 @@ impl Catalog {
 
     /// Stores a successfully read photo and its faces in one transaction, replacing whatever was
     /// known of that path before. Returns the photo's id.
+    ///
+    /// Faces the user drew stay where the photo kept its size, unless the detector now found a
+    /// face over them, which takes their place; a photo cropped or resized loses them, since
+    /// their boxes no longer fit it.
     pub fn record_photo(&mut self, photo: &PhotoRecord<'_>, faces: &[NewFace]) -> Result<i64> {
         let tx = self.conn_mut().transaction()?;
+        let size_before: Option<(Option<u32>, Option<u32>)> = tx
+            .query_row(
+                "SELECT width, height FROM photos WHERE path = ?1",
+                [path_key(photo.path)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let same_size = size_before == Some((Some(photo.width), Some(photo.height)));
         let id = upsert_photo(
             &tx,
             photo.path,
@@ -203,7 +215,12 @@ impl Catalog {
             ],
         )?;
         let decisions = decisions_of_photo(&tx, id)?;
-        tx.execute("DELETE FROM faces WHERE photo_id = ?1", [id])?;
+        let dropped = if same_size {
+            "DELETE FROM faces WHERE photo_id = ?1 AND drawn = 0"
+        } else {
+            "DELETE FROM faces WHERE photo_id = ?1"
+        };
+        tx.execute(dropped, [id])?;
         tx.execute("DELETE FROM scan_errors WHERE photo_id = ?1", [id])?;
         insert_faces(&tx, id, faces)?;
         carry_over(&tx, id, &decisions)?;

@@ -118,6 +118,9 @@ const MIGRATIONS: &[&str] = &[
         photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
         digest   TEXT NOT NULL
     );",
+    // 11: faces the user drew where the detector found none (see scan/drawn.rs). A scan of the
+    // photo keeps them, where the detector finds no face over them.
+    "ALTER TABLE faces ADD COLUMN drawn INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
