@@ -1719,3 +1719,98 @@ fn sidecars_kept_up_to_date_are_written_only_where_names_changed() {
     assert_eq!(keep_up(&mut catalog).expect("keeps"), None);
     assert_eq!(sidecar_names(&sidecar(&group)).0[3], "Raj");
 }
+
+#[test]
+fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
+    use kith::scan::drawn::{draw_face, DrawError};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    let named = name_everyone(&mut catalog);
+    let photos = dir.path().join("far");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let far = photos.join("far.jpg");
+    let frame = common::far_faces(&[
+        ("faces/amy/5.png", 1200, 1500),
+        ("faces/leonard/5.png", 3500, 1500),
+    ]);
+    std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    let first = scan(&mut catalog, &photos);
+    assert_eq!((first.photos, first.faces), (1, 0), "the scan misses both");
+    let (photo, _) = catalog
+        .photo_status(&far.canonicalize().expect("path"))
+        .expect("status")
+        .expect("catalogued");
+
+    let analyzer = common::analyzer();
+    let amy = draw_face(&mut catalog, analyzer, photo, [1200.0, 1500.0, 50.0, 50.0]).expect("amy");
+    // Drawn from its bottom right corner: the same box.
+    let leonard = draw_face(
+        &mut catalog,
+        analyzer,
+        photo,
+        [3550.0, 1550.0, -50.0, -50.0],
+    )
+    .expect("leonard");
+    // A box around no face at all is the user's word too: aligned by the box alone.
+    let nothing =
+        draw_face(&mut catalog, analyzer, photo, [400.0, 400.0, 60.0, 60.0]).expect("nothing");
+    for drawn in [&amy, &leonard] {
+        let score = drawn.score.expect("found up close");
+        assert!(score > 0.9, "{drawn:?}");
+        let [x, y, w, h] = drawn.bbox;
+        assert!(w > 20.0 && h > 20.0 && w <= 60.0, "{drawn:?}");
+        assert!((x + w / 2.0 - (1225.0 + if drawn == &amy { 0.0 } else { 2300.0 })).abs() < 15.0);
+        assert!((y + h / 2.0 - 1525.0).abs() < 15.0, "{drawn:?}");
+    }
+    assert_eq!(nothing.score, None);
+    assert_eq!(nothing.bbox, [400.0, 400.0, 60.0, 60.0]);
+    let again = draw_face(&mut catalog, analyzer, photo, [1195.0, 1495.0, 55.0, 55.0]);
+    assert!(again.is_err_and(|e| e.to_string().contains("already there")));
+    let tiny = draw_face(&mut catalog, analyzer, photo, [10.0, 10.0, 12.0, 30.0]);
+    assert!(matches!(tiny, Err(DrawError::TooSmall(..))), "{tiny:?}");
+
+    // Placed like any new face: each with their person, the box around nothing with nobody.
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(person_of(&catalog, amy.face), Some(named["amy"]));
+    assert_eq!(person_of(&catalog, leonard.face), Some(named["leonard"]));
+    assert_eq!(person_of(&catalog, nothing.face), None);
+    catalog
+        .move_face(nothing.face, named["howard"])
+        .expect("the user says who");
+
+    // Saved again at the same size, the photo is analysed again: the drawn faces stay, with
+    // their people, and the scan still finds none of its own there.
+    std::fs::write(&far, {
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75)
+            .encode_image(&frame)
+            .expect("encode");
+        jpeg
+    })
+    .expect("re-encode");
+    touch(&far, 5);
+    let rescan = scan(&mut catalog, &photos);
+    assert_eq!((rescan.photos, rescan.faces), (1, 0));
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let faces = catalog.photo_faces(photo).expect("faces");
+    assert_eq!(
+        faces.iter().map(|f| (f.id, f.drawn)).collect::<Vec<_>>(),
+        vec![(nothing.face, true), (amy.face, true), (leonard.face, true)]
+    );
+    assert_eq!(person_of(&catalog, amy.face), Some(named["amy"]));
+    assert_eq!(person_of(&catalog, nothing.face), Some(named["howard"]));
+
+    // Taken away by the user; a face the scan found is ignored instead.
+    catalog.remove_drawn_face(nothing.face).expect("remove");
+    assert!(catalog.face(nothing.face).expect("face").is_none());
+    let detected = catalog.faces_of_person(named["amy"]).expect("faces")[0].id;
+    assert!(catalog.remove_drawn_face(detected).is_err());
+
+    // Cropped, the photo's boxes no longer fit it: the drawn faces go with the old pixels.
+    let cropped = image::imageops::crop_imm(&frame, 1000, 0, 4000, 3750).to_image();
+    std::fs::write(&far, common::jpeg(&cropped)).expect("crop");
+    touch(&far, 10);
+    scan(&mut catalog, &photos);
+    assert!(catalog.photo_faces(photo).expect("faces").is_empty());
+}

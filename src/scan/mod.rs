@@ -11,6 +11,7 @@
 
 pub mod capture_time;
 pub mod decode;
+pub mod drawn;
 pub mod face_tags;
 pub mod heif;
 mod library;

@@ -357,9 +357,27 @@ impl RetinaFace {
         Ok(self.detect_batch(&[image])?.pop().unwrap_or_default())
     }
 
+    /// [`RetinaFace::detect`] keeping every detection scoring above `threshold` instead of the
+    /// configured one: where the user says there is a face, a weak detection is still the best
+    /// account of where its eyes and mouth are.
+    pub fn detect_above(&self, image: &image::RgbImage, threshold: f32) -> Result<Vec<Detection>> {
+        Ok(self
+            .detect_batch_above(&[image], threshold)?
+            .pop()
+            .unwrap_or_default())
+    }
+
     /// [`RetinaFace::detect`] for images of one size in one forward pass, with two transfers
     /// from the device in all: the face scores, then the decoded survivors.
     pub fn detect_batch(&self, images: &[&image::RgbImage]) -> Result<Vec<Vec<Detection>>> {
+        self.detect_batch_above(images, self.config.confidence_threshold)
+    }
+
+    fn detect_batch_above(
+        &self,
+        images: &[&image::RgbImage],
+        threshold: f32,
+    ) -> Result<Vec<Vec<Detection>>> {
         let Some(first) = images.first() else {
             return Ok(Vec::new());
         };
@@ -381,7 +399,7 @@ impl RetinaFace {
             .flat_map(|(b, row)| {
                 row.iter()
                     .enumerate()
-                    .filter(|(_, &s)| s > self.config.confidence_threshold)
+                    .filter(|(_, &s)| s > threshold)
                     .map(move |(i, _)| (b, i as u32))
             })
             .collect();

@@ -139,3 +139,15 @@ pub fn distant_face(rel: &str, face_width: f32) -> (Vec<u8>, kith::vision::Embed
         .expect("embed")[0];
     (jpeg(&frame), reference)
 }
+
+/// A 5000 x 3750 grey frame with each `(photo, x, y)` shrunk to a 50 px square there: faces
+/// about 40 px wide, which a scan does not find in a frame this large.
+pub fn far_faces(faces: &[(&str, u32, u32)]) -> image::RgbImage {
+    let mut frame = image::RgbImage::from_pixel(5000, 3750, image::Rgb([92, 108, 100]));
+    for (rel, x, y) in faces {
+        let face = image::open(testdata(rel)).expect("face").into_rgb8();
+        let small = image::imageops::resize(&face, 50, 50, image::imageops::FilterType::Lanczos3);
+        image::imageops::overlay(&mut frame, &small, *x as i64, *y as i64);
+    }
+    frame
+}
