@@ -462,3 +462,59 @@ fn write_xmp_puts_the_names_beside_the_photos() {
     let text = std::fs::read_to_string(&sidecar).expect("sidecar");
     assert!(!text.contains("Thorpey"), "{text}");
 }
+
+#[test]
+fn add_face_and_remove_face_for_faces_the_scan_missed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let sheldon = testdata("faces/sheldon");
+    kith(&library, &["scan", sheldon.to_str().expect("utf-8")]);
+    let people = kith(&library, &["people"]);
+    let id = format!("#{}", people[0]["id"]);
+    kith(&library, &["name", &id, "Sheldon"]);
+
+    let photos = dir.path().join("far");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let far = photos.join("far.jpg");
+    let frame = common::far_faces(&[
+        ("faces/sheldon/5.png", 1000, 1000),
+        ("faces/amy/1.png", 3000, 1000),
+    ]);
+    std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    let scanned = kith(&library, &["scan", photos.to_str().expect("utf-8")]);
+    assert_eq!(scanned["faces"], 0, "{scanned}");
+    let far = far.to_str().expect("utf-8");
+    let faceless = kith(&library, &["search", "--no-faces"]);
+    assert_eq!(faceless.as_array().map(Vec::len), Some(1), "{faceless}");
+    assert!(faceless[0]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("far.jpg")));
+
+    let added = kith(&library, &["add-face", far, "--box", "1000,1000,50,50"]);
+    assert_eq!(added["person_label"], "Sheldon", "{added}");
+    assert!(added["score"].as_f64().is_some_and(|s| s > 0.9), "{added}");
+    let named = kith(
+        &library,
+        &["add-face", far, "--box", "3000,1000,50,50", "--name", "Amy"],
+    );
+    assert_eq!(named["person_label"], "Amy", "{named}");
+    let amy = kith(&library, &["person", "Amy"]);
+    assert_eq!(amy["faces"].as_array().expect("faces").len(), 1, "{amy}");
+    let faceless = kith(&library, &["search", "--no-faces"]);
+    assert_eq!(faceless.as_array().map(Vec::len), Some(0), "{faceless}");
+
+    let face = named["face"].to_string();
+    kith(&library, &["remove-face", &face]);
+    let refused = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(["remove-face", &face, "--library"])
+        .arg(&library)
+        .output()
+        .expect("run kith");
+    assert!(!refused.status.success());
+    let bad_box = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(["add-face", far, "--box", "1,2,3", "--library"])
+        .arg(&library)
+        .output()
+        .expect("run kith");
+    assert!(String::from_utf8_lossy(&bad_box.stderr).contains("four numbers"));
+}

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use super::photos::{analyse_photo, largest_face};
 use super::Cli;
 use kith::catalog::{Catalog, PersonSummary};
-use kith::people::search::{date_range, search, Query};
+use kith::people::search::{date_range, search, PhotoHit, Query};
 use kith::people::suggest::FaceSpace;
 use kith::people::{assign, review, settings};
 
@@ -104,6 +104,9 @@ pub enum PeopleCommand {
         /// Only photos taken on or before this date (2019, 2019-06 or 2019-06-30: all of it).
         #[arg(long)]
         to: Option<String>,
+        /// Photos in which no face was found instead: where to add faces the scan missed.
+        #[arg(long, conflicts_with_all = ["query", "like"])]
+        no_faces: bool,
     },
     /// Who is in this photo? Recognises its faces against the library's people.
     Who { photo: PathBuf },
@@ -112,6 +115,20 @@ pub enum PeopleCommand {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Add a face the scan missed (turned away, half hidden, far off) to a catalogued photo:
+    /// the box around it, in the photo's upright pixels. It is placed with the person it is
+    /// nearest, or given to NAME. A later scan keeps it.
+    AddFace {
+        photo: PathBuf,
+        /// x,y,width,height of the face, as `kith faces` gives boxes
+        #[arg(long = "box", value_name = "X,Y,W,H", value_parser = parse_box)]
+        area: [f32; 4],
+        /// Whose face it is: a name (a new person where nobody has it) or #id
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Take away a face added with `kith add-face` (a face the scan found is ignored instead).
+    RemoveFace { face: i64 },
     /// Write the names into XMP sidecars beside the photos (photo.jpg.xmp, or Lightroom's
     /// photo.xmp where it is there), as face regions and people shown, for digiKam, Immich,
     /// Lightroom Classic (RAW photos) and other apps. Another app's sidecar (darktable's edits) is
@@ -158,6 +175,8 @@ impl PeopleCommand {
                 | PeopleCommand::Undo
                 | PeopleCommand::Redo
                 | PeopleCommand::Cluster { .. }
+                | PeopleCommand::AddFace { .. }
+                | PeopleCommand::RemoveFace { .. }
         )
     }
 }
@@ -267,6 +286,15 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             Some(action) => done(cli, &format!("redid: {action}")),
             None => done(cli, "nothing to redo"),
         },
+        PeopleCommand::AddFace { photo, area, name } => {
+            add_face(cli, catalog, photo, *area, name.as_deref())
+        }
+        PeopleCommand::RemoveFace { face } => {
+            catalog.remove_drawn_face(*face)?;
+            let algorithm = settings::load(catalog)?;
+            assign::update(catalog, &algorithm)?;
+            done(cli, &format!("face {face} taken away"))
+        }
         PeopleCommand::Neighbours { face, k } => {
             let space = face_space(cli, catalog)?;
             let neighbours = space
@@ -368,7 +396,28 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             like,
             from,
             to,
-        } => search_command(cli, catalog, query.as_deref(), like.as_deref(), from, to),
+            no_faces,
+        } => {
+            let (from, to) = date_range(
+                from.as_deref().unwrap_or_default(),
+                to.as_deref().unwrap_or_default(),
+            )?;
+            let hits = if *no_faces {
+                catalog.photos_without_faces(from.as_deref(), to.as_deref())?
+            } else {
+                search_hits(cli, catalog, query.as_deref(), like.as_deref(), from, to)?
+            };
+            cli.emit(&hits, |hs| {
+                println!("{} photos", hs.len());
+                for h in hs {
+                    println!(
+                        "  {}  {}",
+                        h.taken_at.as_deref().unwrap_or("          "),
+                        h.path.display()
+                    );
+                }
+            })
+        }
         PeopleCommand::Who { photo } => who(cli, catalog, photo),
         PeopleCommand::Export { format } => export(catalog, format),
         PeopleCommand::WriteXmp { dry_run, keep } => write_xmp(cli, catalog, *dry_run, *keep),
@@ -406,6 +455,100 @@ fn resolve(catalog: &Catalog, reference: &str) -> Result<i64> {
                 .join(", ")
         ),
     }
+}
+
+/// `kith add-face`: the face made from the box, then given to `name` or placed by clustering.
+fn add_face(
+    cli: &Cli,
+    catalog: &mut Catalog,
+    photo: &Path,
+    area: [f32; 4],
+    name: Option<&str>,
+) -> Result<()> {
+    let path = photo
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", photo.display()))?;
+    let (photo_id, _) = catalog.photo_status(&path)?.with_context(|| {
+        format!(
+            "{} is not in the library: scan its folder first",
+            path.display()
+        )
+    })?;
+    let analyzer = cli.analyzer()?;
+    let drawn = kith::scan::drawn::draw_face(catalog, &analyzer, photo_id, area)?;
+    let face = drawn.face;
+    match name {
+        Some(name) => match person_named(catalog, name)? {
+            Some(person) => catalog.move_face(face, person)?,
+            None => {
+                catalog.split_faces(&[face], Some(name))?;
+            }
+        },
+        None => {
+            let algorithm = settings::load(catalog)?;
+            assign::update(catalog, &algorithm)?;
+        }
+    }
+    let person = catalog.face(face)?.and_then(|f| f.person);
+    let label = match person {
+        Some(p) => catalog.person(p)?.map(|p| p.label()),
+        None => None,
+    };
+    let value = serde_json::json!({
+        "face": face,
+        "box": drawn.bbox,
+        "score": drawn.score,
+        "person": person,
+        "person_label": label,
+    });
+    cli.emit(&value, |_| {
+        let [x, y, w, h] = drawn.bbox;
+        println!("face {face} added: x={x:.0} y={y:.0} w={w:.0} h={h:.0}");
+        match drawn.score {
+            Some(score) => println!("  the detector found it up close (score {score:.2})"),
+            None => println!(
+                "  the detector found no face there: aligned by the box alone, so its \
+                 descriptor is less sure"
+            ),
+        }
+        match &label {
+            Some(label) => println!("  it is with {label}"),
+            None => println!("  it is with nobody yet: `kith move {face} NAME` names it"),
+        }
+    })
+}
+
+/// The person `reference` (#id, or a name matched whole, ignoring case); `None` where nobody
+/// has the name.
+fn person_named(catalog: &Catalog, reference: &str) -> Result<Option<i64>> {
+    let trimmed = reference.trim();
+    if trimmed.starts_with('#') {
+        return resolve(catalog, trimmed).map(Some);
+    }
+    let exact: Vec<_> = catalog
+        .find_persons(trimmed)?
+        .into_iter()
+        .filter(|(_, n)| n.to_lowercase() == trimmed.to_lowercase())
+        .collect();
+    match exact.as_slice() {
+        [] => Ok(None),
+        [(id, _)] => Ok(Some(*id)),
+        _ => resolve(catalog, trimmed).map(Some),
+    }
+}
+
+/// `X,Y,W,H` as four numbers.
+fn parse_box(text: &str) -> Result<[f32; 4], String> {
+    let numbers: Vec<f32> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .map_err(|err| format!("{text:?}: {err}"))?;
+    if numbers.iter().any(|v| !v.is_finite()) {
+        return Err(format!("{text:?}: the numbers must be finite"));
+    }
+    <[f32; 4]>::try_from(numbers)
+        .map_err(|_| format!("{text:?}: give four numbers, x,y,width,height"))
 }
 
 /// `0.41 |=====·····|` with the threshold at the bar's end: full bars are far from tau.
@@ -472,19 +615,16 @@ fn show_person(cli: &Cli, catalog: &Catalog, reference: &str) -> Result<()> {
     })
 }
 
-fn search_command(
+/// The photos a query by names (`query`) or by example (`like`) finds, taken within the dates.
+fn search_hits(
     cli: &Cli,
     catalog: &Catalog,
     query: Option<&str>,
     like: Option<&str>,
-    from: &Option<String>,
-    to: &Option<String>,
-) -> Result<()> {
-    let (from, to) = date_range(
-        from.as_deref().unwrap_or_default(),
-        to.as_deref().unwrap_or_default(),
-    )?;
-    let hits = match (query, like) {
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<PhotoHit>> {
+    Ok(match (query, like) {
         (Some(text), None) => {
             let mut q = Query::parse(text)?;
             (q.from, q.to) = (from, to);
@@ -506,17 +646,7 @@ fn search_command(
             };
             catalog.photos_with_persons(&[vec![person]], &[], from.as_deref(), to.as_deref())?
         }
-        _ => bail!("give either a query (\"Anna & Ben\") or --like FACE_ID|PHOTO"),
-    };
-    cli.emit(&hits, |hs| {
-        println!("{} photos", hs.len());
-        for h in hs {
-            println!(
-                "  {}  {}",
-                h.taken_at.as_deref().unwrap_or("          "),
-                h.path.display()
-            );
-        }
+        _ => bail!("give either a query (\"Anna & Ben\"), --like FACE_ID|PHOTO or --no-faces"),
     })
 }
 

@@ -170,6 +170,32 @@ impl Catalog {
                 ids(without)
             );
         }
+        self.dated_hits(sql, from, to)
+    }
+
+    /// Photos in which the scans found no face (landscapes, and people the detector missed:
+    /// faces to add by hand), within the inclusive capture-date range when given. Copies are
+    /// left out, as in every search.
+    pub fn photos_without_faces(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<PhotoHit>, CatalogError> {
+        let sql = String::from(
+            "SELECT p.id, p.path, p.taken_at FROM photos p WHERE p.status = 'ok'
+             AND p.copy_of IS NULL AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = p.id)",
+        );
+        self.dated_hits(sql, from, to)
+    }
+
+    /// The photos `sql` selects (id, path, capture time, as `p`) taken between `from` and `to`,
+    /// oldest first, those without a date last.
+    fn dated_hits(
+        &self,
+        mut sql: String,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<PhotoHit>, CatalogError> {
         // Dates compare as text: ISO 8601 orders lexically; `to` is padded so that a bare day
         // includes all of that day.
         sql += " AND (?1 IS NULL OR p.taken_at >= ?1) AND (?2 IS NULL OR p.taken_at <= ?2 || '~')";
