@@ -1671,3 +1671,91 @@ fn search_finds_the_photos_taken_within_the_dates_given() {
     assert!(error.contains("\"2019-13\" is not a date"), "{error}");
     assert!(found(&harness).is_empty());
 }
+
+/// "Add a face" in the photo viewer: a box dragged around a face the scan missed becomes a face,
+/// placed with its person and selected; "Remove this face" takes it away again.
+#[test]
+fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let photos = dir.path().join("far");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let far = photos.join("far.jpg");
+    let frame = common::far_faces(&[("faces/sheldon/5.png", 1000, 1000)]);
+    std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    let mut catalog = reopen(&path);
+    let sheldon = person_of(&catalog, "sheldon");
+    catalog.name_person(sheldon, "Sheldon").expect("name");
+    let scanned = common::scan(&mut catalog, &photos);
+    assert_eq!(scanned.faces, 0, "the scan misses the face");
+    let (photo, _) = catalog
+        .photo_status(&far.canonicalize().expect("path"))
+        .expect("status")
+        .expect("catalogued");
+    drop(catalog);
+
+    // Found where the user looks for such photos: Search, "No face found".
+    let mut harness = scanning_harness(&path, kith::gui::Prefs::default());
+    harness.run();
+    harness.get_by_label("Search").click();
+    harness.run();
+    harness.get_by_label("No face found").click();
+    harness.run();
+    let found: Vec<i64> = harness
+        .state()
+        .search_view()
+        .results()
+        .iter()
+        .map(|hit| hit.photo_id)
+        .collect();
+    assert_eq!(found, vec![photo]);
+    assert!(harness
+        .query_by_label("1 photo with no face found")
+        .is_some());
+    harness.get_by_label("far.jpg, no date").click();
+    harness.run();
+    assert_eq!(
+        harness.state().view(),
+        View::Photo {
+            photo,
+            from: PhotoSource::Search
+        }
+    );
+    harness.get_by_label("Add a face").click();
+    harness.run();
+    // From photo pixels to the screen, where the photo is drawn.
+    let shown = harness.get_by_label("Photo").rect();
+    let scale = shown.width() / 5000.0;
+    let at = |x: f32, y: f32| shown.min + egui::vec2(x, y) * scale;
+    let (from, to) = (at(995.0, 995.0), at(1055.0, 1055.0));
+    harness.hover_at(from);
+    harness.run();
+    harness.drag_at(from);
+    harness.run();
+    harness.hover_at(at(1020.0, 1020.0));
+    harness.run();
+    harness.hover_at(to);
+    harness.run();
+    harness.drop_at(to);
+    harness.run();
+    wait_until(&mut harness, "the face added", |h| !h.state().is_busy());
+
+    let status = harness.state().status().to_string();
+    assert!(status.contains("added, placed with Sheldon"), "{status}");
+    let faces = harness.state().photo_view().faces().to_vec();
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    assert!(faces[0].drawn);
+    assert_eq!(faces[0].person, Some(sheldon));
+    let [x, y, w, h] = faces[0].bbox;
+    assert!((x + w / 2.0 - 1025.0).abs() < 15.0 && (y + h / 2.0 - 1025.0).abs() < 15.0);
+    // The new face is selected, to be named or corrected.
+    let catalog = reopen(&path);
+    assert!(catalog
+        .photos_without_faces(None, None)
+        .expect("photos")
+        .is_empty());
+    harness.get_by_label("Remove this face").click();
+    harness.run();
+    assert!(harness.state().photo_view().faces().is_empty());
+    assert!(catalog.photo_faces(photo).expect("faces").is_empty());
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, Modifiers};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanTarget, SidecarKeeper};
+use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanTarget, SidecarKeeper, Task};
 use crate::gui::prefs::Prefs;
 use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
@@ -78,6 +78,13 @@ pub enum Action {
         face: i64,
         person: i64,
     },
+    /// Make the box drawn on a photo (x, y, w, h in its pixels) a face.
+    DrawFace {
+        photo: i64,
+        bbox: [f32; 4],
+    },
+    /// Take away a face the user drew.
+    RemoveDrawnFace(i64),
     Undo,
     Redo,
     StartScan(ScanTarget),
@@ -116,6 +123,8 @@ pub struct KithApp {
     /// Scans asked for while another ran: each starts when the one before it ends.
     scans_waiting: Vec<ScanTarget>,
     sidecar_keeper: SidecarKeeper,
+    /// A face being made from the box the user drew: its id and a line for the status bar.
+    drawing: Option<Task<(i64, String)>>,
     /// Typed folder path: the fallback when no folder picker is available.
     folder_input: String,
     status: String,
@@ -147,6 +156,7 @@ impl KithApp {
             scan: None,
             scans_waiting: Vec::new(),
             sidecar_keeper: SidecarKeeper::default(),
+            drawing: None,
             folder_input: String::new(),
             status: String::new(),
         };
@@ -232,6 +242,7 @@ impl KithApp {
             || self.merges.is_busy()
             || self.settings.is_busy()
             || self.sidecar_keeper.is_running()
+            || self.drawing.is_some()
     }
 
     /// Draws the whole window into `ui` and applies what the user did.
@@ -406,6 +417,17 @@ impl KithApp {
         if let Some(line) = self.sidecar_keeper.poll(ctx, &self.catalog, idle) {
             self.status = line;
         }
+        if let Some(result) = self.drawing.as_ref().and_then(Task::poll) {
+            self.drawing = None;
+            match result {
+                Ok((face, line)) => {
+                    self.status = line;
+                    self.catalog_changed();
+                    self.photo.select(face);
+                }
+                Err(err) => self.status = format!("Could not add the face: {err}"),
+            }
+        }
         let Some(job) = &mut self.scan else { return };
         if let ScanPoll::Finished(result) = job.poll() {
             self.status = match result {
@@ -440,6 +462,14 @@ impl KithApp {
                 return;
             }
             Action::Changed(message) => Ok(Some(message)),
+            Action::DrawFace { photo, bbox } => {
+                self.start_drawing(photo, bbox, ctx);
+                return;
+            }
+            Action::RemoveDrawnFace(face) => self
+                .catalog
+                .remove_drawn_face(face)
+                .map(|()| Some(format!("Face {face} taken away"))),
             Action::RemoveFolder(folder) => {
                 // Face ids of the forgotten photos may be given to new faces later.
                 self.thumbs.clear();
@@ -548,6 +578,23 @@ impl KithApp {
             tracing::warn!(%err, "cannot read the review queue");
         }
         self.reload();
+    }
+
+    /// Starts making a face of the box drawn on `photo`, on a worker: the networks are loaded
+    /// and the photo decoded again.
+    fn start_drawing(&mut self, photo: i64, bbox: [f32; 4], ctx: &egui::Context) {
+        if self.drawing.is_some() {
+            self.status = "Wait for the face drawn before to be added".into();
+            return;
+        }
+        self.status = "Looking at the face drawn…".into();
+        let catalog_path = self.catalog.path().to_path_buf();
+        let models = self.models.clone();
+        let device = self.prefs.device.unwrap_or(self.device);
+        self.drawing = Some(Task::spawn(ctx, move || {
+            crate::gui::jobs::draw_face(&catalog_path, models.as_deref(), device, photo, bbox)
+                .map_err(|err| format!("{err:#}"))
+        }));
     }
 
     /// Starts scanning `target` in the background, or once the scans before it have ended.

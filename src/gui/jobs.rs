@@ -202,6 +202,37 @@ fn scan(
     ))
 }
 
+/// Makes the box the user drew on photo `photo` a face (see [`crate::scan::drawn`]) and places
+/// it among the people; returns the face and a line for the status bar.
+pub fn draw_face(
+    catalog_path: &Path,
+    models: Option<&Path>,
+    device: DeviceChoice,
+    photo: i64,
+    bbox: [f32; 4],
+) -> anyhow::Result<(i64, String)> {
+    let mut catalog = Catalog::open(catalog_path)?;
+    let models = ModelDir::locate(models)?;
+    let device = vision::device::open(device)?;
+    let analyzer = FaceAnalyzer::load(&models, &device)?;
+    let drawn = crate::scan::drawn::draw_face(&mut catalog, &analyzer, photo, bbox)?;
+    let algorithm = crate::people::settings::load(&catalog)?;
+    crate::people::assign::update(&mut catalog, &algorithm)?;
+    let person = catalog.face(drawn.face)?.and_then(|f| f.person);
+    let with = match person.map(|p| catalog.person(p)).transpose()?.flatten() {
+        Some(person) => format!("placed with {}", person.label()),
+        None => "with nobody yet: \"Move to\" names it".to_string(),
+    };
+    let how = match drawn.score {
+        Some(_) => "",
+        None => " (no face was found in the box, so it is compared less surely)",
+    };
+    Ok((
+        drawn.face,
+        format!("Face {} added, {with}{how}", drawn.face),
+    ))
+}
+
 /// One piece of work on a worker thread whose result the UI picks up when it is ready.
 pub struct Task<T> {
     rx: Receiver<Result<T, String>>,

@@ -2,7 +2,8 @@
 //! face's box and its person's name drawn on it. Clicking a box selects that face, to correct it
 //! (move it to someone, not this person); Left/Right step through the photos it was opened from;
 //! the file opens in the desktop's viewer, or its folder does. It says where else the same
-//! picture is, and whom another app lists in the photo that no face of it is yet. The photos
+//! picture is, and whom another app lists in the photo that no face of it is yet. "Add a face"
+//! lets the user drag a box around a face the scan missed (see [`crate::scan::drawn`]). The photos
 //! before and after the one shown are decoded ahead, so stepping shows them at once (a 12 MP HEIC
 //! takes half a second).
 
@@ -72,6 +73,10 @@ pub struct PhotoView {
     copies: Vec<String>,
     /// People another app lists in the photo whom no face of it is.
     unfound: Vec<String>,
+    /// "Add a face" is on: a drag on the photo draws a face's box.
+    adding_face: bool,
+    /// Where the drag drawing a face's box started, in screen points.
+    drag_from: Option<egui::Pos2>,
 }
 
 impl PhotoView {
@@ -92,6 +97,8 @@ impl PhotoView {
             self.selected = None;
             self.move_to.clear();
             self.message = None;
+            self.adding_face = false;
+            self.drag_from = None;
         }
         self.faces = catalog.photo_faces(photo)?;
         self.copies = catalog.other_copies(photo)?;
@@ -148,6 +155,14 @@ impl PhotoView {
         &self.faces
     }
 
+    /// Selects face `face` (one just drawn), to name it.
+    pub fn select(&mut self, face: i64) {
+        if self.faces.iter().any(|f| f.id == face) {
+            self.selected = Some(face);
+            self.move_to.clear();
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let (Some(photo), Some(from)) = (self.photo.clone(), self.from) else {
             ctx.actions.push(Action::Show(View::People));
@@ -170,6 +185,12 @@ impl PhotoView {
                     .map(|k| i.consume_key(Modifiers::NONE, k))
             })
         };
+        // Escape first leaves "Add a face".
+        if go_back && self.adding_face {
+            go_back = false;
+            self.adding_face = false;
+            self.drag_from = None;
+        }
         ui.horizontal(|ui| {
             go_back |= ui.button("Back").clicked();
             go_previous |= ui
@@ -201,7 +222,22 @@ impl PhotoView {
             if ui.button("Show in folder").clicked() {
                 self.open(ui.ctx(), &photo.path, desktop::show_in_folder);
             }
+            ui.separator();
+            if ui
+                .selectable_label(self.adding_face, "Add a face")
+                .on_hover_text("Drag a box around a face Kith missed (Escape: stop)")
+                .clicked()
+            {
+                self.adding_face = !self.adding_face;
+                self.drag_from = None;
+            }
         });
+        if self.adding_face {
+            ui.weak(
+                "Drag a box around the face, from brow to chin. Kith looks closely at it, \
+                 and places it with the person it resembles; you can name it then",
+            );
+        }
         if let Some(message) = &self.message {
             ui.colored_label(ui.visuals().error_fg_color, message);
         }
@@ -231,13 +267,23 @@ impl PhotoView {
                 .default_size(SIDE_PANEL)
                 .show(ui, |ui| self.face_panel(ui, ctx, &face));
         }
-        if let Some(face) = self.picture_ui(ui, &photo) {
-            self.selected = if self.selected == Some(face) {
-                None
-            } else {
-                Some(face)
-            };
-            self.move_to.clear();
+        match self.picture_ui(ui, &photo) {
+            Some(OnPicture::Clicked(face)) => {
+                self.selected = if self.selected == Some(face) {
+                    None
+                } else {
+                    Some(face)
+                };
+                self.move_to.clear();
+            }
+            Some(OnPicture::Drawn(bbox)) => {
+                self.adding_face = false;
+                ctx.actions.push(Action::DrawFace {
+                    photo: photo.id,
+                    bbox,
+                });
+            }
+            None => {}
         }
 
         let target = match (go_back, go_previous, go_next) {
@@ -309,8 +355,8 @@ impl PhotoView {
     }
 
     /// Draws the photo as large as fits, with the faces' boxes; returns the face whose box was
-    /// clicked.
-    fn picture_ui(&self, ui: &mut egui::Ui, photo: &PhotoRow) -> Option<i64> {
+    /// clicked, or the box a drag drew while adding a face.
+    fn picture_ui(&mut self, ui: &mut egui::Ui, photo: &PhotoRow) -> Option<OnPicture> {
         let picture = self.pictures.iter().find(|(id, _)| *id == photo.id);
         let (texture, status) = match picture {
             Some((_, Picture::Ready(texture))) => (Some(texture), None),
@@ -324,7 +370,13 @@ impl PhotoView {
         };
         let available = ui.available_size();
         let scale = (available.x / size.x).min(available.y / size.y).max(0.0);
-        let (rect, _) = ui.allocate_exact_size(size * scale, Sense::hover());
+        let sense = if self.adding_face {
+            Sense::drag()
+        } else {
+            Sense::hover()
+        };
+        let (rect, area) = ui.allocate_exact_size(size * scale, sense);
+        area.widget_info(|| WidgetInfo::labeled(Role::Image, true, "Photo"));
         let painter = ui.painter_at(rect);
         match texture {
             Some(texture) => {
@@ -347,17 +399,22 @@ impl PhotoView {
             }
         }
         let mut clicked = None;
+        if self.adding_face {
+            clicked = self.drawing(ui, &painter, &area, rect, scale);
+        }
         for face in &self.faces {
             let [x, y, w, h] = face.bbox;
             let area = Rect::from_min_size(rect.min + vec2(x, y) * scale, vec2(w, h) * scale)
                 .intersect(rect);
             let name = face_name(face);
             let label = format!("Face {}: {name}", face.id);
-            let response = ui.interact(
-                area,
-                ui.scope_id().with(("face box", face.id)),
-                Sense::click(),
-            );
+            // While adding a face, the boxes let drags through to the photo.
+            let sense = if self.adding_face {
+                Sense::hover()
+            } else {
+                Sense::click()
+            };
+            let response = ui.interact(area, ui.scope_id().with(("face box", face.id)), sense);
             response.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));
             // Named: done; in an unnamed group or with nobody: still to name.
             let colour = if face.ignored {
@@ -390,10 +447,47 @@ impl PhotoView {
             );
             painter.galley(at, galley, Color32::WHITE);
             if response.clicked() {
-                clicked = Some(face.id);
+                clicked = Some(OnPicture::Clicked(face.id));
             }
         }
         clicked
+    }
+
+    /// The box being dragged over the photo (drawn at `rect`, `scale` screen points per
+    /// pixel) while adding a face; once let go, in the photo's pixels.
+    fn drawing(
+        &mut self,
+        ui: &egui::Ui,
+        painter: &egui::Painter,
+        area: &egui::Response,
+        rect: Rect,
+        scale: f32,
+    ) -> Option<OnPicture> {
+        if area.drag_started() {
+            self.drag_from = area.interact_pointer_pos();
+        }
+        let from = self.drag_from?;
+        let to = area
+            .interact_pointer_pos()
+            .or_else(|| ui.input(|i| i.pointer.latest_pos()))?;
+        let drawn = Rect::from_two_pos(from, to).intersect(rect);
+        painter.rect_stroke(
+            drawn,
+            2.0,
+            Stroke::new(2.0, ui.visuals().selection.stroke.color),
+            StrokeKind::Outside,
+        );
+        if !area.drag_stopped() {
+            return None;
+        }
+        self.drag_from = None;
+        // A slip of the hand, not a box.
+        if drawn.width() < 4.0 || drawn.height() < 4.0 || scale <= 0.0 {
+            return None;
+        }
+        let min = (drawn.min - rect.min) / scale;
+        let size = drawn.size() / scale;
+        Some(OnPicture::Drawn([min.x, min.y, size.x, size.y]))
     }
 
     /// The selected face: who it is, and the corrections.
@@ -411,6 +505,16 @@ impl PhotoView {
             ui.weak("confirmed by you");
         } else if face.person.is_some() {
             ui.weak("placed by clustering");
+        }
+        if face.drawn {
+            ui.weak("added by you");
+            if ui
+                .button("Remove this face")
+                .on_hover_text("Take away the face you added")
+                .clicked()
+            {
+                ctx.actions.push(Action::RemoveDrawnFace(face.id));
+            }
         }
         if let Some(person) = face.person {
             if ui.button("Open person").clicked() {
@@ -436,6 +540,14 @@ impl PhotoView {
             }
         });
     }
+}
+
+/// What the pointer did on the photo.
+enum OnPicture {
+    /// Clicked a face's box.
+    Clicked(i64),
+    /// Drew a face's box (x, y, w, h in the photo's pixels).
+    Drawn([f32; 4]),
 }
 
 /// Who a face is, for its box.

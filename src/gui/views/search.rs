@@ -2,7 +2,8 @@
 //! each); Enter runs the library's search and shows the matching photos as a grid of thumbnails
 //! with their dates, each opening in the photo viewer. A bad query (unknown name, a date that is
 //! not one) is shown inline. The people named so far are listed under the field, one click
-//! each, so that what can be searched for is in sight.
+//! each, so that what can be searched for is in sight. "No face found" lists the photos in
+//! which the scans found nobody, to look through for faces to add by hand.
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
@@ -56,6 +57,15 @@ impl SearchView {
         self.run_query(catalog, Query::parse(&self.query));
     }
 
+    /// Lists the photos without faces, within the dates typed.
+    fn without_faces(&mut self, catalog: &Catalog) {
+        let outcome = date_range(&self.from, &self.to).and_then(|(from, to)| {
+            Ok(catalog.photos_without_faces(from.as_deref(), to.as_deref())?)
+        });
+        self.searched = Some("no face found".into());
+        self.show(outcome);
+    }
+
     /// Runs `query` within the dates typed.
     fn run_query(&mut self, catalog: &Catalog, query: Result<Query, SearchError>) {
         let dated = query.and_then(|mut q| {
@@ -76,6 +86,11 @@ impl SearchView {
         };
         let outcome = dated.and_then(|q| search(catalog, &q));
         self.searched = Some(format!("{}{when}", self.query.trim()));
+        self.show(outcome);
+    }
+
+    /// Takes in the photos found, or why there are none.
+    fn show(&mut self, outcome: Result<Vec<PhotoHit>, SearchError>) {
         match outcome {
             Ok(hits) => {
                 self.results = hits;
@@ -105,6 +120,17 @@ impl SearchView {
             if entered || ui.button("Find photos").clicked() {
                 self.run(ctx.catalog);
             }
+            ui.separator();
+            if ui
+                .button("No face found")
+                .on_hover_text(
+                    "The photos in which no face was found: open one and use \"Add a face\" \
+                     for anyone Kith missed",
+                )
+                .clicked()
+            {
+                self.without_faces(ctx.catalog);
+            }
         });
         if let Some(name) = self.named_people(ui) {
             // The name as it is, not parsed: a name may hold "&" or " -".
@@ -126,7 +152,10 @@ impl SearchView {
             );
             return;
         };
-        ui.label(format!("{} photos with {searched}", self.results.len()));
+        ui.label(format!(
+            "{} with {searched}",
+            crate::gui::views::counted(self.results.len(), "photo")
+        ));
         ui.separator();
         let cell = THUMB + GAP;
         let columns = ((ui.available_width() / cell).floor() as usize).max(1);
