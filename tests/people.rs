@@ -1814,3 +1814,50 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
     scan(&mut catalog, &photos);
     assert!(catalog.photo_faces(photo).expect("faces").is_empty());
 }
+
+/// Faces another app's user drew and named where Kith's detector finds none (people far off)
+/// arrive as faces with those names, made as the user's own drawn faces are.
+#[test]
+fn named_regions_over_no_face_found_become_faces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    let named = name_everyone(&mut catalog);
+    let photos = dir.path().join("digikam");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let far = photos.join("far.jpg");
+    let frame = common::far_faces(&[
+        ("faces/amy/5.png", 1200, 1500),
+        ("faces/leonard/5.png", 3500, 1500),
+    ]);
+    std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    // Loose boxes, as people draw them, in fractions of the 5000 x 3750 photo; and one too small
+    // to be a face.
+    let region = |x: f32, y: f32, side: f32| [x / 5000.0, y / 3750.0, side / 5000.0, side / 3750.0];
+    let xmp = mwg_regions(&[
+        ("AMY", region(1185.0, 1485.0, 80.0)),
+        ("leonard", region(3490.0, 1490.0, 70.0)),
+        ("Speck", region(100.0, 100.0, 8.0)),
+    ]);
+    std::fs::write(photos.join("far.jpg.xmp"), xmp).expect("sidecar");
+
+    let scanned = scan(&mut catalog, &photos);
+    assert_eq!(scanned.faces, 2, "{scanned:?}");
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let faces = photo_faces_left_to_right(&catalog, &far);
+    assert_eq!(
+        faces.iter().map(|f| f.person).collect::<Vec<_>>(),
+        vec![Some(named["amy"]), Some(named["leonard"])]
+    );
+    for (face, centre_x) in faces.iter().zip([1225.0, 3525.0]) {
+        let [x, y, w, h] = face.bbox;
+        assert!(
+            w < 60.0 && (x + w / 2.0 - centre_x).abs() < 15.0,
+            "{face:?}"
+        );
+        assert!((y + h / 2.0 - 1525.0).abs() < 15.0, "{face:?}");
+        assert!(!face.drawn, "the sidecar keeps them, not the catalog");
+    }
+    let amy = catalog.face(faces[0].id).expect("face").expect("amy");
+    assert!(amy.score > 0.9, "found up close: {}", amy.score);
+}

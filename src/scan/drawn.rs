@@ -5,13 +5,16 @@
 //!
 //! A drawn face is the user's word: a later scan of the photo keeps it (see
 //! [`Catalog::record_photo`]), and only the user takes it away again.
+//!
+//! Scans make faces the same way of the named regions other apps drew where the detector found
+//! no face (see [`crate::scan::face_tags`]).
 
 use std::path::PathBuf;
 
-use super::decode::{self, DecodeError};
+use super::decode::{self, DecodeError, DecodedPhoto};
 use super::face_thumbnail;
 use crate::catalog::{Catalog, CatalogError, NewFace};
-use crate::vision::{FaceAnalyzer, VisionError};
+use crate::vision::{Embedding, FaceAnalyzer, LocatedFace, VisionError};
 
 /// The least width and height of a drawn box, in the photo's pixels: a smaller face holds too
 /// little of the person for a descriptor to mean anything.
@@ -88,16 +91,66 @@ pub fn draw_face(
         path: photo.path.clone(),
         source,
     })?;
-    let long_side = width.max(height) as f32;
-    let wanted = (long_side * SHARP_BOX_SIDE / area[2].max(area[3])).min(long_side);
-    let decoded = decode::decode(&bytes, Some(wanted.ceil() as u32))?;
+    let decoded = decode_for(&bytes, (width, height), area)?;
     if decoded.full_size != (width, height) {
         return Err(DrawError::Changed(photo.path));
     }
+    let made = face_from(analyzer, &decoded, area)?.ok_or(DrawError::TooSmall(area[2], area[3]))?;
+    let score = made.face.score;
+    let face = NewFace {
+        bbox: made.face.bbox,
+        score,
+        landmarks: made.face.landmarks,
+        embedding: made.embedding,
+        thumbnail: made.thumbnail,
+        tagged_name: None,
+    };
+    let id = catalog.add_drawn_face(photo_id, &face)?;
+    tracing::info!(face = id, photo = photo_id, score, "face drawn");
+    Ok(DrawnFace {
+        face: id,
+        bbox: face.bbox,
+        score: (score > 0.0).then_some(score),
+    })
+}
+
+/// A face made from a box, ready to store.
+pub(crate) struct BoxedFace {
+    /// Geometry in the photo's upright pixels.
+    pub face: LocatedFace,
+    pub thumbnail: Vec<u8>,
+    pub embedding: Embedding,
+}
+
+/// Whether `area` (the photo's upright pixels) is sharp enough in `decoded` to be made a face.
+pub(crate) fn sharp_enough(decoded: &DecodedPhoto, area: [f32; 4]) -> bool {
+    decoded.scale() <= 1.0 || area[2].max(area[3]) / decoded.scale() >= SHARP_BOX_SIDE
+}
+
+/// The photo whose bytes are `bytes` and whose upright size is `full_size`, decoded where
+/// `area` (its upright pixels) is sharp enough to be made a face (or at full size).
+pub(crate) fn decode_for(
+    bytes: &[u8],
+    full_size: (u32, u32),
+    area: [f32; 4],
+) -> Result<DecodedPhoto, DecodeError> {
+    let long_side = full_size.0.max(full_size.1) as f32;
+    let wanted = (long_side * SHARP_BOX_SIDE / area[2].max(area[3]).max(1.0)).min(long_side);
+    decode::decode(bytes, Some(wanted.ceil() as u32))
+}
+
+/// The face in `area` (the photo's upright pixels) of `decoded`, looked at closely (see
+/// [`FaceAnalyzer::face_in`]), with its thumbnail and descriptor; `None` for an area under a
+/// pixel of `decoded`.
+pub(crate) fn face_from(
+    analyzer: &FaceAnalyzer,
+    decoded: &DecodedPhoto,
+    area: [f32; 4],
+) -> Result<Option<BoxedFace>, VisionError> {
     let k = decoded.scale();
-    let located = analyzer
-        .face_in(&decoded.pixels, area.map(|v| v / k))?
-        .ok_or(DrawError::TooSmall(area[2], area[3]))?;
+    let Some(located) = analyzer.face_in(&decoded.pixels, area.map(|v| v / k))? else {
+        return Ok(None);
+    };
     let thumbnail = face_thumbnail(&decoded.pixels, located.bbox);
     let embedding = analyzer
         .embed(std::slice::from_ref(&located.chip))?
@@ -107,32 +160,16 @@ pub fn draw_face(
                 "the embedder gave no descriptor".into(),
             ))
         })?;
-    let located = located.scaled(k);
-    let face = NewFace {
-        bbox: located.bbox,
-        score: located.score,
-        landmarks: located.landmarks,
-        embedding,
+    Ok(Some(BoxedFace {
+        face: located.scaled(k),
         thumbnail,
-        tagged_name: None,
-    };
-    let id = catalog.add_drawn_face(photo_id, &face)?;
-    tracing::info!(
-        face = id,
-        photo = photo_id,
-        score = located.score,
-        "face drawn"
-    );
-    Ok(DrawnFace {
-        face: id,
-        bbox: face.bbox,
-        score: (located.score > 0.0).then_some(located.score),
-    })
+        embedding,
+    }))
 }
 
 /// `bbox` (x, y, w, h) cut to a photo of `size`, with a box drawn from right to left or bottom
 /// to top turned the right way.
-fn within([width, height]: [f32; 2], [x, y, w, h]: [f32; 4]) -> [f32; 4] {
+pub(crate) fn within([width, height]: [f32; 2], [x, y, w, h]: [f32; 4]) -> [f32; 4] {
     let (x1, x2) = (x.min(x + w).max(0.0), x.max(x + w).min(width));
     let (y1, y2) = (y.min(y + h).max(0.0), y.max(y + h).min(height));
     [x1, y1, (x2 - x1).max(0.0), (y2 - y1).max(0.0)]

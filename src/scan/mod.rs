@@ -33,6 +33,7 @@ use serde::Serialize;
 use crate::catalog::{
     Catalog, CatalogError, FileStamp, KnownPhoto, NewFace, PhotoRecord, PhotoStatus,
 };
+use crate::vision::detector::iou;
 use crate::vision::{Embedding, FaceAnalyzer, LocatedFace};
 pub use library::{scan_folders, scan_library, LibraryFolders};
 use locate::{locate_faces, LocateError, PhotoFaces};
@@ -501,7 +502,14 @@ fn prepare(
         .collect();
     let boxes: Vec<[f32; 4]> = faces.iter().map(|(face, _, _)| face.bbox).collect();
     let tags = face_tags::read(&bytes, path);
-    let tagged_names = face_tags::match_faces(&tags.regions, &boxes, photo.full_size, photo.turned);
+    let matched = face_tags::match_faces(&tags.regions, &boxes, photo.full_size, photo.turned);
+    let (mut faces, mut tagged_names) = (faces, matched.names);
+    for region in &matched.unplaced {
+        if let Some(made) = face_of_region(analyzer, &bytes, &photo, &boxes, region) {
+            faces.push((made.face, made.thumbnail, made.embedding));
+            tagged_names.push(Some(region.name.clone()));
+        }
+    }
     Prepared::Analysed {
         photo: Analysed {
             path: path.to_path_buf(),
@@ -518,6 +526,48 @@ fn prepare(
         detect,
         embed: t.elapsed(),
     }
+}
+
+/// A face made of a region another app named where the detector found none, as the user's
+/// drawn faces are made (see [`drawn`]); `None` where the region is too small, lies over a face
+/// found (the region's name went elsewhere), or its pixels cannot be had.
+fn face_of_region(
+    analyzer: &FaceAnalyzer,
+    bytes: &[u8],
+    photo: &decode::DecodedPhoto,
+    found: &[[f32; 4]],
+    region: &face_tags::FaceTag,
+) -> Option<drawn::BoxedFace> {
+    let (w, h) = (photo.full_size.0 as f32, photo.full_size.1 as f32);
+    let [l, t, rw, rh] = region.area;
+    let area = drawn::within([w, h], [l * w, t * h, rw * w, rh * h]);
+    if area[2] < drawn::MIN_DRAWN_SIDE
+        || area[3] < drawn::MIN_DRAWN_SIDE
+        || found
+            .iter()
+            .any(|f| iou(&corners(*f), &corners(area)) > 0.3)
+    {
+        return None;
+    }
+    let sharper;
+    let pixels = if drawn::sharp_enough(photo, area) {
+        photo
+    } else {
+        sharper = drawn::decode_for(bytes, photo.full_size, area).ok()?;
+        &sharper
+    };
+    match drawn::face_from(analyzer, pixels, area) {
+        Ok(made) => made,
+        Err(err) => {
+            tracing::warn!(%err, name = %region.name, "a named region could not be made a face");
+            None
+        }
+    }
+}
+
+/// An x, y, width, height box as x1, y1, x2, y2.
+fn corners([x, y, w, h]: [f32; 4]) -> [f32; 4] {
+    [x, y, x + w, y + h]
 }
 
 fn ms(d: Duration) -> f64 {

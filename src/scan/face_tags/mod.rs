@@ -9,7 +9,8 @@
 //! they are drawn on the photo as shown or as stored before its EXIF orientation turns it (a
 //! phone's portrait photos): both readings are tried, and the one that names more of the faces
 //! found is kept, as shown when they tie. Each region is given to the face whose box centre lies
-//! inside it and that it overlaps most; a region over no face found names nothing.
+//! inside it and that it overlaps most. A region over no face found is a face someone saw that
+//! the detector missed: the scan makes it a face, as the user's drawn faces are made.
 //!
 //! For people listed without places, which face is whom is worked out once faces are placed
 //! ([`crate::people::listed`]).
@@ -26,9 +27,9 @@ use crate::catalog::FileStamp;
 pub use takeout::edited_original;
 
 /// What a scan reads beside photos, as a version: 1 reads Picasa's folder files, IPTC's people
-/// shown and all of Takeout's people. Raised when that grows, so that photos with sidecars
-/// analysed by an older Kith are read again.
-pub const SIDECARS_READ: i64 = 1;
+/// shown and all of Takeout's people; 2 makes faces of the named regions over no face found.
+/// Raised when that grows, so that photos with sidecars analysed by an older Kith are read again.
+pub const SIDECARS_READ: i64 = 2;
 
 /// A named region from the metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,15 +86,25 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
     }
 }
 
+/// Which faces the regions name, in the reading of the regions that names more of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matched {
+    /// For each face box, the name of the region it is in.
+    pub names: Vec<Option<String>>,
+    /// The regions over no face found, on the upright photo: faces the detector missed, which
+    /// someone saw and named.
+    pub unplaced: Vec<FaceTag>,
+}
+
 /// For each face box (x, y, width, height, in pixels of an upright `size` photo whose stored
 /// pixels were `turned` to be upright), the name of the region it is in, each region naming one
-/// face at most.
+/// face at most; and the regions left over.
 pub fn match_faces(
     tags: &[FaceTag],
     boxes: &[[f32; 4]],
     size: (u32, u32),
     turned: Orientation,
-) -> Vec<Option<String>> {
+) -> Matched {
     let as_shown = match_upright(tags, boxes, size);
     if turned == Orientation::NoTransforms {
         return as_shown;
@@ -106,7 +117,7 @@ pub fn match_faces(
         })
         .collect();
     let as_stored = match_upright(&stored, boxes, size);
-    let named = |names: &[Option<String>]| names.iter().flatten().count();
+    let named = |m: &Matched| m.names.iter().flatten().count();
     if named(&as_stored) > named(&as_shown) {
         as_stored
     } else {
@@ -137,7 +148,7 @@ fn turn([l, t, w, h]: [f32; 4], turned: Orientation) -> [f32; 4] {
 }
 
 /// [`match_faces`] for regions drawn on the upright photo.
-fn match_upright(tags: &[FaceTag], boxes: &[[f32; 4]], size: (u32, u32)) -> Vec<Option<String>> {
+fn match_upright(tags: &[FaceTag], boxes: &[[f32; 4]], size: (u32, u32)) -> Matched {
     let (w, h) = (size.0 as f32, size.1 as f32);
     let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
     for (t, tag) in tags.iter().enumerate() {
@@ -161,7 +172,13 @@ fn match_upright(tags: &[FaceTag], boxes: &[[f32; 4]], size: (u32, u32)) -> Vec<
             names[f] = Some(tags[t].name.clone());
         }
     }
-    names
+    let unplaced = tags
+        .iter()
+        .zip(used)
+        .filter(|(_, used)| !used)
+        .map(|(tag, _)| tag.clone())
+        .collect();
+    Matched { names, unplaced }
 }
 
 /// Intersection over union of two (x, y, width, height) boxes.
@@ -234,13 +251,16 @@ mod tests {
         let on_stored = [tag("Anna", [0.0, 0.7, 0.15, 0.25])];
         let on_shown = [tag("Anna", [0.05, 0.0, 0.3, 0.15])];
         for tags in [&on_stored, &on_shown] {
-            let names = match_faces(tags, &shown_face, size, Orientation::Rotate90);
-            assert_eq!(names, [Some("Anna".into())], "{tags:?}");
+            let matched = match_faces(tags, &shown_face, size, Orientation::Rotate90);
+            assert_eq!(matched.names, [Some("Anna".into())], "{tags:?}");
+            assert!(matched.unplaced.is_empty());
         }
-        assert_eq!(
-            match_faces(&on_stored, &shown_face, size, Orientation::NoTransforms),
-            [None]
-        );
+        let unturned = match_faces(&on_stored, &shown_face, size, Orientation::NoTransforms);
+        assert_eq!(unturned.names, [None]);
+        assert_eq!(unturned.unplaced, on_stored);
+        // Over no face at all, a region is read as drawn on the photo as shown.
+        let alone = match_faces(&on_stored, &[], size, Orientation::Rotate90);
+        assert_eq!(alone.unplaced, on_stored);
         for turned in [
             Orientation::Rotate180,
             Orientation::Rotate270,
@@ -270,7 +290,11 @@ mod tests {
             [630.0, 120.0, 140.0, 220.0],
             [450.0, 450.0, 80.0, 80.0],
         ];
-        let names = match_faces(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
-        assert_eq!(names, [Some("Anna".into()), None, Some("Ben".into()), None]);
+        let matched = match_faces(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
+        assert_eq!(
+            matched.names,
+            [Some("Anna".into()), None, Some("Ben".into()), None]
+        );
+        assert_eq!(matched.unplaced, [tags[2].clone()]);
     }
 }
