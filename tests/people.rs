@@ -733,6 +733,27 @@ fn with_xmp(jpeg: &[u8], xmp: &str) -> Vec<u8> {
     with_app1(jpeg, &body)
 }
 
+/// A portrait stored on its side at `path`, as phones do (EXIF orientation 6: a quarter turn
+/// clockwise to show it), his face off centre (in the top left corner of a wider frame), where
+/// the two readings of a region differ. Returns where the scan finds the face (in the pixels as
+/// shown), and a region around it drawn on the stored pixels, as some apps draw them.
+fn turned_portrait(path: &Path) -> ([f32; 4], [f32; 4]) {
+    let mut john = image::RgbImage::from_pixel(800, 500, image::Rgb([128, 128, 128]));
+    let face = image::open(testdata("faces/john_mccain/1.jpg")).expect("decode");
+    image::imageops::overlay(&mut john, &face.to_rgb8(), 0, 0);
+    let (jw, jh) = (john.width() as f32, john.height() as f32);
+    let stored = common::jpeg(&image::imageops::rotate270(&john));
+    let exif_6 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0";
+    let file = with_app1(&stored, exif_6);
+    std::fs::write(path, &file).expect("write");
+    let shown = kith::scan::locate::locate_faces(common::analyzer(), &file, 1000).expect("faces");
+    assert_eq!(shown.photo.pixels.dimensions(), (jw as u32, jh as u32));
+    let [x, y, bw, bh] = shown.faces[0].bbox;
+    // Shown (u, v) is stored (1 - v, u): stored u is shown v, stored v is 1 - shown u.
+    let on_stored = [y / jh, 1.0 - (x + bw) / jw, bh / jh, bw / jw];
+    (shown.faces[0].bbox, on_stored)
+}
+
 /// Faces other apps named in the photos' metadata (a sidecar, or XMP in the file) arrive named,
 /// one action that undo takes back; a name that exists gets the face, whatever its case. The
 /// name is read once: a face the user moves later stays where the user put it.
@@ -785,24 +806,7 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
         std::fs::write(photos.join(format!("ian-{file}")), tagged).expect("write");
     }
 
-    // A portrait stored on its side, as phones do (EXIF orientation 6: a quarter turn clockwise
-    // to show it), with its region drawn on the stored pixels, as some apps draw them.
-    // His face off centre (in the top left corner of a wider frame), where the two readings of
-    // a region differ.
-    let mut john = image::RgbImage::from_pixel(800, 500, image::Rgb([128, 128, 128]));
-    let face = image::open(testdata("faces/john_mccain/1.jpg")).expect("decode");
-    image::imageops::overlay(&mut john, &face.to_rgb8(), 0, 0);
-    let (jw, jh) = (john.width() as f32, john.height() as f32);
-    let stored = common::jpeg(&image::imageops::rotate270(&john));
-    let exif_6 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0";
-    std::fs::write(photos.join("turned.jpg"), with_app1(&stored, exif_6)).expect("write");
-    let shown =
-        kith::scan::locate::locate_faces(common::analyzer(), &with_app1(&stored, exif_6), 1000)
-            .expect("faces");
-    assert_eq!(shown.photo.pixels.dimensions(), (jw as u32, jh as u32));
-    let [x, y, bw, bh] = shown.faces[0].bbox;
-    // Shown (u, v) is stored (1 - v, u): stored u is shown v, stored v is 1 - shown u.
-    let on_stored = [y / jh, 1.0 - (x + bw) / jw, bh / jh, bw / jw];
+    let (john_box, on_stored) = turned_portrait(&photos.join("turned.jpg"));
     std::fs::write(
         photos.join("turned.xmp"),
         mwg_regions(&[("John", on_stored)]),
@@ -828,7 +832,7 @@ fn names_other_apps_wrote_into_the_photos_name_their_faces_once() {
     let (_, ian_faces) = named(&catalog, "Ian Thorpe");
     assert_eq!(ian_faces.len(), 2);
     let (_, john_faces) = named(&catalog, "John");
-    assert!(john_faces.len() == 1 && near(john_faces[0].bbox, shown.faces[0].bbox));
+    assert!(john_faces.len() == 1 && near(john_faces[0].bbox, john_box));
 
     // One action: undo takes every name back, redo gives them again.
     let undone = catalog.undo().expect("undo").expect("an action");
@@ -1860,4 +1864,49 @@ fn named_regions_over_no_face_found_become_faces() {
     }
     let amy = catalog.face(faces[0].id).expect("face").expect("amy");
     assert!(amy.score > 0.9, "found up close: {}", amy.score);
+}
+
+/// A region another app drew on a turned photo's stored pixels is known as over Kith's face when
+/// names are written back: Kith's region takes its place instead of standing beside it. Photos
+/// catalogued before their orientation was kept have it read from the file when it is needed.
+#[test]
+fn names_written_for_a_turned_photo_replace_regions_drawn_on_its_stored_pixels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let photo = photos.join("turned.jpg");
+    let (_, on_stored) = turned_portrait(&photo);
+    let sidecar = photos.join("turned.xmp");
+    std::fs::write(&sidecar, mwg_regions(&[("John", on_stored)])).expect("xmp");
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    scan(&mut catalog, &photos);
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let turned = catalog.readable_photos().expect("photos")[0].turned;
+    assert_eq!(turned, Some(6));
+
+    let (john, _) = catalog.find_persons("John").expect("find")[0].clone();
+    for (rename, forget_turn) in [("John McCain", false), ("Senator McCain", true)] {
+        if forget_turn {
+            // The other app's sidecar again, read by a scan, in a catalog from an older Kith.
+            std::fs::write(&sidecar, mwg_regions(&[("John", on_stored)])).expect("xmp");
+            touch(&sidecar, 1);
+            scan(&mut catalog, &photos);
+            let db = rusqlite::Connection::open(&path).expect("open");
+            db.execute("UPDATE photos SET turned = NULL", [])
+                .expect("as an older Kith left it");
+        }
+        catalog.name_person(john, rename).expect("rename");
+        let report =
+            kith::name_sidecars::write(&mut catalog, false, &mut |_, _| {}).expect("write");
+        assert_eq!(report.written, [sidecar.clone()], "{report:?}");
+        let (regions, people) = sidecar_names(&sidecar);
+        assert_eq!(regions, [rename], "one region for his one face");
+        assert_eq!(people, [rename]);
+        assert_eq!(
+            catalog.readable_photos().expect("photos")[0].turned,
+            Some(6)
+        );
+    }
 }

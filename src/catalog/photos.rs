@@ -85,6 +85,8 @@ pub struct PhotoRecord<'a> {
     pub listed_people: &'a [String],
     /// Which version of what Kith reads beside photos (sidecars) was read beside this one.
     pub sidecars_read: i64,
+    /// How the stored pixels are turned to be upright, as an EXIF orientation (1: as stored).
+    pub turned: u8,
 }
 
 impl<'a> PhotoRecord<'a> {
@@ -102,6 +104,7 @@ impl<'a> PhotoRecord<'a> {
             taken_at: None,
             listed_people: &[],
             sidecars_read: 0,
+            turned: 1,
         }
     }
 }
@@ -126,6 +129,9 @@ pub struct ReadablePhoto {
     pub size: Option<(u32, u32)>,
     pub stamp: FileStamp,
     pub copy_of: Option<i64>,
+    /// How its stored pixels are turned to be upright, as an EXIF orientation; `None` for a
+    /// photo analysed before this was kept.
+    pub turned: Option<u8>,
 }
 
 /// What the catalog knows of a photo's content: where a file of that size and hash was.
@@ -204,14 +210,15 @@ impl Catalog {
             PhotoStatus::Ok,
         )?;
         tx.execute(
-            "UPDATE photos SET width = ?2, height = ?3, taken_at = ?4, sidecars_read = ?5
-             WHERE id = ?1",
+            "UPDATE photos SET width = ?2, height = ?3, taken_at = ?4, sidecars_read = ?5,
+             turned = ?6 WHERE id = ?1",
             params![
                 id,
                 photo.width,
                 photo.height,
                 photo.taken_at,
-                photo.sidecars_read
+                photo.sidecars_read,
+                photo.turned
             ],
         )?;
         let decisions = decisions_of_photo(&tx, id)?;
@@ -361,7 +368,7 @@ impl Catalog {
     /// Every photo read successfully, in path order.
     pub fn readable_photos(&self) -> Result<Vec<ReadablePhoto>> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, path, width, height, size, mtime_ns, copy_of FROM photos
+            "SELECT id, path, width, height, size, mtime_ns, copy_of, turned FROM photos
              WHERE status = 'ok' ORDER BY display",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -375,9 +382,20 @@ impl Catalog {
                     mtime_ns: r.get(5)?,
                 },
                 copy_of: r.get(6)?,
+                turned: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records how photo `id`'s stored pixels are turned to be upright (an EXIF orientation),
+    /// for a photo analysed before that was kept.
+    pub fn record_turned(&self, id: i64, turned: u8) -> Result<()> {
+        self.conn().execute(
+            "UPDATE photos SET turned = ?2 WHERE id = ?1",
+            params![id, turned],
+        )?;
+        Ok(())
     }
 
     /// One catalogued photo by id.

@@ -121,6 +121,10 @@ const MIGRATIONS: &[&str] = &[
     // 11: faces the user drew where the detector found none (see scan/drawn.rs). A scan of the
     // photo keeps them, where the detector finds no face over them.
     "ALTER TABLE faces ADD COLUMN drawn INTEGER NOT NULL DEFAULT 0;",
+    // 12: how each photo's stored pixels are turned to be upright (its EXIF orientation, 1-8),
+    // so that regions other apps drew on the stored pixels are known when writing sidecars. NULL:
+    // analysed before this was kept.
+    "ALTER TABLE photos ADD COLUMN turned INTEGER;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

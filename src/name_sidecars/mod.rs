@@ -26,8 +26,11 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use image::metadata::Orientation;
+
 use crate::catalog::{Catalog, CatalogError, FaceRow, ReadablePhoto};
 use crate::people::copies::COPY_DISTANCE;
+use crate::scan::decode;
 use crate::scan::face_tags::{xmp, Sidecars};
 use crate::scan::walk::found_file;
 use packet::{NamedArea, PhotoNames};
@@ -131,7 +134,17 @@ fn run(
             continue;
         }
         let target = sidecar_of(&photo.path, &stems);
-        match update(&target, names, dry_run) {
+        // Read from the photo only where a sidecar's regions need it, and then kept.
+        let mut learned = None;
+        let turned = || match photo.turned {
+            Some(code) => Orientation::from_exif(code).unwrap_or(Orientation::NoTransforms),
+            None => *learned.insert(turned_of(&photo.path)),
+        };
+        let outcome = update(&target, names, turned, dry_run);
+        if let (Some(turned), false) = (learned, dry_run) {
+            catalog.record_turned(photo.id, turned.to_exif())?;
+        }
+        match outcome {
             Ok(Outcome::Written) => {
                 report.faces += names.named.len();
                 report.written.push(target);
@@ -172,8 +185,29 @@ enum Outcome {
     NothingToWrite,
 }
 
-/// Writes `names` into the sidecar at `target`.
-fn update(target: &Path, names: &PhotoNames, dry_run: bool) -> Result<Outcome, String> {
+/// How the stored pixels of the photo at `path` are turned to be upright, as a scan finds it
+/// (the photo is decoded small); as stored where it cannot be read.
+fn turned_of(path: &Path) -> Orientation {
+    let decoded = std::fs::read(path)
+        .map_err(|err| err.to_string())
+        .and_then(|bytes| decode::decode(&bytes, Some(1)).map_err(|err| err.to_string()));
+    match decoded {
+        Ok(photo) => photo.turned,
+        Err(err) => {
+            tracing::warn!(photo = %path.display(), %err, "orientation not read");
+            Orientation::NoTransforms
+        }
+    }
+}
+
+/// Writes `names` into the sidecar at `target`, for a photo whose stored pixels are `turned`
+/// to be upright (asked only where a sidecar is there to merge with).
+fn update(
+    target: &Path,
+    names: &PhotoNames,
+    turned: impl FnOnce() -> Orientation,
+    dry_run: bool,
+) -> Result<Outcome, String> {
     let old = match std::fs::read(target) {
         Ok(bytes) => {
             Some(String::from_utf8(bytes).map_err(|_| "it is not text (UTF-8)".to_string())?)
@@ -197,7 +231,7 @@ fn update(target: &Path, names: &PhotoNames, dry_run: bool) -> Result<Outcome, S
         }
         return Ok(Outcome::Written);
     };
-    let new = packet::merge(&old, names).map_err(|e| e.to_string())?;
+    let new = packet::merge(&old, names, turned()).map_err(|e| e.to_string())?;
     if new == old {
         return Ok(Outcome::Unchanged);
     }

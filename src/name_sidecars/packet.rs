@@ -9,11 +9,18 @@
 //! is not the region's person). Every other region stays as written (faces Kith did not find,
 //! faces the user ignored or of people hidden, pets, focus points). Writing the same names again gives the
 //! same bytes, so a sidecar with nothing new is left untouched.
+//!
+//! Apps disagree on whether a region is drawn on the photo as shown or as stored before its EXIF
+//! orientation turns it: as the reading side does, the regions are read the way that puts more
+//! of them over Kith's faces, as shown when that ties. Kith writes its own as shown.
+
+use image::metadata::Orientation;
 
 use std::ops::Range;
 
 use roxmltree::Node;
 
+use crate::scan::face_tags::turn;
 use crate::scan::face_tags::xmp::{
     self, is, IPTC_EXTENSION, MWG_AREA, MWG_DIMENSIONS, MWG_REGIONS, RDF,
 };
@@ -67,11 +74,12 @@ pub fn fresh(names: &PhotoNames) -> String {
         env!("CARGO_PKG_VERSION")
     );
     // The template is well formed: merging into it cannot fail.
-    merge(&empty, names).unwrap_or(empty)
+    merge(&empty, names, Orientation::NoTransforms).unwrap_or(empty)
 }
 
-/// The sidecar `old` saying what `names` says, everything else in it kept byte for byte.
-pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
+/// The sidecar `old` saying what `names` says, everything else in it kept byte for byte, for a
+/// photo whose stored pixels are `turned` to be upright.
+pub fn merge(old: &str, names: &PhotoNames, turned: Orientation) -> Result<String, PacketError> {
     let doc = roxmltree::Document::parse(old).map_err(|e| PacketError::NotXml(e.to_string()))?;
     let rdf = doc
         .descendants()
@@ -85,7 +93,7 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
                 .is_some_and(|p| is(p, RDF, "Description") && p.parent_element() == Some(rdf))
     });
 
-    let (items, replaced) = region_plan(regions, names);
+    let (items, replaced) = region_plan(regions, names, turned);
     let people = people_list(shown, &replaced, names);
 
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
@@ -131,12 +139,15 @@ pub fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
 fn region_plan<'a, 'i>(
     regions: Option<Node<'a, 'i>>,
     names: &PhotoNames,
+    turned: Orientation,
 ) -> (Vec<Item<'a, 'i>>, Vec<String>) {
     let mut items = Vec::new();
     let mut placed = vec![false; names.named.len()];
     let mut replaced = Vec::new();
-    for li in regions.iter().flat_map(|r| region_items(*r)) {
-        match verdict(li, names) {
+    let listed: Vec<Node> = regions.iter().flat_map(|r| region_items(*r)).collect();
+    let reading = reading(&listed, names, turned);
+    for li in listed {
+        match verdict(li, names, reading) {
             Verdict::Keep => items.push(Item::Kept(li)),
             Verdict::Replace { name, by } => {
                 replaced.extend(name);
@@ -187,19 +198,49 @@ enum Item<'a, 'i> {
     Ours(usize),
 }
 
-/// What becomes of a region already in the sidecar.
-fn verdict(li: Node, names: &PhotoNames) -> Verdict {
-    let Some(region) = xmp::mwg_item(li) else {
+/// How the regions `listed` are read: as drawn on the photo as shown, or on its stored pixels
+/// (then turned as they are); the one that puts more face regions over Kith's faces.
+fn reading(listed: &[Node], names: &PhotoNames, turned: Orientation) -> Orientation {
+    if turned == Orientation::NoTransforms {
+        return turned;
+    }
+    let faces: Vec<[f32; 4]> = names
+        .named
+        .iter()
+        .chain(&names.refused)
+        .map(|f| f.area)
+        .chain(names.unnamed.iter().copied())
+        .collect();
+    let over_faces = |reading: Orientation| {
+        listed
+            .iter()
+            .filter_map(|li| face_region(*li))
+            .filter(|region| {
+                let area = turn(region.area, reading);
+                faces.iter().any(|&face| holds_centre(area, face))
+            })
+            .count()
+    };
+    if over_faces(turned) > over_faces(Orientation::NoTransforms) {
+        turned
+    } else {
+        Orientation::NoTransforms
+    }
+}
+
+/// The face region an item of the region list is, if it is one.
+fn face_region(li: Node) -> Option<xmp::MwgRegion> {
+    xmp::mwg_item(li).filter(|region| region.kind.as_deref().is_none_or(|k| k == "Face"))
+}
+
+/// What becomes of a region already in the sidecar, read as `reading` says.
+fn verdict(li: Node, names: &PhotoNames, reading: Orientation) -> Verdict {
+    let Some(region) = face_region(li) else {
         return Verdict::Keep;
     };
-    if region.kind.as_deref().is_some_and(|k| k != "Face") {
-        return Verdict::Keep;
-    }
-    let over = |face: &NamedArea| holds_centre(region.area, face.area);
-    let over_unnamed = names
-        .unnamed
-        .iter()
-        .any(|&face| holds_centre(region.area, face));
+    let area = turn(region.area, reading);
+    let over = |face: &NamedArea| holds_centre(area, face.area);
+    let over_unnamed = names.unnamed.iter().any(|&face| holds_centre(area, face));
     let by = names.named.iter().position(over);
     let refused = names.refused.iter().any(|face| {
         over(face)
@@ -461,6 +502,11 @@ mod tests {
         }
     }
 
+    /// [`super::merge`] for a photo stored upright.
+    fn merge(old: &str, names: &PhotoNames) -> Result<String, PacketError> {
+        super::merge(old, names, Orientation::NoTransforms)
+    }
+
     /// The names and areas Kith's own reading finds in `packet`.
     fn read(packet: &str) -> (Vec<(String, [f32; 4])>, Vec<String>) {
         let xmp = xmp::parse(packet);
@@ -590,6 +636,31 @@ mod tests {
         );
         assert!(roxmltree::Document::parse(&merged).is_ok());
         assert_eq!(merge(&merged, &written).expect("merges"), merged);
+    }
+
+    #[test]
+    fn regions_drawn_on_a_turned_photos_stored_pixels_are_known_over_kiths_faces() {
+        // A portrait stored on its side (EXIF 6). Another app drew Anna's region on the stored
+        // pixels: at the bottom left of them, which is the top left of the photo as shown.
+        let other_app = fresh(&names(
+            vec![
+                face("Anna B.", [0.0, 0.7, 0.15, 0.25]),
+                face("Grandpa", [0.6, 0.1, 0.2, 0.1]),
+            ],
+            vec![],
+        ));
+        let mut written = names(vec![face("Anna", [0.1, 0.025, 0.2, 0.1])], vec![]);
+        written.size = (1000, 2000);
+        let merged = super::merge(&other_app, &written, Orientation::Rotate90).expect("merges");
+        let region_names: Vec<String> = read(&merged).0.into_iter().map(|r| r.0).collect();
+        assert_eq!(region_names, ["Anna", "Grandpa"], "{merged}");
+        assert_eq!(read(&merged).1, ["Grandpa", "Anna"]);
+        // Read as drawn on the photo as shown, the region is over no face of Kith's and stays.
+        let unturned = merge(&other_app, &written).expect("merges");
+        assert_eq!(read(&unturned).0.len(), 3, "{unturned}");
+        // Kith's own regions are as shown: merged again, nothing changes.
+        let again = super::merge(&merged, &written, Orientation::Rotate90).expect("merges");
+        assert_eq!(again, merged);
     }
 
     #[test]

@@ -212,6 +212,8 @@ struct Analysed {
     hash: String,
     full_size: (u32, u32),
     taken_at: Option<String>,
+    /// How the stored pixels were turned to be upright.
+    turned: image::metadata::Orientation,
     /// Faces in original-photo pixels, with their thumbnails and embeddings.
     faces: Vec<(LocatedFace, Vec<u8>, Embedding)>,
     /// For each face, the name the photo's metadata gives it.
@@ -378,6 +380,7 @@ fn store(
         taken_at: p.taken_at.as_deref(),
         listed_people: &p.listed_people,
         sidecars_read: face_tags::SIDECARS_READ,
+        turned: p.turned.to_exif(),
     };
     catalog.record_photo(&record, &faces)?;
     summary.photos += 1;
@@ -516,6 +519,7 @@ fn prepare(
             stamp,
             hash,
             full_size: photo.full_size,
+            turned: photo.turned,
             taken_at: photo.taken_at.or(tags.taken_at),
             faces,
             tagged_names,

@@ -127,7 +127,7 @@ pub fn match_faces(
 
 /// `area` (left, top, width, height, in fractions) drawn on the stored pixels, where it lies
 /// once they are turned upright by `turned`.
-fn turn([l, t, w, h]: [f32; 4], turned: Orientation) -> [f32; 4] {
+pub(crate) fn turn([l, t, w, h]: [f32; 4], turned: Orientation) -> [f32; 4] {
     let point = |u: f32, v: f32| match turned {
         Orientation::NoTransforms => (u, v),
         Orientation::Rotate90 => (1.0 - v, u),
