@@ -1900,7 +1900,7 @@ fn names_written_for_a_turned_photo_replace_regions_drawn_on_its_stored_pixels()
         catalog.name_person(john, rename).expect("rename");
         let report =
             kith::name_sidecars::write(&mut catalog, false, &mut |_, _| {}).expect("write");
-        assert_eq!(report.written, [sidecar.clone()], "{report:?}");
+        assert_eq!(report.written, std::slice::from_ref(&sidecar), "{report:?}");
         let (regions, people) = sidecar_names(&sidecar);
         assert_eq!(regions, [rename], "one region for his one face");
         assert_eq!(people, [rename]);
