@@ -1672,8 +1672,9 @@ fn search_finds_the_photos_taken_within_the_dates_given() {
     assert!(found(&harness).is_empty());
 }
 
-/// "Add a face" in the photo viewer: a box dragged around a face the scan missed becomes a face,
-/// placed with its person and selected; "Remove this face" takes it away again.
+/// "Add a face" in the photo viewer: a box dragged around a face the scan missed, zoomed in on
+/// with the wheel, becomes a face, placed with its person and selected; a drag pans the zoomed
+/// photo, "Fit" shows it whole, and "Remove this face" takes the face away again.
 #[test]
 fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1723,16 +1724,24 @@ fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
     );
     harness.get_by_label("Add a face").click();
     harness.run();
-    // From photo pixels to the screen, where the photo is drawn.
-    let shown = harness.get_by_label("Photo").rect();
-    let scale = shown.width() / 5000.0;
-    let at = |x: f32, y: f32| shown.min + egui::vec2(x, y) * scale;
-    let (from, to) = (at(995.0, 995.0), at(1055.0, 1055.0));
+    // The face is a few points wide on the screen: zoomed in four times about it first, it
+    // stays under the pointer.
+    let view = harness.get_by_label("Photo").rect();
+    let fit = (view.width() / 5000.0).min(view.height() / 3750.0);
+    let photo_at = view.center() - egui::vec2(2500.0, 1875.0) * fit;
+    let face = photo_at + egui::vec2(1025.0, 1025.0) * fit;
+    harness.hover_at(face);
+    harness.run();
+    harness.event(egui::Event::Zoom(4.0));
+    harness.run();
+    assert!(harness.query_by_label("400%").is_some());
+    let half = egui::vec2(30.0, 30.0) * fit * 4.0;
+    let (from, to) = (face - half, face + half);
     harness.hover_at(from);
     harness.run();
     harness.drag_at(from);
     harness.run();
-    harness.hover_at(at(1020.0, 1020.0));
+    harness.hover_at(face);
     harness.run();
     harness.hover_at(to);
     harness.run();
@@ -1748,6 +1757,33 @@ fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
     assert_eq!(faces[0].person, Some(sheldon));
     let [x, y, w, h] = faces[0].bbox;
     assert!((x + w / 2.0 - 1025.0).abs() < 15.0 && (y + h / 2.0 - 1025.0).abs() < 15.0);
+    // Zoomed, the face's box is four times as large as fitted; "Fit" shows the whole photo.
+    let face_box = format!("Face {}: Sheldon", faces[0].id);
+    let zoomed = harness.get_by_label(&face_box).rect().width();
+    // A drag pans the zoomed photo.
+    let before = harness.get_by_label(&face_box).rect().center();
+    let grab = view.center();
+    harness.hover_at(grab);
+    harness.run();
+    harness.drag_at(grab);
+    harness.run();
+    harness.hover_at(grab + egui::vec2(-20.0, 0.0));
+    harness.run();
+    harness.hover_at(grab + egui::vec2(-60.0, 0.0));
+    harness.run();
+    harness.drop_at(grab + egui::vec2(-60.0, 0.0));
+    harness.run();
+    let after = harness.get_by_label(&face_box).rect().center();
+    assert!(
+        (after.x - before.x + 60.0).abs() < 2.0,
+        "{before:?} {after:?}"
+    );
+    assert!((after.y - before.y).abs() < 1.0, "{before:?} {after:?}");
+    harness.get_by_label("Fit").click();
+    harness.run();
+    assert!(harness.query_by_label("Fit").is_none());
+    let fitted = harness.get_by_label(&face_box).rect().width();
+    assert!((zoomed / fitted - 4.0).abs() < 0.3, "{fitted} {zoomed}");
     // The new face is selected, to be named or corrected.
     let catalog = reopen(&path);
     assert!(catalog

@@ -3,7 +3,9 @@
 //! (move it to someone, not this person); Left/Right step through the photos it was opened from;
 //! the file opens in the desktop's viewer, or its folder does. It says where else the same
 //! picture is, and whom another app lists in the photo that no face of it is yet. "Add a face"
-//! lets the user drag a box around a face the scan missed (see [`crate::scan::drawn`]). The photos
+//! lets the user drag a box around a face the scan missed (see [`crate::scan::drawn`]). The
+//! mouse wheel (or a pinch) zooms about the pointer and a drag pans, with the photo decoded
+//! again as sharp as the zoom shows it. The photos
 //! before and after the one shown are decoded ahead, so stepping shows them at once (a 12 MP HEIC
 //! takes half a second).
 
@@ -77,6 +79,48 @@ pub struct PhotoView {
     adding_face: bool,
     /// Where the drag drawing a face's box started, in screen points.
     drag_from: Option<egui::Pos2>,
+    zoom: Zoom,
+    /// A sharper decode of the photo shown, for the zoom: its photo and long side.
+    sharper: Option<(i64, u32, Task<ColorImage>)>,
+}
+
+/// How far the photo is zoomed in, and where.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Zoom {
+    /// Times the size at which the whole photo fits (1: fitted).
+    factor: f32,
+    /// The point of the photo at the centre of the view, in its pixels; `None`: its centre.
+    focus: Option<egui::Vec2>,
+}
+
+impl Default for Zoom {
+    fn default() -> Self {
+        Self {
+            factor: 1.0,
+            focus: None,
+        }
+    }
+}
+
+/// Zoomed in no further than this many screen points per pixel of the photo.
+const MOST_POINTS_PER_PIXEL: f32 = 4.0;
+
+/// Where the photo lies on the screen: the view's rectangle, and the photo's own, zoomed.
+struct Placement {
+    view: Rect,
+    photo: Rect,
+    /// Screen points per pixel of the photo.
+    scale: f32,
+}
+
+impl Placement {
+    fn to_screen(&self, [x, y]: [f32; 2]) -> egui::Pos2 {
+        self.photo.min + vec2(x, y) * self.scale
+    }
+
+    fn to_photo(&self, at: egui::Pos2) -> egui::Vec2 {
+        (at - self.photo.min) / self.scale
+    }
 }
 
 impl PhotoView {
@@ -99,6 +143,7 @@ impl PhotoView {
             self.message = None;
             self.adding_face = false;
             self.drag_from = None;
+            self.zoom = Zoom::default();
         }
         self.faces = catalog.photo_faces(photo)?;
         self.copies = catalog.other_copies(photo)?;
@@ -231,6 +276,17 @@ impl PhotoView {
                 self.adding_face = !self.adding_face;
                 self.drag_from = None;
             }
+            if self.zoom != Zoom::default() {
+                ui.separator();
+                ui.label(format!("{:.0}%", self.zoom.factor * 100.0));
+                if ui
+                    .button("Fit")
+                    .on_hover_text("The whole photo again (the wheel zooms)")
+                    .clicked()
+                {
+                    self.zoom = Zoom::default();
+                }
+            }
         });
         if self.adding_face {
             ui.weak(
@@ -340,11 +396,50 @@ impl PhotoView {
                 }
             }
         }
+        self.sharpen(ctx, photo, limit);
         if let Some(opening) = &mut self.opening {
             if let Some(result) = opening.poll() {
                 self.message = result.err();
                 self.opening = None;
             }
+        }
+    }
+
+    /// Decodes the photo shown again where the zoom shows more of its pixels than its texture
+    /// holds (at most the largest texture), and takes the sharper pixels in once decoded.
+    fn sharpen(&mut self, ctx: &egui::Context, photo: &PhotoRow, fitted: u32) {
+        let largest = ctx.input(|i| i.max_texture_side) as f32;
+        let full = photo.width.zip(photo.height).map(|(w, h)| w.max(h) as f32);
+        let wanted = (fitted as f32 * self.zoom.factor)
+            .min(largest)
+            .min(full.unwrap_or(largest))
+            .ceil() as u32;
+        let shown = self.pictures.iter_mut().find(|(id, _)| *id == photo.id);
+        let Some((_, Picture::Ready(texture))) = shown else {
+            return;
+        };
+        let held = texture.size().into_iter().max().unwrap_or(0) as u32;
+        if let Some((id, long_side, pending)) = &self.sharper {
+            if *id != photo.id || *long_side < wanted {
+                self.sharper = None;
+            } else {
+                match pending.poll() {
+                    Some(Ok(image)) => {
+                        *texture =
+                            ctx.load_texture(format!("photo-{id}"), image, TextureOptions::LINEAR);
+                        self.sharper = None;
+                    }
+                    Some(Err(_)) => {} // Kept: the fitted pixels stay, and no retry each frame.
+                    None => {}
+                }
+                return;
+            }
+        }
+        // A quarter more than held is worth a decode; less is not seen.
+        if wanted * 4 > held * 5 {
+            let path = photo.path.clone();
+            let pending = Task::spawn(ctx, move || for_screen(&path, wanted));
+            self.sharper = Some((photo.id, wanted, pending));
         }
     }
 
@@ -359,30 +454,28 @@ impl PhotoView {
     fn picture_ui(&mut self, ui: &mut egui::Ui, photo: &PhotoRow) -> Option<OnPicture> {
         let picture = self.pictures.iter().find(|(id, _)| *id == photo.id);
         let (texture, status) = match picture {
-            Some((_, Picture::Ready(texture))) => (Some(texture), None),
-            Some((_, Picture::Failed(err))) => (None, Some(err.as_str())),
-            _ => (None, Some("Loading the photo…")),
+            Some((_, Picture::Ready(texture))) => (Some((texture.id(), texture.size_vec2())), None),
+            Some((_, Picture::Failed(err))) => (None, Some(err.clone())),
+            _ => (None, Some("Loading the photo…".to_string())),
         };
         // The catalog's size places the boxes before the pixels arrive, and if they never do.
         let size = match (photo.width, photo.height) {
             (Some(w), Some(h)) if w > 0 && h > 0 => vec2(w as f32, h as f32),
-            _ => texture.map_or(vec2(4.0, 3.0), |t| t.size_vec2()),
+            _ => texture.map_or(vec2(4.0, 3.0), |(_, size)| size),
         };
         let available = ui.available_size();
-        let scale = (available.x / size.x).min(available.y / size.y).max(0.0);
-        let sense = if self.adding_face {
-            Sense::drag()
-        } else {
-            Sense::hover()
-        };
-        let (rect, area) = ui.allocate_exact_size(size * scale, sense);
+        let fit = (available.x / size.x).min(available.y / size.y).max(0.0);
+        // All the room there is, the photo fitted in its middle: zooming then keeps its place.
+        let (rect, area) = ui.allocate_exact_size(available, Sense::drag());
         area.widget_info(|| WidgetInfo::labeled(Role::Image, true, "Photo"));
+        self.zoom_and_pan(ui, &area, rect, size, fit);
+        let at = self.placement(rect, size, fit);
         let painter = ui.painter_at(rect);
         match texture {
-            Some(texture) => {
+            Some((texture, _)) => {
                 painter.image(
-                    texture.id(),
-                    rect,
+                    texture,
+                    at.photo,
                     Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
                     Color32::WHITE,
                 );
@@ -400,12 +493,17 @@ impl PhotoView {
         }
         let mut clicked = None;
         if self.adding_face {
-            clicked = self.drawing(ui, &painter, &area, rect, scale);
+            clicked = self.drawing(ui, &painter, &area, &at);
         }
         for face in &self.faces {
             let [x, y, w, h] = face.bbox;
-            let area = Rect::from_min_size(rect.min + vec2(x, y) * scale, vec2(w, h) * scale)
+            let area = Rect::from_min_max(at.to_screen([x, y]), at.to_screen([x + w, y + h]))
+                .intersect(at.photo)
                 .intersect(rect);
+            // Out of the zoomed view.
+            if !area.is_positive() {
+                continue;
+            }
             let name = face_name(face);
             let label = format!("Face {}: {name}", face.id);
             // While adding a face, the boxes let drags through to the photo.
@@ -453,15 +551,83 @@ impl PhotoView {
         clicked
     }
 
-    /// The box being dragged over the photo (drawn at `rect`, `scale` screen points per
-    /// pixel) while adding a face; once let go, in the photo's pixels.
+    /// Zooms about the pointer by the wheel or a pinch over the photo, and pans it by a drag
+    /// (unless the drag draws a face's box). `rect` is the view, `size` the photo's in pixels,
+    /// `fit` the scale at which it fits.
+    fn zoom_and_pan(
+        &mut self,
+        ui: &egui::Ui,
+        area: &egui::Response,
+        rect: Rect,
+        size: egui::Vec2,
+        fit: f32,
+    ) {
+        if fit <= 0.0 {
+            return;
+        }
+        let before = self.placement(rect, size, fit);
+        if let Some(pointer) = area.hover_pos() {
+            let (pinch, wheel) = ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta.y));
+            let most = (MOST_POINTS_PER_PIXEL / fit).max(1.0);
+            let factor = (self.zoom.factor * pinch * (wheel / 400.0).exp()).clamp(1.0, most);
+            if factor != self.zoom.factor {
+                // The pixel under the pointer stays under it; zooming out, the photo also comes
+                // back to fill the view (or to its middle, where smaller).
+                let under = before.to_photo(pointer);
+                let scale = fit * factor;
+                let mut focus = under - (pointer - rect.center()) / scale;
+                if factor < self.zoom.factor {
+                    let half = rect.size() / (2.0 * scale);
+                    let settle = |f: f32, half: f32, side: f32| {
+                        if 2.0 * half >= side {
+                            side / 2.0
+                        } else {
+                            f.clamp(half, side - half)
+                        }
+                    };
+                    focus = vec2(
+                        settle(focus.x, half.x, size.x),
+                        settle(focus.y, half.y, size.y),
+                    );
+                }
+                self.zoom = Zoom {
+                    factor,
+                    focus: Some(focus),
+                };
+            }
+        }
+        if !self.adding_face && area.dragged() && self.zoom.factor > 1.0 {
+            let focus = self.placement(rect, size, fit).to_photo(rect.center());
+            self.zoom.focus = Some(focus - area.drag_delta() / (fit * self.zoom.factor));
+        }
+        if self.zoom.factor <= 1.0 {
+            self.zoom = Zoom::default();
+        }
+    }
+
+    /// Where the photo of `size` pixels lies in the view `rect` at the zoom, kept over the view's
+    /// centre. (Held more tightly, covering the view, it would slide away from the pointer
+    /// zooming about a face near its edge.)
+    fn placement(&self, rect: Rect, size: egui::Vec2, fit: f32) -> Placement {
+        let scale = fit * self.zoom.factor;
+        let focus = self.zoom.focus.unwrap_or(size / 2.0);
+        let focus = vec2(focus.x.clamp(0.0, size.x), focus.y.clamp(0.0, size.y));
+        let min = rect.center() - focus * scale;
+        Placement {
+            view: rect,
+            photo: Rect::from_min_size(min, size * scale),
+            scale,
+        }
+    }
+
+    /// The box being dragged over the photo while adding a face; once let go, in the photo's
+    /// pixels.
     fn drawing(
         &mut self,
         ui: &egui::Ui,
         painter: &egui::Painter,
         area: &egui::Response,
-        rect: Rect,
-        scale: f32,
+        at: &Placement,
     ) -> Option<OnPicture> {
         if area.drag_started() {
             self.drag_from = area.interact_pointer_pos();
@@ -470,7 +636,9 @@ impl PhotoView {
         let to = area
             .interact_pointer_pos()
             .or_else(|| ui.input(|i| i.pointer.latest_pos()))?;
-        let drawn = Rect::from_two_pos(from, to).intersect(rect);
+        let drawn = Rect::from_two_pos(from, to)
+            .intersect(at.view)
+            .intersect(at.photo);
         painter.rect_stroke(
             drawn,
             2.0,
@@ -482,11 +650,11 @@ impl PhotoView {
         }
         self.drag_from = None;
         // A slip of the hand, not a box.
-        if drawn.width() < 4.0 || drawn.height() < 4.0 || scale <= 0.0 {
+        if drawn.width() < 4.0 || drawn.height() < 4.0 || at.scale <= 0.0 {
             return None;
         }
-        let min = (drawn.min - rect.min) / scale;
-        let size = drawn.size() / scale;
+        let min = at.to_photo(drawn.min);
+        let size = drawn.size() / at.scale;
         Some(OnPicture::Drawn([min.x, min.y, size.x, size.y]))
     }
 
