@@ -511,6 +511,11 @@ fn add_face_and_remove_face_for_faces_the_scan_missed() {
         .output()
         .expect("run kith");
     assert!(!refused.status.success());
+    // Taking a face away is undone like any decision.
+    let undone = kith(&library, &["undo"]);
+    assert_eq!(undone["message"], "undid: Remove a face", "{undone}");
+    let amy = kith(&library, &["person", "Amy"]);
+    assert_eq!(amy["faces"].as_array().expect("faces").len(), 1, "{amy}");
     let bad_box = Command::new(env!("CARGO_BIN_EXE_kith"))
         .args(["add-face", far, "--box", "1,2,3", "--library"])
         .arg(&library)

@@ -1784,12 +1784,22 @@ fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
     assert!(harness.query_by_label("Fit").is_none());
     let fitted = harness.get_by_label(&face_box).rect().width();
     assert!((zoomed / fitted - 4.0).abs() < 0.3, "{fitted} {zoomed}");
-    // The new face is selected, to be named or corrected.
     let catalog = reopen(&path);
     assert!(catalog
         .photos_without_faces(None, None)
         .expect("photos")
         .is_empty());
+    // Ctrl+Z takes the drawing back, Ctrl+Shift+Z gives it again.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(harness.state().status(), "Undone: Add a face");
+    assert!(harness.state().photo_view().faces().is_empty());
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run();
+    assert_eq!(harness.state().photo_view().faces().len(), 1);
+    // Selected, to be named or corrected.
+    harness.get_by_label(&face_box).click();
+    harness.run();
     harness.get_by_label("Remove this face").click();
     harness.run();
     assert!(harness.state().photo_view().faces().is_empty());

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use rusqlite::{params, OptionalExtension};
 
+use super::history::{self, Snapshot};
 use super::paths::path_from_key;
 use super::people::person_label;
 use super::{Catalog, CatalogError, Result};
@@ -249,7 +250,8 @@ impl Catalog {
     }
 
     /// Stores a face the user drew on photo `photo_id` (see [`crate::scan::drawn`]), with nobody
-    /// yet; returns its id. Refused where the box mostly covers a face already there.
+    /// yet; returns its id. Refused where the box mostly covers a face already there. Once it is
+    /// placed, [`Catalog::record_drawing`] makes the drawing an action undo takes back.
     pub fn add_drawn_face(&mut self, photo_id: i64, face: &NewFace) -> Result<i64> {
         let tx = self.conn_mut().transaction()?;
         let others: Vec<(i64, [f32; 4])> = tx
@@ -271,23 +273,47 @@ impl Catalog {
         Ok(id)
     }
 
-    /// Takes away a face the user drew. A face the detector found is ignored instead (it would
-    /// come back with the next analysis of its photo).
+    /// Records the drawing of face `face_id` as an action: undo takes the face away, redo brings
+    /// it back as it is now (with the person it was placed with).
+    pub fn record_drawing(&mut self, face_id: i64) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        let person: Option<i64> = tx
+            .query_row(
+                "SELECT person_id FROM faces WHERE id = ?1 AND drawn = 1",
+                [face_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| CatalogError::NotFound(format!("drawn face {face_id}")))?;
+        let persons: Vec<i64> = person.into_iter().collect();
+        history::log(&tx, "Add a face", Snapshot::default(), &[face_id], &persons)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes away a face the user drew, as an action undo takes back. A face the detector found
+    /// is ignored instead (it would come back with the next analysis of its photo).
     pub fn remove_drawn_face(&mut self, face_id: i64) -> Result<()> {
-        let drawn: Option<bool> = self
-            .conn()
-            .query_row("SELECT drawn FROM faces WHERE id = ?1", [face_id], |r| {
-                r.get(0)
-            })
+        let tx = self.conn_mut().transaction()?;
+        let row: Option<(bool, Option<i64>)> = tx
+            .query_row(
+                "SELECT drawn, person_id FROM faces WHERE id = ?1",
+                [face_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        match drawn {
+        match row {
             None => Err(CatalogError::NotFound(format!("face {face_id}"))),
-            Some(false) => Err(CatalogError::Invalid(format!(
+            Some((false, _)) => Err(CatalogError::Invalid(format!(
                 "face {face_id} was found by the scan, not drawn: ignore it instead"
             ))),
-            Some(true) => {
-                self.conn()
-                    .execute("DELETE FROM faces WHERE id = ?1", [face_id])?;
+            Some((true, person)) => {
+                // Its person too: the cover it may be, and the person itself, come back with it.
+                let persons: Vec<i64> = person.into_iter().collect();
+                let before = history::snapshot(&tx, &[face_id], &persons)?;
+                tx.execute("DELETE FROM faces WHERE id = ?1", [face_id])?;
+                history::log(&tx, "Remove a face", before, &[face_id], &persons)?;
+                tx.commit()?;
                 Ok(())
             }
         }
@@ -453,6 +479,83 @@ mod tests {
             .record_photo(&PhotoRecord::synthetic(&path, 380, 300), &[])
             .expect("cropped");
         assert!(catalog.face(drawn).expect("face").is_none());
+    }
+
+    #[test]
+    fn drawing_and_removing_a_face_are_undone_and_redone() {
+        use crate::catalog::PhotoRecord;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        let path = PathBuf::from("/p/photo.jpg");
+        let photo = catalog
+            .record_photo(
+                &PhotoRecord::synthetic(&path, 400, 300),
+                &[face_at(0.0, 40.0)],
+            )
+            .expect("record");
+        let exists = |catalog: &Catalog, id: i64| catalog.face(id).expect("face").is_some();
+
+        let drawn = catalog
+            .add_drawn_face(photo, &face_at(200.0, 50.0))
+            .expect("drawn");
+        catalog.record_drawing(drawn).expect("recorded");
+        assert_eq!(catalog.undo().expect("undo").as_deref(), Some("Add a face"));
+        assert!(!exists(&catalog, drawn));
+        assert_eq!(catalog.redo().expect("redo").as_deref(), Some("Add a face"));
+        let back = catalog.face(drawn).expect("face").expect("drawn again");
+        assert_eq!(back.bbox, [200.0, 10.0, 50.0, 50.0]);
+        assert!(catalog
+            .photo_faces(photo)
+            .expect("faces")
+            .iter()
+            .any(|f| f.drawn));
+
+        // Named, taken for someone else, the person's cover, then removed: undo brings it all back.
+        let anna = catalog.split_faces(&[drawn], Some("Anna")).expect("name");
+        let ben = catalog.split_faces(&[], Some("Ben")).expect("ben");
+        catalog.reject_person(drawn, ben).expect("not Ben");
+        catalog.remove_drawn_face(drawn).expect("remove");
+        assert!(!exists(&catalog, drawn));
+        assert_eq!(
+            catalog.undo().expect("undo").as_deref(),
+            Some("Remove a face")
+        );
+        let back = catalog.face(drawn).expect("face").expect("back");
+        assert_eq!((back.person, back.pinned), (Some(anna), true));
+        assert!(catalog
+            .not_person_facts()
+            .expect("facts")
+            .contains(&(drawn, ben)));
+        assert_eq!(catalog.cover_face(anna).expect("cover"), Some(drawn));
+
+        // Undone back to before it was drawn, its id goes to a face the scan finds: redoing the
+        // drawing leaves that face alone.
+        while catalog.undo().expect("undo").is_some() {}
+        assert!(!exists(&catalog, drawn));
+        let other = catalog
+            .add_drawn_face(photo, &face_at(300.0, 50.0))
+            .expect("another");
+        catalog.record_drawing(other).expect("recorded");
+        assert_eq!(other, drawn, "SQLite gives the freed id again");
+        catalog.undo().expect("undo the other");
+        let detected = PhotoRecord::synthetic(&path, 400, 300);
+        catalog
+            .record_photo(&detected, &[face_at(0.0, 40.0), face_at(300.0, 40.0)])
+            .expect("analysed again");
+        let reused: Vec<i64> = catalog
+            .photo_faces(photo)
+            .expect("faces")
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert!(reused.contains(&drawn), "{reused:?}");
+        catalog.redo().expect("redo");
+        let after: Vec<PhotoFace> = catalog.photo_faces(photo).expect("faces");
+        assert_eq!(after.iter().map(|f| f.id).collect::<Vec<_>>(), reused);
+        assert!(
+            after.iter().all(|f| !f.drawn && f.person.is_none()),
+            "{after:?}"
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! An action records the rows it touches (faces' assignments, persons, "not this person" facts)
 //! before and after, as JSON in `history`. Undo writes the "before" rows back, redo the "after"
 //! rows; a new action drops whatever had been undone. Because the rows are restored rather than the
-//! action re-run, undo stays right even after clustering has moved other faces in between.
+//! action re-run, undo stays right even after clustering has moved other faces in between. A face
+//! the user drew is recorded whole, so that undoing its drawing takes it away and undoing its
+//! removal brings it back.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -33,8 +35,20 @@ struct PersonState {
     row: Option<PersonRow>,
 }
 
+/// A face the user drew, as its row holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Snapshot {
+struct DrawnRow {
+    id: i64,
+    photo_id: i64,
+    bbox: [f32; 4],
+    score: f32,
+    landmarks: Vec<u8>,
+    embedding: Vec<u8>,
+    thumbnail: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct Snapshot {
     faces: Vec<FaceState>,
     persons: Vec<PersonState>,
     /// Every (face, person) "not this person" fact touching the snapshot's faces or persons.
@@ -42,6 +56,9 @@ struct Snapshot {
     /// Every "different people" pair touching the snapshot's persons.
     #[serde(default)]
     distinct: Vec<(i64, i64)>,
+    /// The snapshot's faces that the user drew, whole.
+    #[serde(default)]
+    drawn: Vec<DrawnRow>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,14 +94,7 @@ impl Catalog {
         before
             .persons
             .extend(created.iter().map(|&id| PersonState { id, row: None }));
-        let after = snapshot(&tx, faces, &all_persons)?;
-        let change = serde_json::to_string(&Change { before, after })
-            .map_err(|e| CatalogError::Malformed(e.to_string()))?;
-        tx.execute("DELETE FROM history WHERE undone = 1", [])?;
-        tx.execute(
-            "INSERT INTO history (at, action, changes) VALUES (?1, ?2, ?3)",
-            params![unix_now(), description, change],
-        )?;
+        log(&tx, description, before, faces, &all_persons)?;
         tx.commit()?;
         Ok(out)
     }
@@ -136,7 +146,12 @@ impl Catalog {
         };
         let change: Change =
             serde_json::from_str(&changes).map_err(|e| CatalogError::Malformed(e.to_string()))?;
-        restore(&tx, if undo { &change.before } else { &change.after })?;
+        let (to, from) = if undo {
+            (&change.before, &change.after)
+        } else {
+            (&change.after, &change.before)
+        };
+        restore(&tx, to, from)?;
         tx.execute(
             "UPDATE history SET undone = ?2 WHERE id = ?1",
             params![id, undo],
@@ -146,7 +161,28 @@ impl Catalog {
     }
 }
 
-fn snapshot(tx: &Transaction<'_>, faces: &[i64], persons: &[i64]) -> Result<Snapshot> {
+/// Records in `tx` the user action `description`, which took `faces` and `persons` from
+/// `before` to how they are now; whatever had been undone is dropped.
+pub(super) fn log(
+    tx: &Transaction<'_>,
+    description: &str,
+    before: Snapshot,
+    faces: &[i64],
+    persons: &[i64],
+) -> Result<()> {
+    let after = snapshot(tx, faces, persons)?;
+    let change = serde_json::to_string(&Change { before, after })
+        .map_err(|e| CatalogError::Malformed(e.to_string()))?;
+    tx.execute("DELETE FROM history WHERE undone = 1", [])?;
+    tx.execute(
+        "INSERT INTO history (at, action, changes) VALUES (?1, ?2, ?3)",
+        params![unix_now(), description, change],
+    )?;
+    Ok(())
+}
+
+/// The rows of `faces` and `persons` as they are in `tx`, with what refers to them.
+pub(super) fn snapshot(tx: &Transaction<'_>, faces: &[i64], persons: &[i64]) -> Result<Snapshot> {
     let mut face_states = Vec::with_capacity(faces.len());
     {
         let mut stmt = tx.prepare("SELECT person_id, pinned, ignored FROM faces WHERE id = ?1")?;
@@ -213,15 +249,83 @@ fn snapshot(tx: &Transaction<'_>, faces: &[i64], persons: &[i64]) -> Result<Snap
     }
     distinct.sort_unstable();
     distinct.dedup();
+    let mut drawn = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT photo_id, x, y, w, h, score, landmarks, embedding, thumbnail
+             FROM faces WHERE id = ?1 AND drawn = 1",
+        )?;
+        for &id in faces {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(DrawnRow {
+                        id,
+                        photo_id: r.get(0)?,
+                        bbox: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                        score: r.get(5)?,
+                        landmarks: r.get(6)?,
+                        embedding: r.get(7)?,
+                        thumbnail: r.get(8)?,
+                    })
+                })
+                .optional()?;
+            drawn.extend(row);
+        }
+    }
     Ok(Snapshot {
         faces: face_states,
         persons: person_states,
         not_person: facts,
         distinct,
+        drawn,
     })
 }
 
-fn restore(tx: &Transaction<'_>, snapshot: &Snapshot) -> Result<()> {
+/// Writes the rows of `snapshot` back; `other` is the snapshot the catalog is leaving, whose
+/// drawn faces that `snapshot` lacks did not exist then.
+fn restore(tx: &Transaction<'_>, snapshot: &Snapshot, other: &Snapshot) -> Result<()> {
+    for gone in other
+        .drawn
+        .iter()
+        .filter(|o| !snapshot.drawn.iter().any(|d| d.id == o.id))
+    {
+        tx.execute("DELETE FROM faces WHERE id = ?1 AND drawn = 1", [gone.id])?;
+    }
+    // A drawn face's id may have gone to another face since it was taken away: then that face
+    // is left as it is, and the drawn one stays away.
+    let mut taken = Vec::new();
+    for d in &snapshot.drawn {
+        let holder: Option<(i64, bool)> = tx
+            .query_row(
+                "SELECT photo_id, drawn FROM faces WHERE id = ?1",
+                [d.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if holder.is_some_and(|h| h != (d.photo_id, true)) {
+            taken.push(d.id);
+            continue;
+        }
+        let [x, y, w, h] = d.bbox;
+        tx.execute(
+            "INSERT OR IGNORE INTO faces
+             (id, photo_id, x, y, w, h, score, landmarks, embedding, thumbnail, drawn)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1
+             WHERE EXISTS (SELECT 1 FROM photos WHERE id = ?2)",
+            params![
+                d.id,
+                d.photo_id,
+                x,
+                y,
+                w,
+                h,
+                d.score,
+                d.landmarks,
+                d.embedding,
+                d.thumbnail
+            ],
+        )?;
+    }
     // Persons first (faces refer to them), without REPLACE: deleting a row would unassign faces
     // outside the snapshot through the foreign key.
     for p in &snapshot.persons {
@@ -235,7 +339,12 @@ fn restore(tx: &Transaction<'_>, snapshot: &Snapshot) -> Result<()> {
             )?;
         }
     }
-    for f in &snapshot.faces {
+    let faces: Vec<&FaceState> = snapshot
+        .faces
+        .iter()
+        .filter(|f| !taken.contains(&f.id))
+        .collect();
+    for f in &faces {
         tx.execute(
             "UPDATE faces SET person_id = ?2, pinned = ?3, ignored = ?4 WHERE id = ?1",
             params![f.id, f.person, f.pinned, f.ignored],
@@ -244,13 +353,17 @@ fn restore(tx: &Transaction<'_>, snapshot: &Snapshot) -> Result<()> {
     for p in snapshot.persons.iter().filter(|p| p.row.is_none()) {
         tx.execute("DELETE FROM persons WHERE id = ?1", [p.id])?;
     }
-    for &face in snapshot.faces.iter().map(|f| &f.id) {
-        tx.execute("DELETE FROM not_person WHERE face_id = ?1", [face])?;
+    for f in &faces {
+        tx.execute("DELETE FROM not_person WHERE face_id = ?1", [f.id])?;
     }
     for p in &snapshot.persons {
         tx.execute("DELETE FROM not_person WHERE person_id = ?1", [p.id])?;
     }
-    for (face, person) in &snapshot.not_person {
+    for (face, person) in snapshot
+        .not_person
+        .iter()
+        .filter(|(f, _)| !taken.contains(f))
+    {
         tx.execute(
             "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
             params![face, person],

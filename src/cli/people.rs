@@ -477,16 +477,19 @@ fn add_face(
     let analyzer = cli.analyzer()?;
     let drawn = kith::scan::drawn::draw_face(catalog, &analyzer, photo_id, area)?;
     let face = drawn.face;
-    match name {
-        Some(name) => match person_named(catalog, name)? {
+    // Placed by clustering unless named, then recorded for undo before the naming, which is
+    // an action of its own.
+    if name.is_none() {
+        let algorithm = settings::load(catalog)?;
+        assign::update(catalog, &algorithm)?;
+    }
+    catalog.record_drawing(face)?;
+    if let Some(name) = name {
+        match person_named(catalog, name)? {
             Some(person) => catalog.move_face(face, person)?,
             None => {
                 catalog.split_faces(&[face], Some(name))?;
             }
-        },
-        None => {
-            let algorithm = settings::load(catalog)?;
-            assign::update(catalog, &algorithm)?;
         }
     }
     let person = catalog.face(face)?.and_then(|f| f.person);

@@ -218,6 +218,7 @@ pub fn draw_face(
     let drawn = crate::scan::drawn::draw_face(&mut catalog, &analyzer, photo, bbox)?;
     let algorithm = crate::people::settings::load(&catalog)?;
     crate::people::assign::update(&mut catalog, &algorithm)?;
+    catalog.record_drawing(drawn.face)?;
     let person = catalog.face(drawn.face)?.and_then(|f| f.person);
     let with = match person.map(|p| catalog.person(p)).transpose()?.flatten() {
         Some(person) => format!("placed with {}", person.label()),
