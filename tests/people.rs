@@ -1724,13 +1724,16 @@ fn sidecars_kept_up_to_date_are_written_only_where_names_changed() {
     assert_eq!(sidecar_names(&sidecar(&group)).0[3], "Raj");
 }
 
-#[test]
-fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
-    use kith::scan::drawn::{draw_face, DrawError};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut catalog = library(dir.path());
+/// The shared library with everyone named, and `folder/far.jpg` beside it: Amy's and Leonard's
+/// faces shrunk into a 5000 x 3750 frame (see [`common::far_faces`]), not scanned yet. Returns
+/// the catalog, the people by folder name, the photo's path and its pixels.
+fn far_off_amy_and_leonard(
+    dir: &Path,
+    folder: &str,
+) -> (Catalog, HashMap<String, i64>, PathBuf, image::RgbImage) {
+    let mut catalog = library(dir);
     let named = name_everyone(&mut catalog);
-    let photos = dir.path().join("far");
+    let photos = dir.join(folder);
     std::fs::create_dir_all(&photos).expect("mkdir");
     let far = photos.join("far.jpg");
     let frame = common::far_faces(&[
@@ -1738,6 +1741,15 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
         ("faces/leonard/5.png", 3500, 1500),
     ]);
     std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    (catalog, named, far, frame)
+}
+
+#[test]
+fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
+    use kith::scan::drawn::{draw_face, DrawError};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut catalog, named, far, frame) = far_off_amy_and_leonard(dir.path(), "far");
+    let photos = dir.path().join("far");
     let first = scan(&mut catalog, &photos);
     assert_eq!((first.photos, first.faces), (1, 0), "the scan misses both");
     let (photo, _) = catalog
@@ -1824,16 +1836,8 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
 #[test]
 fn named_regions_over_no_face_found_become_faces() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut catalog = library(dir.path());
-    let named = name_everyone(&mut catalog);
+    let (mut catalog, named, far, _) = far_off_amy_and_leonard(dir.path(), "digikam");
     let photos = dir.path().join("digikam");
-    std::fs::create_dir_all(&photos).expect("mkdir");
-    let far = photos.join("far.jpg");
-    let frame = common::far_faces(&[
-        ("faces/amy/5.png", 1200, 1500),
-        ("faces/leonard/5.png", 3500, 1500),
-    ]);
-    std::fs::write(&far, common::jpeg(&frame)).expect("write");
     // Loose boxes, as people draw them, in fractions of the 5000 x 3750 photo; and one too small
     // to be a face.
     let region = |x: f32, y: f32, side: f32| [x / 5000.0, y / 3750.0, side / 5000.0, side / 3750.0];

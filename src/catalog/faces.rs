@@ -399,6 +399,7 @@ fn bytes_to_array<const N: usize>(bytes: &[u8]) -> Result<[f32; N]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::PhotoRecord;
 
     #[test]
     fn iou_of_boxes() {
@@ -419,9 +420,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_drawn_face_stays_through_analyses_until_the_detector_finds_it() {
-        use crate::catalog::PhotoRecord;
+    /// A catalog of one 400 x 300 photo at `/p/photo.jpg` with one face found, at the left.
+    fn one_photo() -> (tempfile::TempDir, Catalog, PathBuf, i64) {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
         let path = PathBuf::from("/p/photo.jpg");
@@ -431,6 +431,12 @@ mod tests {
                 &[face_at(0.0, 40.0)],
             )
             .expect("record");
+        (dir, catalog, path, photo)
+    }
+
+    #[test]
+    fn a_drawn_face_stays_through_analyses_until_the_detector_finds_it() {
+        let (_dir, mut catalog, path, photo) = one_photo();
         let drawn = catalog
             .add_drawn_face(photo, &face_at(200.0, 50.0))
             .expect("drawn");
@@ -483,16 +489,7 @@ mod tests {
 
     #[test]
     fn drawing_and_removing_a_face_are_undone_and_redone() {
-        use crate::catalog::PhotoRecord;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
-        let path = PathBuf::from("/p/photo.jpg");
-        let photo = catalog
-            .record_photo(
-                &PhotoRecord::synthetic(&path, 400, 300),
-                &[face_at(0.0, 40.0)],
-            )
-            .expect("record");
+        let (_dir, mut catalog, path, photo) = one_photo();
         let exists = |catalog: &Catalog, id: i64| catalog.face(id).expect("face").is_some();
 
         let drawn = catalog
