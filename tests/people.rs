@@ -1914,3 +1914,64 @@ fn names_written_for_a_turned_photo_replace_regions_drawn_on_its_stored_pixels()
         );
     }
 }
+
+/// A photo moved and also changed on the way (another app wrote its metadata into the file) is
+/// a new file whose content the catalog does not know: it is found to be the same picture as the
+/// missing photo, and takes the names and answers given there. A photo of other people does not.
+#[test]
+fn photos_moved_and_changed_keep_the_users_decisions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (album, sorted) = (dir.path().join("album"), dir.path().join("sorted"));
+    for folder in [&album, &sorted] {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    let [group, other] =
+        ["scenes/bbt3.jpg", "group/sample5.jpg"].map(|file| copy_into(&album, &[file]).remove(0));
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    scan(&mut catalog, &album);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
+    let mut persons = Vec::new();
+    for (&face, name) in faces_left_to_right(&catalog, &group).iter().zip(cast) {
+        persons.push(catalog.split_faces(&[face], Some(name)).expect("name"));
+    }
+    let stranger = faces_left_to_right(&catalog, &other)[0];
+    let raj = persons[3];
+    let rajs_face = faces_left_to_right(&catalog, &group)[3];
+    catalog
+        .not_this_person(rajs_face)
+        .expect("not Raj after all");
+    catalog
+        .move_face(stranger, persons[0])
+        .expect("the user's word");
+
+    // Moved into another folder, with a comment written into the file on the way; and the other
+    // photo deleted.
+    let bytes = std::fs::read(&group).expect("read");
+    let moved = sorted.join("party.jpg");
+    std::fs::write(&moved, with_app1(&bytes, b"Exif\0\0written by another app")).expect("write");
+    std::fs::remove_file(&group).expect("moved away");
+    std::fs::remove_file(&other).expect("deleted");
+    let newcomer = copy_into(&sorted, &["group/sample1.jpg"]).remove(0);
+    let rescan = scan(&mut catalog, &album);
+    assert_eq!(rescan.missing, 2, "{rescan:?}");
+    let found = scan(&mut catalog, &sorted);
+    assert_eq!((found.photos, found.moved), (2, 0), "new files: {found:?}");
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.moved_and_changed, 1, "{report:?}");
+
+    let mut expected: Vec<Option<String>> = cast.iter().map(|n| Some(n.to_string())).collect();
+    expected[3] = None;
+    assert_eq!(names_left_to_right(&catalog, &moved), expected);
+    let faces = photo_faces_left_to_right(&catalog, &moved);
+    assert!(faces.iter().enumerate().all(|(i, f)| f.pinned == (i != 3)));
+    let facts = catalog.not_person_facts().expect("facts");
+    assert!(facts.contains(&(faces[3].id, raj)), "{facts:?}");
+
+    let strangers = photo_faces_left_to_right(&catalog, &newcomer);
+    assert!(strangers.iter().all(|f| !f.pinned), "{strangers:?}");
+    // Nothing more to find the next time.
+    let again = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(again.moved_and_changed, 0);
+}

@@ -89,6 +89,23 @@ impl Catalog {
         Ok(row.flatten())
     }
 
+    /// Photos no longer found whose faces carry the user's decisions (a person placed, a face
+    /// ignored, "not this person"): what a photo moved and also changed would lose.
+    pub fn vanished_with_decisions(&self) -> Result<Vec<PictureRow>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {PICTURE_COLUMNS} FROM photos WHERE status = 'missing' AND EXISTS (
+                 SELECT 1 FROM faces WHERE faces.photo_id = photos.id AND (pinned = 1
+                     OR ignored = 1 OR EXISTS (SELECT 1 FROM not_person WHERE face_id = faces.id)))
+             ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([], picture_row)?;
+        Ok(rows
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     /// Copies whose original is no longer readable (missing, or no longer a photo), as
     /// (copy, original).
     pub fn orphaned_copies(&self) -> Result<Vec<(i64, i64)>> {

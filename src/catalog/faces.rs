@@ -209,6 +209,11 @@ impl Catalog {
         self.query_faces("WHERE photos.status = 'ok'", [])
     }
 
+    /// The faces of photos no longer found, ordered by id.
+    pub fn faces_of_vanished(&self) -> Result<Vec<FaceRow>> {
+        self.query_faces("WHERE photos.status = 'missing'", [])
+    }
+
     /// The faces of one photo, by photo id.
     pub fn faces_of_photo(&self, photo_id: i64) -> Result<Vec<FaceRow>> {
         self.query_faces("WHERE faces.photo_id = ?1", [photo_id])

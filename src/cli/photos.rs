@@ -273,6 +273,12 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             "people: {} new faces placed, {} new people",
             placed.assigned, placed.new_persons
         );
+        if placed.moved_and_changed > 0 {
+            println!(
+                "{} photos moved and changed (another app wrote into them) are the same pictures as photos gone from where they were: they keep their names",
+                placed.moved_and_changed
+            );
+        }
         if placed.tagged > 0 {
             println!(
                 "faces named as other apps named them in the photos' metadata: {}",

@@ -168,7 +168,7 @@ fn scan(
         1 => ", 1 folder not found".to_string(),
         n => format!(", {n} folders not found"),
     };
-    let moved = match summary.moved {
+    let moved = match summary.moved + placed.moved_and_changed {
         0 => String::new(),
         n => format!(
             ", {} moved or renamed (names kept)",

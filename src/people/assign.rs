@@ -40,6 +40,8 @@ pub struct AssignReport {
     /// Faces named as other apps named them in the photos' metadata (see
     /// [`crate::scan::face_tags`]).
     pub tagged: usize,
+    /// Photos found to be missing ones moved and changed, which kept the decisions about them.
+    pub moved_and_changed: usize,
 }
 
 /// What the people would be after a re-cluster, without changing anything.
@@ -65,11 +67,12 @@ pub fn recluster(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
 ) -> Result<AssignReport, CatalogError> {
-    let (tagged, copies) = settle(catalog, algorithm)?;
+    let (tagged, settled) = settle(catalog, algorithm)?;
     let plan = plan_recluster(catalog, algorithm)?;
     let report = finish(catalog, &plan.faces, plan.assign, plan.new_persons)?;
     Ok(AssignReport {
-        copies,
+        copies: settled.copies,
+        moved_and_changed: settled.moved_and_changed,
         tagged,
         ..report
     })
@@ -184,7 +187,7 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
 /// Places the faces that have no person yet (after a scan), leaving everything placed alone.
 /// Copies of photos already in the catalog are found first, so that their faces are not placed.
 pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
-    let (tagged, copies) = settle(catalog, algorithm)?;
+    let (tagged, settled) = settle(catalog, algorithm)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
     let (placed, fresh): (Vec<usize>, Vec<usize>) =
@@ -241,7 +244,8 @@ pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignRepo
     new_persons.sort();
     let report = finish(catalog, &faces, assign, new_persons)?;
     Ok(AssignReport {
-        copies,
+        copies: settled.copies,
+        moved_and_changed: settled.moved_and_changed,
         tagged,
         ..report
     })
@@ -271,18 +275,22 @@ fn finish(
         new_persons: created.len(),
         copies: 0,
         tagged: 0,
+        moved_and_changed: 0,
     })
 }
 
 /// What every placing starts with: the names other apps wrote into the photos, then the copies
 /// (in that order, so that a name read from a copy goes on to its original), then the people
 /// other apps listed in photos, found among their originals' faces. Returns how many faces were
-/// named, and how many photos newly found to be copies.
-fn settle(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<(usize, usize), CatalogError> {
+/// named, and what was found of copies.
+fn settle(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+) -> Result<(usize, copies::Settled), CatalogError> {
     let tagged = catalog.name_tagged_faces()?;
-    let copies = copies::settle(catalog)?;
+    let settled = copies::settle(catalog)?;
     let listed = listed::settle(catalog, density(algorithm).0)?;
-    Ok((tagged + listed, copies))
+    Ok((tagged + listed, settled))
 }
 
 /// The faces clustering may look at, their embeddings through the adaptation head in use.

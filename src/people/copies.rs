@@ -27,6 +27,11 @@
 //! are not an edited version of another, the one with the most faces the user placed, else the
 //! first catalogued. A photo without faces is never a
 //! copy: counting it twice changes nothing about people.
+//!
+//! A photo moved (or renamed) and changed on the way (another app wrote its metadata into the
+//! file, or saved it again) is a new file whose content no photo of the catalog has, and the
+//! photo it was is missing. Where a new photo is the same picture as a missing one that holds
+//! the user's decisions, it takes them, as a copy takes its original's when the original goes.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -56,21 +61,109 @@ const SHAPE_SLACK: f32 = 0.02;
 const WIDTH_SLACK: f32 = 0.15;
 const FINGERPRINT_KEY: &str = "copies.checked";
 
-/// Finds the photos that became copies, and frees those whose original is no longer readable.
-/// Returns how many photos were newly marked as copies.
-pub fn settle(catalog: &mut Catalog) -> Result<usize, CatalogError> {
+/// What [`settle`] found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Photos newly marked as copies of another.
+    pub copies: usize,
+    /// Photos found to be missing ones moved and changed, which took the decisions about them.
+    pub moved_and_changed: usize,
+}
+
+/// Finds the photos that became copies, frees those whose original is no longer readable, and
+/// gives photos moved and changed the decisions made about them where they were.
+pub fn settle(catalog: &mut Catalog) -> Result<Settled, CatalogError> {
     let fingerprint = catalog.copies_fingerprint()?;
     if catalog.setting(FINGERPRINT_KEY)?.as_deref() == Some(fingerprint.as_str()) {
-        return Ok(0);
+        return Ok(Settled::default());
     }
     release_orphans(catalog)?;
+    let moved_and_changed = inherit_from_vanished(catalog)?;
     let copies = find_copies(catalog)?;
     catalog.mark_copies(&copies)?;
     if !copies.is_empty() {
         tracing::info!(copies = copies.len(), "photos found to be copies of others");
     }
     catalog.set_setting(FINGERPRINT_KEY, &catalog.copies_fingerprint()?)?;
-    Ok(copies.len())
+    Ok(Settled {
+        copies: copies.len(),
+        moved_and_changed,
+    })
+}
+
+/// Gives each readable photo that is the same picture as a missing one holding the user's
+/// decisions, and holds none itself, those decisions (one heir per missing photo). Returns how
+/// many photos took decisions.
+fn inherit_from_vanished(catalog: &mut Catalog) -> Result<usize, CatalogError> {
+    let vanished: HashMap<i64, PictureRow> = catalog
+        .vanished_with_decisions()?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    if vanished.is_empty() {
+        return Ok(0);
+    }
+    let mut vanished_faces: HashMap<i64, Vec<FaceRow>> = HashMap::new();
+    for face in catalog.faces_of_vanished()? {
+        if vanished.contains_key(&face.photo_id) {
+            vanished_faces.entry(face.photo_id).or_default().push(face);
+        }
+    }
+    let refused: HashSet<i64> = catalog
+        .not_person_facts()?
+        .into_iter()
+        .map(|(face, _)| face)
+        .collect();
+    let undecided = |f: &FaceRow| !f.pinned && !f.ignored && !refused.contains(&f.id);
+    let readable: HashMap<i64, PictureRow> = catalog
+        .pictures()?
+        .into_iter()
+        .filter(|p| p.copy_of.is_none())
+        .map(|p| (p.id, p))
+        .collect();
+    let mut readable_faces: HashMap<i64, Vec<FaceRow>> = HashMap::new();
+    for face in catalog.faces()? {
+        if readable.contains_key(&face.photo_id) {
+            readable_faces.entry(face.photo_id).or_default().push(face);
+        }
+    }
+    readable_faces.retain(|_, faces| faces.iter().all(undecided));
+    let faces: Vec<&FaceRow> = vanished_faces.values().flatten().collect();
+    let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
+    let mut looks = Looks::new(catalog);
+    let mut heirs = Vec::new();
+    let mut taken = HashSet::new();
+    let mut photos: Vec<i64> = readable_faces.keys().copied().collect();
+    photos.sort_unstable();
+    for photo in photos {
+        let (picture, own) = (&readable[&photo], &readable_faces[&photo]);
+        let mut candidates: Vec<i64> = own
+            .iter()
+            .flat_map(|f| index.within(&f.embedding, COPY_DISTANCE))
+            .map(|(i, _)| faces[i].photo_id)
+            .filter(|v| !taken.contains(v))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for v in candidates {
+            let was = (&vanished[&v], vanished_faces[&v].as_slice());
+            if let Some(pairs) = same_picture(was, (picture, own), &mut looks)? {
+                taken.insert(v);
+                heirs.push((photo, pairs));
+                break;
+            }
+        }
+    }
+    for (photo, pairs) in &heirs {
+        catalog.release_copy(*photo, pairs)?;
+    }
+    if !heirs.is_empty() {
+        tracing::info!(
+            photos = heirs.len(),
+            "photos moved and changed took the decisions made where they were"
+        );
+    }
+    Ok(heirs.len())
 }
 
 /// Copies whose original went missing stand alone again, with the original's decisions.
