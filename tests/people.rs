@@ -1823,6 +1823,25 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
     let detected = catalog.faces_of_person(named["amy"]).expect("faces")[0].id;
     assert!(catalog.remove_drawn_face(detected).is_err());
 
+    // Written into the photo's sidecar, the drawn faces reach another library with their names.
+    let report = kith::name_sidecars::write(&mut catalog, false, &mut |_, _| {}).expect("write");
+    assert!(
+        report.written.iter().any(|s| s.starts_with(&photos)),
+        "{report:?}"
+    );
+    let mut elsewhere = Catalog::open(&dir.path().join("elsewhere.sqlite")).expect("catalog");
+    scan(&mut elsewhere, &photos);
+    assign::update(&mut elsewhere, &algorithm).expect("place");
+    let both = ["amy", "leonard"].map(|n| Some(n.to_string()));
+    assert_eq!(names_left_to_right(&elsewhere, &far), both);
+    // Here the regions, read again with the photo, are the drawn faces: they take their places
+    // and names, and none is there twice.
+    touch(&far, 8);
+    scan(&mut catalog, &photos);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(names_left_to_right(&catalog, &far), both);
+    std::fs::remove_file(photos.join("far.jpg.xmp")).expect("sidecar gone again");
+
     // Cropped, the photo's boxes no longer fit it: the drawn faces go with the old pixels.
     let cropped = image::imageops::crop_imm(&frame, 1000, 0, 4000, 3750).to_image();
     std::fs::write(&far, common::jpeg(&cropped)).expect("crop");
