@@ -1823,25 +1823,6 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
     let detected = catalog.faces_of_person(named["amy"]).expect("faces")[0].id;
     assert!(catalog.remove_drawn_face(detected).is_err());
 
-    // Written into the photo's sidecar, the drawn faces reach another library with their names.
-    let report = kith::name_sidecars::write(&mut catalog, false, &mut |_, _| {}).expect("write");
-    assert!(
-        report.written.iter().any(|s| s.starts_with(&photos)),
-        "{report:?}"
-    );
-    let mut elsewhere = Catalog::open(&dir.path().join("elsewhere.sqlite")).expect("catalog");
-    scan(&mut elsewhere, &photos);
-    assign::update(&mut elsewhere, &algorithm).expect("place");
-    let both = ["amy", "leonard"].map(|n| Some(n.to_string()));
-    assert_eq!(names_left_to_right(&elsewhere, &far), both);
-    // Here the regions, read again with the photo, are the drawn faces: they take their places
-    // and names, and none is there twice.
-    touch(&far, 8);
-    scan(&mut catalog, &photos);
-    assign::update(&mut catalog, &algorithm).expect("place");
-    assert_eq!(names_left_to_right(&catalog, &far), both);
-    std::fs::remove_file(photos.join("far.jpg.xmp")).expect("sidecar gone again");
-
     // Cropped, the photo's boxes no longer fit it: the drawn faces go with the old pixels.
     let cropped = image::imageops::crop_imm(&frame, 1000, 0, 4000, 3750).to_image();
     std::fs::write(&far, common::jpeg(&cropped)).expect("crop");
@@ -1993,4 +1974,66 @@ fn photos_moved_and_changed_keep_the_users_decisions() {
     // Nothing more to find the next time.
     let again = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(again.moved_and_changed, 0);
+}
+
+/// Drawn faces written into their photo's sidecar reach another library with their names; the
+/// same library, analysing the photo again, finds the regions over its drawn faces, which take
+/// their places and names, none twice. (A library of copies: sidecars are written beside the
+/// photos.)
+#[test]
+fn drawn_faces_written_to_a_sidecar_reach_another_library_and_come_back_once() {
+    use kith::scan::drawn::draw_face;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    let [amy, leonard] = ["faces/amy/1.png", "faces/leonard/1.png"]
+        .map(|file| copy_into(&photos, &[file]).remove(0));
+    let far = photos.join("far.jpg");
+    let frame = common::far_faces(&[
+        ("faces/amy/5.png", 1200, 1500),
+        ("faces/leonard/5.png", 3500, 1500),
+    ]);
+    std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    scan(&mut catalog, &photos);
+    let mut drawn = Vec::new();
+    let (photo, _) = catalog
+        .photo_status(&far.canonicalize().expect("path"))
+        .expect("status")
+        .expect("catalogued");
+    for (portrait, name, x) in [(&amy, "Amy", 1200.0), (&leonard, "Leonard", 3500.0)] {
+        let face = faces_left_to_right(&catalog, portrait)[0];
+        let person = catalog.split_faces(&[face], Some(name)).expect("name");
+        let made = draw_face(
+            &mut catalog,
+            common::analyzer(),
+            photo,
+            [x, 1500.0, 50.0, 50.0],
+        )
+        .expect("drawn");
+        catalog
+            .move_face(made.face, person)
+            .expect("the user's word");
+        drawn.push(made.face);
+    }
+    let both = ["Amy", "Leonard"].map(|n| Some(n.to_string()));
+    assert_eq!(names_left_to_right(&catalog, &far), both);
+
+    let report = kith::name_sidecars::write(&mut catalog, false, &mut |_, _| {}).expect("write");
+    assert_eq!(report.written.len(), 3, "{report:?}");
+    let algorithm = settings::load(&catalog).expect("settings");
+    let mut elsewhere = Catalog::open(&dir.path().join("elsewhere.sqlite")).expect("catalog");
+    scan(&mut elsewhere, &photos);
+    assign::update(&mut elsewhere, &algorithm).expect("place");
+    assert_eq!(names_left_to_right(&elsewhere, &far), both);
+
+    touch(&far, 5);
+    assert_eq!(scan(&mut catalog, &photos).photos, 1);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(names_left_to_right(&catalog, &far), both);
+    let faces = photo_faces_left_to_right(&catalog, &far);
+    assert!(
+        faces.iter().all(|f| f.pinned && !drawn.contains(&f.id)),
+        "{faces:?}"
+    );
 }
