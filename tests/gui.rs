@@ -1700,7 +1700,7 @@ fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
     harness.run();
     harness.get_by_label("Search").click();
     harness.run();
-    harness.get_by_label("No face found").click();
+    harness.get_by_label("No face found (1)").click();
     harness.run();
     let found: Vec<i64> = harness
         .state()
@@ -1722,6 +1722,13 @@ fn a_face_the_scan_missed_is_added_by_dragging_a_box_around_it() {
             from: PhotoSource::Search
         }
     );
+    // + zooms from the keyboard, 0 fits again.
+    harness.key_press(Key::Plus);
+    harness.run();
+    assert!(harness.query_by_label("125%").is_some());
+    harness.key_press(Key::Num0);
+    harness.run();
+    assert!(harness.query_by_label("Fit").is_none());
     harness.get_by_label("Add a face").click();
     harness.run();
     // The face is a few points wide on the screen: zoomed in four times about it first, it

@@ -139,6 +139,10 @@ pub fn search(catalog: &Catalog, query: &Query) -> Result<Vec<PhotoHit>, SearchE
     )?)
 }
 
+/// The photos `p` that are readable, not copies, and have no face.
+const WITHOUT_FACES: &str = "p.status = 'ok' AND p.copy_of IS NULL
+    AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = p.id)";
+
 impl Catalog {
     /// Photos holding, for every group in `with`, a face of one of its persons, and no face of
     /// the persons in `without`; within the inclusive capture-date range when given.
@@ -181,11 +185,18 @@ impl Catalog {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<PhotoHit>, CatalogError> {
-        let sql = String::from(
-            "SELECT p.id, p.path, p.taken_at FROM photos p WHERE p.status = 'ok'
-             AND p.copy_of IS NULL AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = p.id)",
-        );
+        let sql = format!("SELECT p.id, p.path, p.taken_at FROM photos p WHERE {WITHOUT_FACES}");
         self.dated_hits(sql, from, to)
+    }
+
+    /// How many photos [`Catalog::photos_without_faces`] lists, whenever taken.
+    pub fn count_photos_without_faces(&self) -> Result<usize, CatalogError> {
+        let n: i64 = self.conn().query_row(
+            &format!("SELECT COUNT(*) FROM photos p WHERE {WITHOUT_FACES}"),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
     }
 
     /// The photos `sql` selects (id, path, capture time, as `p`) taken between `from` and `to`,

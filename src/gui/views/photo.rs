@@ -82,6 +82,8 @@ pub struct PhotoView {
     zoom: Zoom,
     /// A sharper decode of the photo shown, for the zoom: its photo and long side.
     sharper: Option<(i64, u32, Task<ColorImage>)>,
+    /// A zoom asked for from the keyboard this frame, about the view's centre.
+    key_zoom: Option<f32>,
 }
 
 /// How far the photo is zoomed in, and where.
@@ -236,6 +238,7 @@ impl PhotoView {
             self.adding_face = false;
             self.drag_from = None;
         }
+        self.keys(ui);
         ui.horizontal(|ui| {
             go_back |= ui.button("Back").clicked();
             go_previous |= ui
@@ -270,7 +273,7 @@ impl PhotoView {
             ui.separator();
             if ui
                 .selectable_label(self.adding_face, "Add a face")
-                .on_hover_text("Drag a box around a face Kith missed (Escape: stop)")
+                .on_hover_text("Drag a box around a face Kith missed (A; Escape stops)")
                 .clicked()
             {
                 self.adding_face = !self.adding_face;
@@ -281,7 +284,7 @@ impl PhotoView {
                 ui.label(format!("{:.0}%", self.zoom.factor * 100.0));
                 if ui
                     .button("Fit")
-                    .on_hover_text("The whole photo again (the wheel zooms)")
+                    .on_hover_text("The whole photo again (0; the wheel, + and - zoom)")
                     .clicked()
                 {
                     self.zoom = Zoom::default();
@@ -551,6 +554,30 @@ impl PhotoView {
         clicked
     }
 
+    /// The viewer's keys, unless a text field takes them: + and - zoom, 0 fits the photo, A
+    /// starts or stops adding a face.
+    fn keys(&mut self, ui: &egui::Ui) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let [zoom_in, equals, zoom_out, fit, add] = ui.input_mut(|i| {
+            [Key::Plus, Key::Equals, Key::Minus, Key::Num0, Key::A]
+                .map(|k| i.consume_key(Modifiers::NONE, k))
+        });
+        if zoom_in || equals {
+            self.key_zoom = Some(1.25);
+        } else if zoom_out {
+            self.key_zoom = Some(0.8);
+        }
+        if fit {
+            self.zoom = Zoom::default();
+        }
+        if add {
+            self.adding_face = !self.adding_face;
+            self.drag_from = None;
+        }
+    }
+
     /// Zooms about the pointer by the wheel or a pinch over the photo, and pans it by a drag
     /// (unless the drag draws a face's box). `rect` is the view, `size` the photo's in pixels,
     /// `fit` the scale at which it fits.
@@ -566,8 +593,16 @@ impl PhotoView {
             return;
         }
         let before = self.placement(rect, size, fit);
-        if let Some(pointer) = area.hover_pos() {
-            let (pinch, wheel) = ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta.y));
+        let key_zoom = self.key_zoom.take();
+        let pointer = match key_zoom {
+            Some(_) => Some(rect.center()),
+            None => area.hover_pos(),
+        };
+        if let Some(pointer) = pointer {
+            let (pinch, wheel) = match key_zoom {
+                Some(step) => (step, 0.0),
+                None => ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta.y)),
+            };
             let most = (MOST_POINTS_PER_PIXEL / fit).max(1.0);
             let factor = (self.zoom.factor * pinch * (wheel / 400.0).exp()).clamp(1.0, most);
             if factor != self.zoom.factor {

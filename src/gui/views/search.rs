@@ -30,6 +30,8 @@ pub struct SearchView {
     searched: Option<String>,
     /// The people named so far (hidden ones too: they can still be searched for), by name.
     names: Vec<String>,
+    /// How many photos have no face found.
+    without_faces: usize,
 }
 
 impl SearchView {
@@ -49,6 +51,7 @@ impl SearchView {
             .filter_map(|p| p.name)
             .collect();
         self.names.sort_by_key(|n| n.to_lowercase());
+        self.without_faces = catalog.count_photos_without_faces()?;
         Ok(())
     }
 
@@ -122,7 +125,7 @@ impl SearchView {
             }
             ui.separator();
             if ui
-                .button("No face found")
+                .button(format!("No face found ({})", self.without_faces))
                 .on_hover_text(
                     "The photos in which no face was found: open one and use \"Add a face\" \
                      for anyone Kith missed",
