@@ -590,9 +590,8 @@ impl KithApp {
         self.status = "Looking at the face drawn…".into();
         let catalog_path = self.catalog.path().to_path_buf();
         let models = self.models.clone();
-        let device = self.prefs.device.unwrap_or(self.device);
         self.drawing = Some(Task::spawn(ctx, move || {
-            crate::gui::jobs::draw_face(&catalog_path, models.as_deref(), device, photo, bbox)
+            crate::gui::jobs::draw_face(&catalog_path, models.as_deref(), photo, bbox)
                 .map_err(|err| format!("{err:#}"))
         }));
     }
