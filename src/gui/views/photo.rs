@@ -1,6 +1,7 @@
 //! The photo viewer: the whole photo, decoded on a worker (upright, scaled to the screen), with every
-//! face's box and its person's name drawn on it. Clicking a box selects that face, to correct it
-//! (move it to someone, not this person); Left/Right step through the photos it was opened from;
+//! face's box (dashed for faces the user added) and its person's name drawn on it. Clicking a box
+//! selects that face, to correct it (move it to someone, not this person); Left/Right step
+//! through the photos it was opened from;
 //! the file opens in the desktop's viewer, or its folder does. It says where else the same
 //! picture is, and whom another app lists in the photo that no face of it is yet. "Add a face"
 //! lets the user drag a box around a face the scan missed (see [`crate::scan::drawn`]). The
@@ -530,7 +531,25 @@ impl PhotoView {
             } else {
                 2.0
             };
-            painter.rect_stroke(area, 2.0, Stroke::new(width, colour), StrokeKind::Outside);
+            if face.drawn {
+                // Dashed: a face the user added, not one the scan found.
+                let around = area.expand(width / 2.0);
+                let corners = [
+                    around.left_top(),
+                    around.right_top(),
+                    around.right_bottom(),
+                    around.left_bottom(),
+                    around.left_top(),
+                ];
+                painter.extend(egui::Shape::dashed_line(
+                    &corners,
+                    Stroke::new(width, colour),
+                    6.0,
+                    4.0,
+                ));
+            } else {
+                painter.rect_stroke(area, 2.0, Stroke::new(width, colour), StrokeKind::Outside);
+            }
             // The name on a dark band under the box (inside it at the photo's bottom edge), so
             // that it reads on any photo.
             let galley = painter.layout_no_wrap(name, FontId::proportional(14.0), Color32::WHITE);
