@@ -48,7 +48,7 @@ const CLOSE_LOOK_SIDE: f32 = 112.0;
 
 /// In a close look, detections above this score say where the face's eyes and mouth are: the
 /// look is where someone saw a face, so a weak detection is still its best account.
-pub const CLOSE_LOOK_SCORE: f32 = 0.2;
+const CLOSE_LOOK_SCORE: f32 = 0.2;
 
 /// Where the five landmarks sit in a detector's box, as fractions of its width and height: the
 /// medians over the 121 faces at least 40 px wide in the shared test photos (each spread by
