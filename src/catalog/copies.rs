@@ -63,17 +63,9 @@ impl Catalog {
 
     /// Readable photos with at least one face, copies included, by id.
     pub fn pictures(&self) -> Result<Vec<PictureRow>> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {PICTURE_COLUMNS} FROM photos
-             WHERE status = 'ok' AND EXISTS (SELECT 1 FROM faces WHERE faces.photo_id = photos.id)
-             ORDER BY id"
-        ))?;
-        let rows = stmt.query_map([], picture_row)?;
-        Ok(rows
-            .collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect())
+        self.pictures_where(
+            "status = 'ok' AND EXISTS (SELECT 1 FROM faces WHERE faces.photo_id = photos.id)",
+        )
     }
 
     /// One photo as [`Catalog::pictures`] gives them, whatever its state; `None` without a size.
@@ -92,11 +84,17 @@ impl Catalog {
     /// Photos no longer found whose faces carry the user's decisions (a person placed, a face
     /// ignored, "not this person"): what a photo moved and also changed would lose.
     pub fn vanished_with_decisions(&self) -> Result<Vec<PictureRow>> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {PICTURE_COLUMNS} FROM photos WHERE status = 'missing' AND EXISTS (
+        self.pictures_where(
+            "status = 'missing' AND EXISTS (
                  SELECT 1 FROM faces WHERE faces.photo_id = photos.id AND (pinned = 1
-                     OR ignored = 1 OR EXISTS (SELECT 1 FROM not_person WHERE face_id = faces.id)))
-             ORDER BY id"
+                     OR ignored = 1 OR EXISTS (SELECT 1 FROM not_person WHERE face_id = faces.id)))",
+        )
+    }
+
+    /// The photos with a known size that `filter` (SQL on `photos`) selects, by id.
+    fn pictures_where(&self, filter: &str) -> Result<Vec<PictureRow>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {PICTURE_COLUMNS} FROM photos WHERE {filter} ORDER BY id"
         ))?;
         let rows = stmt.query_map([], picture_row)?;
         Ok(rows
