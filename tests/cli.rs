@@ -503,6 +503,33 @@ fn add_face_and_remove_face_for_faces_the_scan_missed() {
     let faceless = kith(&library, &["search", "--no-faces"]);
     assert_eq!(faceless.as_array().map(Vec::len), Some(0), "{faceless}");
 
+    // The export says which faces were drawn.
+    let export = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kith"))
+            .args(["export", "--format", format, "--library"])
+            .arg(&library)
+            .output()
+            .expect("run kith");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let json: Value = serde_json::from_str(&export("json")).expect("json");
+    let drawn: Vec<&Value> = json["faces"]
+        .as_array()
+        .expect("faces")
+        .iter()
+        .filter(|f| f["drawn"] == true)
+        .map(|f| &f["id"])
+        .collect();
+    assert_eq!(drawn, [&added["face"], &named["face"]], "{json}");
+    let csv = export("csv");
+    assert!(csv.starts_with("face_id,photo,x,y,w,h,score,person_id,person_name,drawn\n"));
+    assert_eq!(
+        csv.lines().filter(|l| l.ends_with(",true")).count(),
+        2,
+        "{csv}"
+    );
+
     let face = named["face"].to_string();
     kith(&library, &["remove-face", &face]);
     let refused = Command::new(env!("CARGO_BIN_EXE_kith"))

@@ -39,6 +39,8 @@ pub struct FaceRow {
     /// The person was decided by the user.
     pub pinned: bool,
     pub ignored: bool,
+    /// Drawn by the user where the detector found no face.
+    pub drawn: bool,
 }
 
 /// A face as drawn on its photo: where it is and who it is.
@@ -355,7 +357,7 @@ impl Catalog {
     fn query_faces<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<FaceRow>> {
         let sql = format!(
             "SELECT faces.id, photo_id, photos.path, x, y, w, h, score, landmarks, embedding,
-                    person_id, pinned, ignored
+                    person_id, pinned, ignored, drawn
              FROM faces JOIN photos ON photos.id = faces.photo_id {filter} ORDER BY faces.id"
         );
         let mut stmt = self.conn().prepare(&sql)?;
@@ -376,6 +378,7 @@ impl Catalog {
                 person: r.get(10)?,
                 pinned: r.get(11)?,
                 ignored: r.get(12)?,
+                drawn: r.get(13)?,
             });
         }
         Ok(faces)

@@ -714,22 +714,24 @@ fn export(catalog: &Catalog, format: &str) -> Result<()> {
                 "faces": faces.iter().map(|f| serde_json::json!({
                     "id": f.id, "photo_id": f.photo_id, "box": f.bbox, "score": f.score,
                     "landmarks": f.landmarks, "person": f.person, "confirmed": f.pinned,
+                    "drawn": f.drawn,
                 })).collect::<Vec<_>>(),
                 "photos": catalog.photos()?,
             });
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
         "csv" => {
-            println!("face_id,photo,x,y,w,h,score,person_id,person_name");
+            println!("face_id,photo,x,y,w,h,score,person_id,person_name,drawn");
             for f in &faces {
                 let [x, y, w, h] = f.bbox;
                 println!(
-                    "{},{},{x:.1},{y:.1},{w:.1},{h:.1},{:.4},{},{}",
+                    "{},{},{x:.1},{y:.1},{w:.1},{h:.1},{:.4},{},{},{}",
                     f.id,
                     csv_field(&f.photo_path.to_string_lossy()),
                     f.score,
                     f.person.map(|p| p.to_string()).unwrap_or_default(),
-                    csv_field(f.person.and_then(|p| names.get(&p).copied()).unwrap_or(""))
+                    csv_field(f.person.and_then(|p| names.get(&p).copied()).unwrap_or("")),
+                    f.drawn
                 );
             }
         }

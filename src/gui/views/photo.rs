@@ -313,7 +313,8 @@ impl PhotoView {
                 self.unfound.join(", ")
             ))
             .on_hover_text(
-                "Their faces may be here, unrecognised: select one to move it to them or name it",
+                "Their faces may be here, unrecognised: select one to move it to them or name \
+                 it; a face Kith missed can be added (\"Add a face\")",
             );
         }
         ui.separator();
