@@ -1580,30 +1580,69 @@ fn names_written_into_sidecars_are_read_back_and_keep_what_other_apps_wrote() {
     assert_eq!(write(&mut catalog, false).not_scanned, 0);
 }
 
+/// The cast of scenes/bbt3.jpg, left to right.
+const CAST: [&str; 5] = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
+
+/// A library whose folder `dir/album` holds copies of scenes/bbt3.jpg and of `other`, scanned
+/// and placed, the group's faces named as [`CAST`] (one person each); and an empty folder
+/// `dir/<elsewhere>` to move photos into.
+struct Album {
+    catalog: Catalog,
+    algorithm: Algorithm,
+    album: PathBuf,
+    elsewhere: PathBuf,
+    group: PathBuf,
+    other: PathBuf,
+    /// The group's faces and their persons, left to right.
+    group_faces: Vec<i64>,
+    cast: Vec<i64>,
+}
+
+fn album_with_the_cast(dir: &Path, other: &str, elsewhere: &str) -> Album {
+    let (album, elsewhere) = (dir.join("album"), dir.join(elsewhere));
+    for folder in [&album, &elsewhere] {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    let [group, other] =
+        ["scenes/bbt3.jpg", other].map(|file| copy_into(&album, &[file]).remove(0));
+    let mut catalog = Catalog::open(&dir.join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    assert_eq!(scan(&mut catalog, &album).photos, 2);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let group_faces = faces_left_to_right(&catalog, &group);
+    let cast = group_faces
+        .iter()
+        .zip(CAST)
+        .map(|(&face, name)| catalog.split_faces(&[face], Some(name)).expect("name"))
+        .collect();
+    Album {
+        catalog,
+        algorithm,
+        album,
+        elsewhere,
+        group,
+        other,
+        group_faces,
+        cast,
+    }
+}
+
 /// A photo renamed, or moved into another folder, is the same photo: not analysed again, with its
 /// faces and what the user decided about them. One copied, its original still there, is not.
 #[test]
 fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (album, other) = (dir.path().join("album"), dir.path().join("other"));
-    for folder in [&album, &other] {
-        std::fs::create_dir_all(folder).expect("mkdir");
-    }
-    let [group, howard] =
-        ["scenes/bbt3.jpg", "faces/howard/1.png"].map(|file| copy_into(&album, &[file]).remove(0));
-    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
-    let algorithm = settings::load(&catalog).expect("settings");
-    assert_eq!(scan(&mut catalog, &album).photos, 2);
-    assign::update(&mut catalog, &algorithm).expect("place");
-    let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
-    let group_faces = faces_left_to_right(&catalog, &group);
-    let mut sheldon = 0;
-    for (&face, name) in group_faces.iter().zip(cast) {
-        let person = catalog.split_faces(&[face], Some(name)).expect("name");
-        if name == "Sheldon" {
-            sheldon = person;
-        }
-    }
+    let Album {
+        mut catalog,
+        algorithm,
+        album,
+        elsewhere: other,
+        group,
+        other: howard,
+        group_faces,
+        cast,
+    } = album_with_the_cast(dir.path(), "faces/howard/1.png", "other");
+    let sheldon = cast[0];
     let portrait = faces_left_to_right(&catalog, &howard)[0];
     catalog
         .reject_person(portrait, sheldon)
@@ -1626,7 +1665,7 @@ fn photos_moved_or_renamed_keep_their_faces_and_the_users_decisions() {
     assign::update(&mut catalog, &algorithm).expect("place");
 
     assert_eq!(faces_left_to_right(&catalog, &party), group_faces);
-    let expected: Vec<Option<String>> = cast.iter().map(|n| Some(n.to_string())).collect();
+    let expected: Vec<Option<String>> = CAST.iter().map(|n| Some(n.to_string())).collect();
     assert_eq!(names_left_to_right(&catalog, &party), expected);
     assert_eq!(faces_left_to_right(&catalog, &howard_moved), [portrait]);
     assert!(catalog
@@ -1921,24 +1960,19 @@ fn names_written_for_a_turned_photo_replace_regions_drawn_on_its_stored_pixels()
 #[test]
 fn photos_moved_and_changed_keep_the_users_decisions() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (album, sorted) = (dir.path().join("album"), dir.path().join("sorted"));
-    for folder in [&album, &sorted] {
-        std::fs::create_dir_all(folder).expect("mkdir");
-    }
-    let [group, other] =
-        ["scenes/bbt3.jpg", "group/sample5.jpg"].map(|file| copy_into(&album, &[file]).remove(0));
-    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
-    let algorithm = settings::load(&catalog).expect("settings");
-    scan(&mut catalog, &album);
-    assign::update(&mut catalog, &algorithm).expect("place");
-    let cast = ["Sheldon", "Howard", "Penny", "Raj", "Leonard"];
-    let mut persons = Vec::new();
-    for (&face, name) in faces_left_to_right(&catalog, &group).iter().zip(cast) {
-        persons.push(catalog.split_faces(&[face], Some(name)).expect("name"));
-    }
+    let Album {
+        mut catalog,
+        algorithm,
+        album,
+        elsewhere: sorted,
+        group,
+        other,
+        group_faces,
+        cast: persons,
+    } = album_with_the_cast(dir.path(), "group/sample5.jpg", "sorted");
     let stranger = faces_left_to_right(&catalog, &other)[0];
     let raj = persons[3];
-    let rajs_face = faces_left_to_right(&catalog, &group)[3];
+    let rajs_face = group_faces[3];
     catalog
         .not_this_person(rajs_face)
         .expect("not Raj after all");
@@ -1961,7 +1995,7 @@ fn photos_moved_and_changed_keep_the_users_decisions() {
     let report = assign::update(&mut catalog, &algorithm).expect("place");
     assert_eq!(report.moved_and_changed, 1, "{report:?}");
 
-    let mut expected: Vec<Option<String>> = cast.iter().map(|n| Some(n.to_string())).collect();
+    let mut expected: Vec<Option<String>> = CAST.iter().map(|n| Some(n.to_string())).collect();
     expected[3] = None;
     assert_eq!(names_left_to_right(&catalog, &moved), expected);
     let faces = photo_faces_left_to_right(&catalog, &moved);
