@@ -507,11 +507,9 @@ fn prepare(
     let tags = face_tags::read(&bytes, path);
     let matched = face_tags::match_faces(&tags.regions, &boxes, photo.full_size, photo.turned);
     let (mut faces, mut tagged_names) = (faces, matched.names);
-    for region in &matched.unplaced {
-        if let Some(made) = face_of_region(analyzer, &bytes, &photo, &boxes, region) {
-            faces.push((made.face, made.thumbnail, made.embedding));
-            tagged_names.push(Some(region.name.clone()));
-        }
+    for (made, name) in faces_of_regions(analyzer, &bytes, &photo, &boxes, &matched.unplaced) {
+        faces.push((made.face, made.thumbnail, made.embedding));
+        tagged_names.push(Some(name));
     }
     Prepared::Analysed {
         photo: Analysed {
@@ -532,41 +530,53 @@ fn prepare(
     }
 }
 
-/// A face made of a region another app named where the detector found none, as the user's
-/// drawn faces are made (see [`drawn`]); `None` where the region is too small, lies over a face
-/// found (the region's name went elsewhere), or its pixels cannot be had.
-fn face_of_region(
+/// Faces made of the regions other apps named where the detector found none, as the user's
+/// drawn faces are made (see [`drawn`]), each with its region's name. Regions too small, over a
+/// face found (their names went elsewhere), or whose pixels cannot be had are left. Where
+/// `photo` is not sharp enough for the smallest region, the photo is decoded once more, for all.
+fn faces_of_regions(
     analyzer: &FaceAnalyzer,
     bytes: &[u8],
     photo: &decode::DecodedPhoto,
     found: &[[f32; 4]],
-    region: &face_tags::FaceTag,
-) -> Option<drawn::BoxedFace> {
+    regions: &[face_tags::FaceTag],
+) -> Vec<(drawn::BoxedFace, String)> {
     let (w, h) = (photo.full_size.0 as f32, photo.full_size.1 as f32);
-    let [l, t, rw, rh] = region.area;
-    let area = drawn::within([w, h], [l * w, t * h, rw * w, rh * h]);
-    if area[2] < drawn::MIN_DRAWN_SIDE
-        || area[3] < drawn::MIN_DRAWN_SIDE
-        || found
-            .iter()
-            .any(|f| iou(&corners(*f), &corners(area)) > 0.3)
-    {
-        return None;
-    }
-    let sharper;
-    let pixels = if drawn::sharp_enough(photo, area) {
-        photo
-    } else {
-        sharper = drawn::decode_for(bytes, photo.full_size, area).ok()?;
-        &sharper
-    };
-    match drawn::face_from(analyzer, pixels, area) {
-        Ok(made) => made,
-        Err(err) => {
-            tracing::warn!(%err, name = %region.name, "a named region could not be made a face");
-            None
-        }
-    }
+    let areas: Vec<([f32; 4], &str)> = regions
+        .iter()
+        .map(|region| {
+            let [l, t, rw, rh] = region.area;
+            let area = drawn::within([w, h], [l * w, t * h, rw * w, rh * h]);
+            (area, region.name.as_str())
+        })
+        .filter(|(area, _)| {
+            area[2] >= drawn::MIN_DRAWN_SIDE
+                && area[3] >= drawn::MIN_DRAWN_SIDE
+                && found
+                    .iter()
+                    .all(|f| iou(&corners(*f), &corners(*area)) <= 0.3)
+        })
+        .collect();
+    let smallest = areas
+        .iter()
+        .map(|(area, _)| *area)
+        .min_by(|a, b| a[2].max(a[3]).total_cmp(&b[2].max(b[3])));
+    let sharper = smallest
+        .filter(|&area| !drawn::sharp_enough(photo, area))
+        .and_then(|area| drawn::decode_for(bytes, photo.full_size, area).ok());
+    let pixels = sharper.as_ref().unwrap_or(photo);
+    areas
+        .into_iter()
+        .filter_map(
+            |(area, name)| match drawn::face_from(analyzer, pixels, area) {
+                Ok(made) => made.map(|made| (made, name.to_string())),
+                Err(err) => {
+                    tracing::warn!(%err, name, "a named region could not be made a face");
+                    None
+                }
+            },
+        )
+        .collect()
 }
 
 /// An x, y, width, height box as x1, y1, x2, y2.
