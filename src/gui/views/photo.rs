@@ -410,15 +410,16 @@ impl PhotoView {
         }
     }
 
-    /// Decodes the photo shown again where the zoom shows more of its pixels than its texture
-    /// holds (at most the largest texture), and takes the sharper pixels in once decoded.
+    /// Once the photo shown is zoomed in, decodes it again at full size (at most the largest
+    /// texture), and takes the sharper pixels in once decoded. All at once rather than as much
+    /// as each step of the zoom shows: a wheel turned on would start a decode at every step.
     fn sharpen(&mut self, ctx: &egui::Context, photo: &PhotoRow, fitted: u32) {
+        if self.zoom.factor <= 1.0 {
+            return;
+        }
         let largest = ctx.input(|i| i.max_texture_side) as f32;
         let full = photo.width.zip(photo.height).map(|(w, h)| w.max(h) as f32);
-        let wanted = (fitted as f32 * self.zoom.factor)
-            .min(largest)
-            .min(full.unwrap_or(largest))
-            .ceil() as u32;
+        let wanted = full.unwrap_or(largest).min(largest).max(fitted as f32).ceil() as u32;
         let shown = self.pictures.iter_mut().find(|(id, _)| *id == photo.id);
         let Some((_, Picture::Ready(texture))) = shown else {
             return;
