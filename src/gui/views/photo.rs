@@ -6,7 +6,7 @@
 //! picture is, and whom another app lists in the photo that no face of it is yet. "Add a face"
 //! lets the user drag a box around a face the scan missed (see [`crate::scan::drawn`]). The
 //! mouse wheel (or a pinch) zooms about the pointer and a drag pans, with the photo decoded
-//! again as sharp as the zoom shows it. The photos
+//! again at full size once zoomed in. The photos
 //! before and after the one shown are decoded ahead, so stepping shows them at once (a 12 MP HEIC
 //! takes half a second).
 
@@ -419,7 +419,11 @@ impl PhotoView {
         }
         let largest = ctx.input(|i| i.max_texture_side) as f32;
         let full = photo.width.zip(photo.height).map(|(w, h)| w.max(h) as f32);
-        let wanted = full.unwrap_or(largest).min(largest).max(fitted as f32).ceil() as u32;
+        let wanted = full
+            .unwrap_or(largest)
+            .min(largest)
+            .max(fitted as f32)
+            .ceil() as u32;
         let shown = self.pictures.iter_mut().find(|(id, _)| *id == photo.id);
         let Some((_, Picture::Ready(texture))) = shown else {
             return;
