@@ -78,8 +78,13 @@ pub fn settle(catalog: &mut Catalog) -> Result<Settled, CatalogError> {
         return Ok(Settled::default());
     }
     release_orphans(catalog)?;
-    let moved_and_changed = inherit_from_vanished(catalog)?;
-    let copies = find_copies(catalog)?;
+    let mut readable = Pictures::load(catalog)?;
+    let moved_and_changed = inherit_from_vanished(catalog, &readable)?;
+    if moved_and_changed > 0 {
+        // The heirs' faces hold decisions now, which choosing an original counts.
+        readable = Pictures::load(catalog)?;
+    }
+    let copies = find_copies(catalog, &readable)?;
     catalog.mark_copies(&copies)?;
     if !copies.is_empty() {
         tracing::info!(copies = copies.len(), "photos found to be copies of others");
@@ -94,7 +99,10 @@ pub fn settle(catalog: &mut Catalog) -> Result<Settled, CatalogError> {
 /// Gives each readable photo that is the same picture as a missing one holding the user's
 /// decisions, and holds none itself, those decisions (one heir per missing photo). Returns how
 /// many photos took decisions.
-fn inherit_from_vanished(catalog: &mut Catalog) -> Result<usize, CatalogError> {
+fn inherit_from_vanished(
+    catalog: &mut Catalog,
+    readable: &Pictures,
+) -> Result<usize, CatalogError> {
     let vanished: HashMap<i64, PictureRow> = catalog
         .vanished_with_decisions()?
         .into_iter()
@@ -115,28 +123,21 @@ fn inherit_from_vanished(catalog: &mut Catalog) -> Result<usize, CatalogError> {
         .map(|(face, _)| face)
         .collect();
     let undecided = |f: &FaceRow| !f.pinned && !f.ignored && !refused.contains(&f.id);
-    let readable: HashMap<i64, PictureRow> = catalog
-        .pictures()?
-        .into_iter()
-        .filter(|p| p.copy_of.is_none())
-        .map(|p| (p.id, p))
+    // Photos that are not copies, none of whose faces the user decided about.
+    let mut photos: Vec<i64> = readable
+        .faces_of
+        .iter()
+        .filter(|(p, faces)| readable.rows[*p].copy_of.is_none() && faces.iter().all(undecided))
+        .map(|(&p, _)| p)
         .collect();
-    let mut readable_faces: HashMap<i64, Vec<FaceRow>> = HashMap::new();
-    for face in catalog.faces()? {
-        if readable.contains_key(&face.photo_id) {
-            readable_faces.entry(face.photo_id).or_default().push(face);
-        }
-    }
-    readable_faces.retain(|_, faces| faces.iter().all(undecided));
+    photos.sort_unstable();
     let faces: Vec<&FaceRow> = vanished_faces.values().flatten().collect();
     let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
     let mut looks = Looks::new(catalog);
     let mut heirs = Vec::new();
     let mut taken = HashSet::new();
-    let mut photos: Vec<i64> = readable_faces.keys().copied().collect();
-    photos.sort_unstable();
     for photo in photos {
-        let (picture, own) = (&readable[&photo], &readable_faces[&photo]);
+        let (picture, own) = (&readable.rows[&photo], &readable.faces_of[&photo]);
         let mut candidates: Vec<i64> = own
             .iter()
             .flat_map(|f| index.within(&f.embedding, COPY_DISTANCE))
@@ -230,16 +231,33 @@ fn face_pairs(
         .collect())
 }
 
-/// The photos that are copies of another and not yet marked as such.
-fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
-    let pictures: HashMap<i64, PictureRow> =
-        catalog.pictures()?.into_iter().map(|p| (p.id, p)).collect();
-    let mut faces_of: HashMap<i64, Vec<FaceRow>> = HashMap::new();
-    for face in catalog.faces_with_copies()? {
-        if pictures.contains_key(&face.photo_id) {
-            faces_of.entry(face.photo_id).or_default().push(face);
+/// The readable photos with faces, copies included, with their faces: what both searches of a
+/// settling read, once.
+struct Pictures {
+    rows: HashMap<i64, PictureRow>,
+    faces_of: HashMap<i64, Vec<FaceRow>>,
+}
+
+impl Pictures {
+    fn load(catalog: &Catalog) -> Result<Self, CatalogError> {
+        let rows: HashMap<i64, PictureRow> =
+            catalog.pictures()?.into_iter().map(|p| (p.id, p)).collect();
+        let mut faces_of: HashMap<i64, Vec<FaceRow>> = HashMap::new();
+        for face in catalog.faces_with_copies()? {
+            if rows.contains_key(&face.photo_id) {
+                faces_of.entry(face.photo_id).or_default().push(face);
+            }
         }
+        Ok(Self { rows, faces_of })
     }
+}
+
+/// The photos that are copies of another and not yet marked as such.
+fn find_copies(catalog: &Catalog, readable: &Pictures) -> Result<Vec<NewCopy>, CatalogError> {
+    let Pictures {
+        rows: pictures,
+        faces_of,
+    } = readable;
     let faces: Vec<&FaceRow> = faces_of.values().flatten().collect();
     let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
     // Pairs of photos with a face each that could be one face copied: a person's faces in other
@@ -262,7 +280,7 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
-    let edited = edited_versions(catalog, &pictures)?;
+    let edited = edited_versions(catalog, pictures)?;
     let mut looks = Looks::new(catalog);
     let mut ids: Vec<i64> = pictures.keys().copied().collect();
     ids.sort_unstable();
@@ -291,7 +309,7 @@ fn find_copies(catalog: &Catalog) -> Result<Vec<NewCopy>, CatalogError> {
     }
     let mut copies = Vec::new();
     for members in groups.into_values().filter(|g| g.len() >= 2) {
-        let original = choose_original(&members, &pictures, &faces_of, &edited);
+        let original = choose_original(&members, pictures, faces_of, &edited);
         for &photo in members.iter().filter(|&&p| p != original) {
             if pictures[&photo].copy_of == Some(original) {
                 continue;
