@@ -1,6 +1,7 @@
 //! The review queue: every face that is in no named person, put to the user one question at a time,
-//! "is this Anna?", about the nearest named person not already ruled out for that face, with the
-//! distance against the same-person threshold tau.
+//! "is this Anna?", about the nearest named person not already ruled out for that face (by a "no",
+//! or by another face of the same photo being them), with the distance against the same-person
+//! threshold tau.
 //!
 //! The closest questions come first: they are the likeliest "yes", and every "yes" gives a person
 //! one more face to be near, so tagging finishes instead of wandering. A "no" is a cannot-link
@@ -36,16 +37,25 @@ pub struct Decisions {
     persons: HashMap<i64, PersonBrief>,
     /// (face, person) pairs the user said are not the same.
     rejected: HashSet<(i64, i64)>,
+    /// (photo, person) for each person with a face in the photo: one photo never shows someone
+    /// twice, so nobody else there is asked about them.
+    shown: HashSet<(i64, i64)>,
 }
 
 impl Decisions {
     pub fn read(catalog: &Catalog) -> Result<Self, CatalogError> {
+        let faces: HashMap<i64, (i64, Option<i64>)> = catalog
+            .face_assignments()?
+            .into_iter()
+            .map(|a| (a.face, (a.photo, a.person)))
+            .collect();
+        let shown = faces
+            .values()
+            .filter_map(|&(photo, person)| Some((photo, person?)))
+            .collect();
         Ok(Self {
-            faces: catalog
-                .face_assignments()?
-                .into_iter()
-                .map(|a| (a.face, (a.photo, a.person)))
-                .collect(),
+            faces,
+            shown,
             persons: catalog
                 .person_briefs()?
                 .into_iter()
@@ -212,7 +222,9 @@ impl ReviewQueue {
             .take_while(|(_, d)| *d < reach)
             .find_map(|&(other, distance)| {
                 let person = suggestable[other as usize]?;
-                if decisions.rejected.contains(&(face, person.id)) {
+                if decisions.rejected.contains(&(face, person.id))
+                    || decisions.shown.contains(&(photo, person.id))
+                {
                     return None;
                 }
                 Some(Question {
@@ -320,6 +332,46 @@ mod tests {
         assert!(!all[3].within_threshold);
         assert!(all.iter().all(|q| q.face != f[7]));
         assert_eq!(all[0].name, "Anna");
+    }
+
+    #[test]
+    fn nobody_is_asked_about_a_person_already_in_the_same_photo() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Anna at 0; a face 0.2 from her in a photo of its own, and a group photo holding Anna's
+        // face at 0.05 and two faces 0.1 and 0.3 from her.
+        let (mut catalog, f) = catalog_with(dir.path(), &[at(0.0, 0.0), at(0.2, 0.0)]);
+        let path = PathBuf::from("/review/group.jpg");
+        let record = PhotoRecord::synthetic(&path, 300, 100);
+        let group: Vec<NewFace> = [0.05, 0.1, 0.3]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| NewFace {
+                tagged_name: None,
+                bbox: [10.0 + 100.0 * i as f32, 10.0, 20.0, 20.0],
+                score: 1.0,
+                landmarks: [[0.0; 2]; 5],
+                embedding: at(x, 0.0),
+                thumbnail: Vec::new(),
+            })
+            .collect();
+        let photo = catalog.record_photo(&record, &group).expect("group");
+        let g: Vec<i64> = catalog
+            .photo_faces(photo)
+            .expect("faces")
+            .iter()
+            .map(|face| face.id)
+            .collect();
+        let anna = catalog.split_faces(&[f[0]], Some("Anna")).expect("anna");
+        assert_eq!(
+            asked(&catalog),
+            vec![(g[0], anna), (g[1], anna), (f[1], anna), (g[2], anna)]
+        );
+
+        // Once one face of the group photo is Anna, the others there are not asked about her.
+        catalog.confirm_face(g[0], anna).expect("yes");
+        assert_eq!(asked(&catalog), vec![(f[1], anna)]);
+        catalog.undo().expect("undo");
+        assert_eq!(asked(&catalog).len(), 4);
     }
 
     #[test]
