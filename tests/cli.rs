@@ -95,6 +95,58 @@ fn scan_name_search_undo_through_the_command_line() {
 }
 
 #[test]
+fn a_face_seen_once_is_named_from_the_ungrouped_and_known_in_photos_added_later() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let group = dir.path().join("group");
+    std::fs::create_dir(&group).expect("folder");
+    common::copy_into(&group, &["scenes/bbt3.jpg"]);
+    kith(&library, &["scan", group.to_str().expect("utf-8")]);
+
+    // Five people, each seen once: nobody is grouped, and all five faces are listed.
+    let ungrouped = kith(&library, &["ungrouped"]);
+    let mut faces = ungrouped.as_array().expect("list").clone();
+    assert_eq!(faces.len(), 5, "{ungrouped}");
+    let width = |f: &Value| f["box"][2].as_f64().expect("width");
+    assert!(faces.windows(2).all(|w| width(&w[0]) * 1.3 >= width(&w[1])));
+    assert!(faces
+        .iter()
+        .all(|f| f["photo"].as_str().is_some_and(|p| p.ends_with("bbt3.jpg"))));
+    assert_eq!(
+        kith(&library, &["people"]).as_array().map(Vec::len),
+        Some(0)
+    );
+
+    // Penny is the third from the left: one face of her is enough to know her by.
+    faces.sort_by(|a, b| {
+        a["box"][0]
+            .as_f64()
+            .partial_cmp(&b["box"][0].as_f64())
+            .expect("x")
+    });
+    let penny = faces[2]["face"].to_string();
+    kith(&library, &["split", &penny, "--name", "Penny"]);
+    let ungrouped = kith(&library, &["ungrouped"]);
+    let left = ungrouped.as_array().expect("list");
+    assert_eq!(left.len(), 4);
+    assert!(left.iter().all(|f| f["face"] != faces[2]["face"]));
+
+    // Her portraits, scanned later, join her; nobody else gets a face.
+    let portraits = testdata("faces/penny");
+    let count = std::fs::read_dir(&portraits).expect("portraits").count();
+    kith(&library, &["scan", portraits.to_str().expect("utf-8")]);
+    let people = kith(&library, &["people"]);
+    let people = people.as_array().expect("people");
+    assert_eq!(people.len(), 1, "{people:?}");
+    assert_eq!(people[0]["name"], "Penny");
+    assert_eq!(people[0]["faces"].as_u64(), Some(count as u64 + 1));
+    assert_eq!(
+        kith(&library, &["ungrouped"]).as_array().map(Vec::len),
+        Some(4)
+    );
+}
+
+#[test]
 fn scan_without_a_folder_looks_through_the_librarys_folders_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let library = dir.path().join("lib.sqlite");

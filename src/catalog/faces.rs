@@ -115,6 +115,10 @@ pub(super) fn decisions_of_photo(
     Ok(out)
 }
 
+/// Which faces are in no person: the filter both reading and counting them use.
+const UNGROUPED: &str = "WHERE faces.person_id IS NULL AND faces.ignored = 0
+    AND photos.status = 'ok' AND photos.copy_of IS NULL";
+
 /// Two boxes overlapping more than this (intersection over union) are one face.
 const SAME_FACE_IOU: f32 = 0.5;
 
@@ -228,6 +232,39 @@ impl Catalog {
                AND photos.copy_of IS NULL",
             [person],
         )
+    }
+
+    /// The faces with nobody: neither clustering nor the user put them with a person, mostly
+    /// people seen once. Faces of readable photos that are not copies, not ignored; the largest
+    /// first, since a clear face is the one worth naming.
+    pub fn ungrouped_faces(&self) -> Result<Vec<FaceRow>> {
+        let mut faces = self.query_faces(UNGROUPED, [])?;
+        faces.sort_by(|a, b| {
+            let area = |f: &FaceRow| f.bbox[2] * f.bbox[3];
+            area(b).total_cmp(&area(a)).then(a.id.cmp(&b.id))
+        });
+        Ok(faces)
+    }
+
+    /// The photos of [`Catalog::ungrouped_faces`], each once, in the order of their largest
+    /// such face.
+    pub fn photos_of_ungrouped_faces(&self) -> Result<Vec<i64>> {
+        let sql = format!(
+            "SELECT faces.photo_id FROM faces JOIN photos ON photos.id = faces.photo_id
+             {UNGROUPED} GROUP BY faces.photo_id ORDER BY MAX(faces.w * faces.h) DESC, faces.photo_id"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many faces [`Catalog::ungrouped_faces`] would give.
+    pub fn count_ungrouped_faces(&self) -> Result<usize> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM faces JOIN photos ON photos.id = faces.photo_id {UNGROUPED}"
+        );
+        let count: i64 = self.conn().query_row(&sql, [], |r| r.get(0))?;
+        Ok(count as usize)
     }
 
     /// One face by id.
@@ -440,6 +477,60 @@ mod tests {
             )
             .expect("record");
         (dir, catalog, path, photo)
+    }
+
+    #[test]
+    fn ungrouped_faces_are_those_with_nobody_largest_first() {
+        let (_dir, mut catalog, _path, photo) = one_photo();
+        let sides = [(60.0, 30.0), (120.0, 80.0), (220.0, 50.0), (300.0, 70.0)];
+        let faces: Vec<NewFace> = sides.iter().map(|&(x, side)| face_at(x, side)).collect();
+        let group = PathBuf::from("/p/group.jpg");
+        let group = catalog
+            .record_photo(&PhotoRecord::synthetic(&group, 400, 300), &faces)
+            .expect("group");
+        let id_of = |catalog: &Catalog, x: f32| {
+            let faces = catalog.photo_faces(group).expect("faces");
+            faces
+                .iter()
+                .find(|f| f.bbox[0] == x)
+                .map(|f| f.id)
+                .expect("face")
+        };
+        let portrait = catalog.photo_faces(photo).expect("faces")[0].id;
+        let ids = |faces: Vec<FaceRow>| faces.iter().map(|f| f.id).collect::<Vec<_>>();
+
+        // Largest first: 80, 70, 50, 40 (the portrait), 30.
+        let all = [120.0, 300.0, 220.0].map(|x| id_of(&catalog, x));
+        let expected = vec![all[0], all[1], all[2], portrait, id_of(&catalog, 60.0)];
+        assert_eq!(ids(catalog.ungrouped_faces().expect("ungrouped")), expected);
+        assert_eq!(catalog.count_ungrouped_faces().expect("count"), 5);
+        assert_eq!(
+            catalog.photos_of_ungrouped_faces().expect("photos"),
+            vec![group, photo]
+        );
+
+        // Named, ignored, or in a photo gone or copied: no longer ungrouped.
+        catalog.split_faces(&[all[0]], Some("Anna")).expect("name");
+        catalog.ignore_face(all[1], true).expect("ignore");
+        let smallest = id_of(&catalog, 60.0);
+        assert_eq!(
+            ids(catalog.ungrouped_faces().expect("ungrouped")),
+            vec![all[2], portrait, smallest]
+        );
+        catalog.mark_missing(&[photo]).expect("missing");
+        assert_eq!(
+            ids(catalog.ungrouped_faces().expect("ungrouped")),
+            vec![all[2], smallest]
+        );
+        catalog
+            .mark_copies(&[crate::catalog::NewCopy {
+                photo: group,
+                original: photo,
+                faces: Vec::new(),
+            }])
+            .expect("copy");
+        assert!(catalog.ungrouped_faces().expect("ungrouped").is_empty());
+        assert_eq!(catalog.count_ungrouped_faces().expect("count"), 0);
     }
 
     #[test]

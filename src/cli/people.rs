@@ -75,6 +75,12 @@ pub enum PeopleCommand {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Faces with nobody: clustering grouped them with no one (mostly people seen in a single
+    /// photo). Largest first; name one with `kith split FACE --name NAME`.
+    Ungrouped {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Pairs of people who may be one person, closest first.
     Suggest {
         #[arg(long, default_value_t = 20)]
@@ -233,7 +239,13 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
         }
         PeopleCommand::Split { faces, name } => {
             let id = catalog.split_faces(faces, name.as_deref())?;
-            done(cli, &format!("{} faces are now person #{id}", faces.len()))
+            let who = name
+                .as_deref()
+                .map_or(format!("#{id}"), |n| format!("{n} (#{id})"));
+            match faces[..] {
+                [face] => done(cli, &format!("face {face} is now {who}")),
+                _ => done(cli, &format!("{} faces are now {who}", faces.len())),
+            }
         }
         PeopleCommand::Move { face, person } => {
             let id = resolve(catalog, person)?;
@@ -343,6 +355,41 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 if waiting > qs.len() {
                     println!("... {} more", waiting - qs.len());
                 }
+            })
+        }
+        PeopleCommand::Ungrouped { limit } => {
+            let faces = catalog.ungrouped_faces()?;
+            let listed: Vec<serde_json::Value> = faces
+                .iter()
+                .take(*limit)
+                .map(|f| {
+                    serde_json::json!({
+                        "face": f.id,
+                        "photo": f.photo_path.display().to_string(),
+                        "box": f.bbox,
+                        "drawn": f.drawn,
+                    })
+                })
+                .collect();
+            cli.emit(&listed, |_| {
+                if faces.is_empty() {
+                    println!("every face is with someone (or ignored)");
+                    return;
+                }
+                let noun = if faces.len() == 1 { "face" } else { "faces" };
+                println!("{} {noun} with nobody, largest first:", faces.len());
+                for f in faces.iter().take(*limit) {
+                    println!(
+                        "  face {:<7} {:>5.0} px  {}",
+                        f.id,
+                        f.bbox[2],
+                        f.photo_path.display()
+                    );
+                }
+                if faces.len() > *limit {
+                    println!("  ... {} more", faces.len() - limit);
+                }
+                println!("name one: kith split FACE --name NAME (or kith move FACE PERSON)");
             })
         }
         PeopleCommand::Suggest { limit } => {
