@@ -224,6 +224,80 @@ fn moving_a_face_to_a_named_person() {
 }
 
 #[test]
+fn a_face_with_nobody_is_named_a_new_person_or_someone_named_already() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    let sheldon = person_of(&catalog, "sheldon");
+    catalog.name_person(sheldon, "Sheldon").expect("name");
+    // A stranger behind Abdullah Gul, seen in no other photo.
+    let ungrouped = catalog.ungrouped_faces().expect("ungrouped");
+    let face = ungrouped.first().expect("a face with nobody").id;
+    let mut harness = harness(&path);
+
+    harness
+        .get_by_label(&format!("Faces with nobody ({})", ungrouped.len()))
+        .click();
+    harness.run();
+    assert_eq!(harness.state().view(), View::Ungrouped);
+    let shown = format!("Face {face}");
+    wait_until(&mut harness, "the faces with nobody", |h| {
+        h.query_by_label(&shown).is_some()
+    });
+    harness.get_by_label(&shown).click();
+    harness.run();
+    let field = harness.get_by_label("Name as");
+    field.focus();
+    field.type_text("Mehmet");
+    harness.run();
+    harness
+        .get_by_label("Name as new person \u{201c}Mehmet\u{201d}")
+        .click();
+    harness.run();
+    let named = reopen(&path).face(face).expect("read").expect("face");
+    assert!(named.pinned, "a user's decision is pinned");
+    let person = reopen(&path)
+        .person(named.person.expect("a person"))
+        .expect("read")
+        .expect("person");
+    assert_eq!(person.name.as_deref(), Some("Mehmet"));
+    assert_eq!(harness.state().status(), "1 face given to Mehmet");
+    wait_until(&mut harness, "the face to leave the grid", |h| {
+        h.query_by_label(&shown).is_none()
+    });
+
+    // Undone, the face is with nobody again; a name typed in part offers the named person
+    // first, and Enter takes them.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(
+        reopen(&path)
+            .face(face)
+            .expect("read")
+            .expect("face")
+            .person,
+        None
+    );
+    wait_until(&mut harness, "the face to come back", |h| {
+        h.query_by_label(&shown).is_some()
+    });
+    harness.get_by_label(&shown).click();
+    harness.run();
+    let field = harness.get_by_label("Name as");
+    field.focus();
+    field.type_text("shel");
+    harness.run();
+    assert!(harness.query_by_label("Name as Sheldon").is_some());
+    assert!(harness
+        .query_by_label("Name as new person \u{201c}shel\u{201d}")
+        .is_some());
+    harness.key_press(Key::Enter);
+    harness.run();
+    let moved = reopen(&path).face(face).expect("read").expect("face");
+    assert_eq!(moved.person, Some(sheldon));
+}
+
+#[test]
 fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());
@@ -1035,12 +1109,12 @@ fn photo_viewer_draws_every_face_and_steps_through_the_persons_photos() {
         .click();
     harness.run();
 
-    // The selected face is corrected with the same picker as in the person view.
-    let field = harness.get_by_label("Move to");
+    // The selected face is named with the same picker as in the person view.
+    let field = harness.get_by_label("Name as");
     field.focus();
     field.type_text("shel");
     harness.run();
-    harness.get_by_label("Move to Sheldon").click();
+    harness.get_by_label("Name as Sheldon").click();
     harness.run();
     let moved = reopen(&path).face(stranger).expect("read").expect("face");
     assert_eq!(moved.person, Some(sheldon));

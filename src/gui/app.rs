@@ -13,12 +13,14 @@ use crate::gui::views::merges::MergesView;
 use crate::gui::views::people::PeopleView;
 use crate::gui::views::person::PersonView;
 use crate::gui::views::photo::{PhotoSource, PhotoView};
+use crate::gui::views::picker::Recipient;
 use crate::gui::views::problems::ProblemsView;
 use crate::gui::views::review::ReviewView;
 use crate::gui::views::search::SearchView;
 use crate::gui::views::settings::{library_menu, SettingsView};
+use crate::gui::views::ungrouped::UngroupedView;
 use crate::gui::views::welcome::WelcomeView;
-use crate::gui::views::ViewCtx;
+use crate::gui::views::{counted, ViewCtx};
 use crate::photo_thumbnails::ThumbnailCache;
 use crate::vision::DeviceChoice;
 
@@ -31,11 +33,16 @@ const FOLDER_GROUP_WIDTH: f32 = 400.0;
 pub enum View {
     People,
     Person(i64),
+    /// The faces with nobody.
+    Ungrouped,
     Search,
     Merges,
     Problems,
     Review,
-    Photo { photo: i64, from: PhotoSource },
+    Photo {
+        photo: i64,
+        from: PhotoSource,
+    },
     Settings,
 }
 
@@ -56,7 +63,7 @@ pub enum Action {
     NotThisPerson(Vec<i64>),
     MoveFaces {
         faces: Vec<i64>,
-        to: i64,
+        to: Recipient,
     },
     Split(Vec<i64>),
     Ignore(Vec<i64>),
@@ -105,6 +112,7 @@ pub struct KithApp {
     view: View,
     people: PeopleView,
     person: PersonView,
+    ungrouped: UngroupedView,
     search: SearchView,
     merges: MergesView,
     problems: ProblemsView,
@@ -141,6 +149,7 @@ impl KithApp {
             view: View::People,
             people: PeopleView::default(),
             person: PersonView::default(),
+            ungrouped: UngroupedView::default(),
             search: SearchView::default(),
             merges: MergesView::default(),
             problems: ProblemsView::default(),
@@ -237,6 +246,7 @@ impl KithApp {
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
             || (matches!(self.view, View::Person(_)) && self.person.is_loading())
+            || (self.view == View::Ungrouped && self.ungrouped.is_loading())
             || matches!(self.faces, FaceIndex::Loading(_))
             || self.thumbs.pending() > 0
             || self.merges.is_busy()
@@ -265,7 +275,7 @@ impl KithApp {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            if matches!(self.view, View::Person(_) | View::Merges)
+            if matches!(self.view, View::Person(_) | View::Ungrouped | View::Merges)
                 && matches!(self.faces, FaceIndex::Stale)
             {
                 self.faces = FaceIndex::load(
@@ -288,6 +298,7 @@ impl KithApp {
                 }
                 View::People => self.people.ui(ui, &mut ctx),
                 View::Person(_) => self.person.ui(ui, &mut ctx),
+                View::Ungrouped => self.ungrouped.ui(ui, &mut ctx),
                 View::Search => self.search.ui(ui, &mut ctx),
                 View::Merges => self.merges.ui(ui, &mut ctx),
                 View::Problems => self.problems.ui(ui),
@@ -320,7 +331,7 @@ impl KithApp {
         // Wrapped: in a narrow window (or with the "Unreadable files" tab) the folder field and
         // its Scan button go to a second row instead of off the edge.
         ui.horizontal_wrapped(|ui| {
-            let on_people = matches!(self.view, View::People | View::Person(_));
+            let on_people = matches!(self.view, View::People | View::Person(_) | View::Ungrouped);
             if ui.selectable_label(on_people, "People").clicked() {
                 actions.push(Action::Show(View::People));
             }
@@ -505,14 +516,24 @@ impl KithApp {
                 .iter()
                 .try_for_each(|f| self.catalog.not_this_person(*f))
                 .map(|()| Some(format!("{} faces taken out", faces.len()))),
-            Action::MoveFaces { faces, to } => faces
+            Action::MoveFaces {
+                faces,
+                to: Recipient::Person(to),
+            } => faces
                 .iter()
                 .try_for_each(|f| self.catalog.move_face(*f, to))
-                .map(|()| Some(format!("{} faces moved", faces.len()))),
-            Action::Split(faces) => self
+                .map(|()| Some(format!("{} moved", counted(faces.len(), "face")))),
+            Action::MoveFaces {
+                faces,
+                to: Recipient::NewPerson(name),
+            } => self
                 .catalog
-                .split_faces(&faces, None)
-                .map(|id| Some(format!("{} faces split into person #{id}", faces.len()))),
+                .split_faces(&faces, Some(&name))
+                .map(|_| Some(format!("{} given to {name}", counted(faces.len(), "face")))),
+            Action::Split(faces) => self.catalog.split_faces(&faces, None).map(|id| {
+                let faces = counted(faces.len(), "face");
+                Some(format!("{faces} split into person #{id}"))
+            }),
             Action::Ignore(faces) => faces
                 .iter()
                 .try_for_each(|f| self.catalog.ignore_face(*f, true))
@@ -667,6 +688,7 @@ impl KithApp {
                 self.people.reload(&self.catalog).map(|()| true)
             }
             View::Person(id) => self.person.load(&self.catalog, id),
+            View::Ungrouped => self.ungrouped.load(&self.catalog).map(|()| true),
             View::Settings => self.settings.reload(&self.catalog).map(|()| true),
             View::Photo { photo, from } => {
                 self.photo

@@ -1,9 +1,10 @@
-//! One struct per screen (welcome, people, person, search, suggested merges, review, photo,
-//! unreadable files, settings) plus the shared pieces: the nearest-faces panel, the name picker
-//! and adding a folder. Views read the catalog to
-//! draw and report what the user asked for as [`Action`]s; the app applies them.
+//! One struct per screen (welcome, people, person, faces with nobody, search, suggested merges,
+//! review, photo, unreadable files, settings) plus the shared pieces: the face grid, the
+//! nearest-faces panel, the name picker and adding a folder. Views read the catalog to draw and
+//! report what the user asked for as [`Action`]s; the app applies them.
 
 pub mod add_folder;
+pub mod face_grid;
 pub mod merges;
 pub mod neighbours;
 pub mod people;
@@ -15,6 +16,7 @@ pub mod review;
 pub mod search;
 pub mod settings;
 pub mod sidecars;
+pub mod ungrouped;
 pub mod welcome;
 
 use crate::catalog::Catalog;

@@ -1,5 +1,6 @@
 //! The people grid: everyone with a cover face, name and counts, a filter, hidden people on
-//! request, ctrl-click multi-selection with "Merge selected", and a click to open a person.
+//! request, ctrl-click multi-selection with "Merge selected", a click to open a person, and the
+//! way to the faces with nobody.
 
 use crate::catalog::{Catalog, CatalogError, PersonSummary};
 use crate::gui::app::{Action, View};
@@ -19,11 +20,14 @@ pub struct PeopleView {
     selected: Vec<i64>,
     /// Also list the people the user hid.
     show_hidden: bool,
+    /// How many faces are with nobody.
+    ungrouped: usize,
 }
 
 impl PeopleView {
     pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
         self.persons = catalog.persons(self.show_hidden)?;
+        self.ungrouped = catalog.count_ungrouped_faces()?;
         self.selected
             .retain(|id| self.persons.iter().any(|p| p.id == *id));
         Ok(())
@@ -58,6 +62,17 @@ impl PeopleView {
             {
                 ctx.actions.push(Action::Show(View::People));
             }
+            if self.ungrouped > 0
+                && ui
+                    .button(format!("Faces with nobody ({})", self.ungrouped))
+                    .on_hover_text(
+                        "Faces in no group: mostly people seen in a single photo. \
+                         Name them here.",
+                    )
+                    .clicked()
+            {
+                ctx.actions.push(Action::Show(View::Ungrouped));
+            }
             ui.separator();
             let can_merge = self.selected.len() >= 2;
             let merge = ui
@@ -88,7 +103,9 @@ impl PeopleView {
             .filter(|p| filter.is_empty() || p.label().to_lowercase().contains(&filter))
             .collect();
         if shown.is_empty() {
-            ui.label(if self.persons.is_empty() {
+            ui.label(if self.persons.is_empty() && self.ungrouped > 0 {
+                "Nobody is seen twice yet: the faces found are under \"Faces with nobody\"."
+            } else if self.persons.is_empty() {
                 "No people yet: add a folder of photos with \"Add folder…\"."
             } else {
                 "Nobody matches the filter."

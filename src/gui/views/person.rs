@@ -4,14 +4,13 @@
 //! "View photo" or a double-click. A person's faces (thousands, for some) are read on a worker, so
 //! opening one never holds up the window.
 
-use crate::catalog::{Catalog, CatalogError, FaceRow, PersonSummary};
+use crate::catalog::{Catalog, CatalogError, PersonSummary};
 use crate::gui::app::{Action, View};
-use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
+use crate::gui::views::face_grid::{FaceGrid, FaceSet};
 use crate::gui::views::neighbours::NeighboursPanel;
-use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::picker::PersonPicker;
-use crate::gui::views::{is_multi_click, submitted, toggle, ViewCtx};
+use crate::gui::views::{is_multi_click, submitted, ViewCtx};
 
 const THUMB: f32 = 96.0;
 const CHECK_THUMB: f32 = 56.0;
@@ -20,15 +19,7 @@ const CHECK_COUNT: usize = 8;
 #[derive(Default)]
 pub struct PersonView {
     person: Option<PersonSummary>,
-    /// The faces last read for `person` (still those of the previous read while a new one runs).
-    faces: Vec<FaceRow>,
-    /// Which faces to read next: `load` asks, the next frame starts the worker.
-    wanted: Option<i64>,
-    /// The worker reading the faces of a person. Replacing it drops its result unread, so a
-    /// person opened after another never shows the first one's faces.
-    reading: Option<(i64, Task<Vec<FaceRow>>)>,
-    /// Selected face ids in click order.
-    selected: Vec<i64>,
+    grid: FaceGrid,
     name: String,
     move_to: PersonPicker,
     /// Least typical faces, computed once the face index is ready.
@@ -45,15 +36,11 @@ impl PersonView {
             self.person = None;
             return Ok(false);
         };
-        let same_person = self.person.as_ref().is_some_and(|p| p.id == id);
-        if !same_person {
-            self.selected.clear();
+        if self.person.as_ref().is_none_or(|p| p.id != id) {
             self.move_to.clear();
-            self.faces.clear();
         }
         self.name = person.name.clone().unwrap_or_default();
-        self.wanted = Some(id);
-        self.reading = None;
+        self.grid.load(FaceSet::Person(id));
         self.check_these = None;
         self.neighbours.clear();
         // The summary counts the same faces as `faces_of_person`: not ignored, readable photos.
@@ -64,38 +51,7 @@ impl PersonView {
 
     /// Whether the shown person's faces are still being read.
     pub fn is_loading(&self) -> bool {
-        self.wanted.is_some() || self.reading.is_some()
-    }
-
-    /// Starts the read `load` asked for, and takes in its faces once they are read.
-    fn poll(&mut self, egui_ctx: &egui::Context, catalog: &Catalog) {
-        if let Some(id) = self.wanted.take() {
-            let path = catalog.path().to_path_buf();
-            let task = Task::spawn(egui_ctx, move || {
-                Catalog::open(&path)
-                    .and_then(|catalog| catalog.faces_of_person(id))
-                    .map_err(|err| err.to_string())
-            });
-            self.reading = Some((id, task));
-        }
-        let Some((id, task)) = &self.reading else {
-            return;
-        };
-        let Some(result) = task.poll() else { return };
-        let id = *id;
-        self.reading = None;
-        if self.person.as_ref().map(|p| p.id) != Some(id) {
-            return;
-        }
-        match result {
-            Ok(faces) => {
-                self.faces = faces;
-                let faces = &self.faces;
-                self.selected
-                    .retain(|f| faces.iter().any(|face| face.id == *f));
-            }
-            Err(err) => tracing::warn!(%err, person = id, "cannot read the person's faces"),
-        }
+        self.grid.is_loading()
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
@@ -103,19 +59,18 @@ impl PersonView {
             ctx.actions.push(Action::Show(View::People));
             return;
         };
-        self.poll(ui.ctx(), ctx.catalog);
         self.header(ui, ctx, &person);
         ui.separator();
         self.face_actions(ui, ctx, &person);
         ui.separator();
 
-        if let [face] = self.selected[..] {
+        if let [face] = self.grid.selected()[..] {
             egui::Panel::right("nearest_faces")
                 .default_size(300.0)
                 .show(ui, |ui| self.neighbours.ui(ui, ctx, face));
         }
         self.check_strip(ui, ctx);
-        self.grid(ui, ctx);
+        self.grid.ui(ui, ctx, THUMB);
     }
 
     fn header(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, person: &PersonSummary) {
@@ -155,32 +110,17 @@ impl PersonView {
     }
 
     fn face_actions(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, person: &PersonSummary) {
-        let any = !self.selected.is_empty();
+        let faces = self.grid.selected().to_vec();
+        let any = !faces.is_empty();
         ui.horizontal_wrapped(|ui| {
-            ui.label(match self.selected.len() {
-                0 => "Click a face to select it (ctrl-click for more)".to_string(),
-                n => format!("{n} selected:"),
-            });
-            let faces = self.selected.clone();
             if ui
                 .add_enabled(any, egui::Button::new("Not this person"))
                 .clicked()
             {
                 ctx.actions.push(Action::NotThisPerson(faces.clone()));
             }
-            if ui
-                .add_enabled(any, egui::Button::new("Split into new person"))
-                .clicked()
-            {
-                ctx.actions.push(Action::Split(faces.clone()));
-            }
-            if ui
-                .add_enabled(any, egui::Button::new("Ignore"))
-                .on_hover_text("Not a face worth keeping")
-                .clicked()
-            {
-                ctx.actions.push(Action::Ignore(faces.clone()));
-            }
+            self.grid
+                .selection_buttons(ui, ctx, "Split into new person");
             if ui
                 .add_enabled(faces.len() == 1, egui::Button::new("Set as cover"))
                 .clicked()
@@ -192,19 +132,6 @@ impl PersonView {
                     });
                 }
             }
-            let photo = match faces[..] {
-                [face] => self.photo_of(face),
-                _ => None,
-            };
-            if ui
-                .add_enabled(photo.is_some(), egui::Button::new("View photo"))
-                .on_hover_text("The whole photo, with everyone in it (or double-click a face)")
-                .clicked()
-            {
-                if let Some(photo) = photo {
-                    ctx.actions.push(show_photo(photo, person.id));
-                }
-            }
             ui.separator();
             if let Some(to) = self
                 .move_to
@@ -212,6 +139,7 @@ impl PersonView {
             {
                 ctx.actions.push(Action::MoveFaces { faces, to });
             }
+            self.grid.selection_label(ui);
         });
     }
 
@@ -239,7 +167,7 @@ impl PersonView {
             let mut clicked = None;
             for (face, distance) in check {
                 let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, *face);
-                let selected = self.selected.contains(face);
+                let selected = self.grid.selected().contains(face);
                 let response = face_button(
                     ui,
                     texture.as_ref(),
@@ -253,85 +181,9 @@ impl PersonView {
                 }
             }
             if let Some((face, multi)) = clicked {
-                self.click_face(face, multi);
+                self.grid.click(face, multi);
             }
         });
         ui.separator();
     }
-
-    fn grid(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
-        if self.faces.is_empty() && self.is_loading() {
-            // Static text, not a spinner: the worker wakes the UI when the faces are read.
-            ui.weak("Loading…");
-            return;
-        }
-        let cell = THUMB + 8.0;
-        let columns = ((ui.available_width() / cell).floor() as usize).max(1);
-        let rows = self.faces.len().div_ceil(columns);
-        let mut clicked = None;
-        let mut opened = None;
-        // show_rows lays out only the visible rows, so thousands of faces stay smooth.
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show_rows(ui, cell, rows, |ui, range| {
-                for row in range {
-                    ui.horizontal(|ui| {
-                        for face in self.faces.iter().skip(row * columns).take(columns) {
-                            let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, face.id);
-                            let selected = self.selected.contains(&face.id);
-                            let name = face
-                                .photo_path
-                                .file_name()
-                                .map(|n| n.to_string_lossy())
-                                .unwrap_or_default();
-                            let response = face_button(
-                                ui,
-                                texture.as_ref(),
-                                THUMB,
-                                selected,
-                                &format!("Face {}", face.id),
-                            )
-                            .on_hover_text(format!(
-                                "{name}{}",
-                                if face.pinned { " (confirmed)" } else { "" }
-                            ));
-                            if response.double_clicked() {
-                                opened = Some(face.photo_id);
-                            } else if response.clicked() {
-                                clicked = Some((face.id, is_multi_click(ui, &response)));
-                            }
-                        }
-                    });
-                }
-            });
-        if let Some((face, multi)) = clicked {
-            self.click_face(face, multi);
-        }
-        if let (Some(photo), Some(person)) = (opened, &self.person) {
-            ctx.actions.push(show_photo(photo, person.id));
-        }
-    }
-
-    fn photo_of(&self, face: i64) -> Option<i64> {
-        self.faces.iter().find(|f| f.id == face).map(|f| f.photo_id)
-    }
-
-    /// A plain click selects just this face (or clears it); ctrl-click adds or removes it.
-    fn click_face(&mut self, face: i64, multi: bool) {
-        if multi {
-            toggle(&mut self.selected, face);
-        } else if self.selected == [face] {
-            self.selected.clear();
-        } else {
-            self.selected = vec![face];
-        }
-    }
-}
-
-/// Opens `photo`, stepping through the photos of `person`.
-fn show_photo(photo: i64, person: i64) -> Action {
-    Action::Show(View::Photo {
-        photo,
-        from: PhotoSource::Person(person),
-    })
 }

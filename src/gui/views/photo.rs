@@ -37,6 +37,8 @@ pub enum PhotoSource {
     Search,
     /// One face's photo (from the review queue).
     Review,
+    /// The photos of the faces with nobody.
+    Ungrouped,
 }
 
 impl PhotoSource {
@@ -45,6 +47,7 @@ impl PhotoSource {
             PhotoSource::Person(p) => View::Person(p),
             PhotoSource::Search => View::Search,
             PhotoSource::Review => View::Review,
+            PhotoSource::Ungrouped => View::Ungrouped,
         }
     }
 }
@@ -162,6 +165,7 @@ impl PhotoView {
                 .collect(),
             PhotoSource::Search => search.iter().map(|hit| hit.photo_id).collect(),
             PhotoSource::Review => vec![photo],
+            PhotoSource::Ungrouped => catalog.photos_of_ungrouped_faces()?,
         };
         // A correction can take the person out of this very photo: then keep stepping from here.
         if sequence.contains(&photo) || self.from != Some(from) {
@@ -756,11 +760,14 @@ impl PhotoView {
                 ctx.actions.push(Action::NotThisPerson(vec![face.id]));
             }
         }
+        // A face with nobody is named; one with someone is moved.
+        let verb = if face.person.is_some() {
+            "Move to"
+        } else {
+            "Name as"
+        };
         ui.horizontal_wrapped(|ui| {
-            if let Some(to) = self
-                .move_to
-                .ui(ui, ctx.catalog, "Move to", true, face.person)
-            {
+            if let Some(to) = self.move_to.ui(ui, ctx.catalog, verb, true, face.person) {
                 ctx.actions.push(Action::MoveFaces {
                     faces: vec![face.id],
                     to,

@@ -13,7 +13,7 @@ use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::distance_bar;
 use crate::gui::views::photo::PhotoSource;
-use crate::gui::views::picker::PersonPicker;
+use crate::gui::views::picker::{PersonPicker, Recipient};
 use crate::gui::views::ViewCtx;
 use crate::people::review::{Decisions, Question, ReviewQueue};
 use crate::people::suggest::FaceSpace;
@@ -246,12 +246,18 @@ impl ReviewView {
         });
         if self.picking == Some(q.face) {
             ui.horizontal(|ui| {
-                if let Some(person) = self
-                    .picker
-                    .ui(ui, ctx.catalog, "It is", true, Some(q.person))
+                if let Some(recipient) =
+                    self.picker
+                        .ui(ui, ctx.catalog, "It is", true, Some(q.person))
                 {
                     self.picking = None;
-                    ctx.actions.push(confirm(person));
+                    ctx.actions.push(match recipient {
+                        Recipient::Person(person) => confirm(person),
+                        new @ Recipient::NewPerson(_) => Action::MoveFaces {
+                            faces: vec![q.face],
+                            to: new,
+                        },
+                    });
                 }
             });
         }
