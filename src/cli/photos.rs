@@ -545,9 +545,9 @@ fn bench_gui(cli: &Cli) -> Result<()> {
         |_| {
             println!(
                 "time per frame on the UI thread (egui layout + tessellation, 1280x800 points, \
-                 60 frames/s), {} faces, {} people, the largest with {} faces (library built in \
-                 {:.1} s)",
-                shape.faces, shape.persons, shape.largest, shape.build_seconds
+                 60 frames/s), {} faces, {} people, the largest with {} faces, {} with nobody \
+                 (library built in {:.1} s)",
+                shape.faces, shape.persons, shape.largest, shape.ungrouped, shape.build_seconds
             );
             println!("| scene | frames | mean ms | p95 ms | max ms |");
             println!("|---|---|---|---|---|");

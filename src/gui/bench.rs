@@ -29,6 +29,10 @@ const SETTLE: Duration = Duration::from_secs(120);
 /// worker at the rate they would in the window.
 const FRAME: Duration = Duration::from_nanos(16_666_667);
 
+/// One synthetic person in this many is left with nobody, as clustering leaves the people seen
+/// once and strangers: their faces fill the view of faces with nobody.
+const UNGROUPED_EVERY: usize = 10;
+
 /// The synthetic library's shape.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct LibraryShape {
@@ -36,6 +40,8 @@ pub struct LibraryShape {
     pub persons: usize,
     /// Faces of the largest person, the one the person view is timed on.
     pub largest: usize,
+    /// Faces with nobody.
+    pub ungrouped: usize,
     pub build_seconds: f64,
 }
 
@@ -69,7 +75,8 @@ impl FrameStats {
 }
 
 /// Writes a library of `faces` synthetic faces at `path`: one person with `largest` faces, the
-/// rest in persons of about 50 (every tenth one named), two faces per photo.
+/// rest in groups of about 50, two faces per photo. One group in ten is left with nobody; of the
+/// persons the others become, every tenth is named.
 pub fn synthetic_library(
     path: &Path,
     faces: usize,
@@ -111,6 +118,12 @@ pub fn synthetic_library(
         }
     }
     groups.retain(|g| !g.is_empty());
+    // The large person (group 0) is always kept.
+    let (left, groups): (Vec<_>, Vec<_>) = groups
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| i % UNGROUPED_EVERY == UNGROUPED_EVERY / 2);
+    let groups: Vec<Vec<i64>> = groups.into_iter().map(|(_, g)| g).collect();
     let created = catalog.apply_clustering(&[], &groups)?;
     for (i, person) in created.iter().enumerate().skip(1).step_by(10) {
         catalog.name_person(*person, &format!("Person {i:04}"))?;
@@ -119,6 +132,7 @@ pub fn synthetic_library(
         faces,
         persons: created.len(),
         largest,
+        ungrouped: left.iter().map(|(_, g)| g.len()).sum(),
         build_seconds: started.elapsed().as_secs_f64(),
     };
     Ok((shape, created[0]))
@@ -279,6 +293,28 @@ pub fn frame_times(catalog: Catalog, largest_person: i64, frames: usize) -> Vec<
         &driver.scroll(frames, 60.0),
     ));
 
+    let opened = Instant::now();
+    driver.app.apply(Action::Show(View::Ungrouped), &ctx);
+    out.push(FrameStats::of(
+        "faces with nobody, opening (read on a worker)",
+        &[opened.elapsed()],
+    ));
+    while driver.app.is_busy() && opened.elapsed() < SETTLE {
+        let frame_start = Instant::now();
+        driver.frame(Vec::new());
+        if let Some(wait) = FRAME.checked_sub(frame_start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+    out.push(FrameStats::of(
+        "faces with nobody, opened until they are shown",
+        &[opened.elapsed()],
+    ));
+    out.push(FrameStats::of(
+        "faces with nobody, scrolling",
+        &driver.scroll(frames, 60.0),
+    ));
+
     driver.app.apply(Action::Show(View::Merges), &ctx);
     let waiting: Vec<Duration> = (0..frames.min(60))
         .map(|_| driver.frame(Vec::new()))
@@ -319,9 +355,28 @@ mod tests {
         let big = catalog.person(largest).expect("read").expect("person");
         assert_eq!(big.faces, 200);
         assert_eq!(shape.persons, catalog.persons(true).expect("persons").len());
+        assert!(shape.ungrouped > 0);
+        assert_eq!(
+            catalog.count_ungrouped_faces().expect("count"),
+            shape.ungrouped
+        );
+        assert_eq!(
+            600,
+            200 + shape.ungrouped + grouped_besides(&catalog, largest)
+        );
         // Every face has a decodable crop.
         let face = catalog.faces_of_person(largest).expect("faces")[0].id;
         let bytes = catalog.face_thumbnail(face).expect("read").expect("thumb");
         assert_eq!(image::load_from_memory(&bytes).expect("jpeg").width(), 128);
+    }
+
+    /// The faces in persons other than `largest`.
+    fn grouped_besides(catalog: &Catalog, largest: i64) -> usize {
+        let persons = catalog.persons(true).expect("persons");
+        persons
+            .iter()
+            .filter(|p| p.id != largest)
+            .map(|p| p.faces)
+            .sum()
     }
 }
