@@ -486,6 +486,30 @@ fn nearest_faces_panel_shows_distances_against_tau() {
     assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
     // Ian Thorpe's own other photos are the nearest, well inside tau.
     assert!(distances[0] < tau(), "{distances:?}");
+
+    // A second face ctrl-clicked: the distance between the two, and what it makes them.
+    let faces = catalog.faces_of_person(person).expect("faces");
+    harness
+        .get_by_label(&format!("Face {}", faces[1].id))
+        .click_modifiers(Modifiers::COMMAND);
+    harness.run();
+    assert!(harness.query_by_label("These two faces").is_some());
+    assert!(harness
+        .query_by_label(&format!("Compared face {}", faces[1].id))
+        .is_some());
+    let shown: Vec<f32> = harness
+        .query_all(by().role(egui::accesskit::Role::Label))
+        .filter_map(|node| number(node.accesskit_node().value()))
+        .collect();
+    let between = kith::vision::distance(&faces[0].embedding, &faces[1].embedding);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!((shown[0] - between).abs() < 0.006, "{shown:?} vs {between}");
+    let verdict = if between < tau() {
+        "the network calls them the same person"
+    } else {
+        "the network calls them different people"
+    };
+    assert!(harness.query_by_label_contains(verdict).is_some());
 }
 
 #[test]

@@ -153,6 +153,13 @@ impl FaceSpace {
             .collect()
     }
 
+    /// The distance between two catalogued faces, measured as neighbours are: the Siamese
+    /// comparison, d(f(a), f(b)), that calls them one person below tau.
+    pub fn distance_between(&self, a: i64, b: i64) -> Option<f32> {
+        let (&i, &j) = (self.position.get(&a)?, self.position.get(&b)?);
+        Some(crate::vision::distance(&self.points[i], &self.points[j]))
+    }
+
     /// The `k` nearest faces of a catalogued face.
     pub fn neighbours(&self, face_id: i64, k: usize) -> Option<Vec<Neighbour>> {
         let &i = self.position.get(&face_id)?;

@@ -1,12 +1,13 @@
 //! A grid of faces read on a worker, with a selection: a person's faces, or the faces with
 //! nobody. Thousands of faces stay smooth, since only the rows in view are laid out, and a set
-//! opened after another never shows the first one's faces. Also the buttons that act on the
-//! selection wherever such a grid is shown.
+//! opened after another never shows the first one's faces. Also what goes with such a grid
+//! wherever it is shown: the buttons that act on the selection, and the distances panel.
 
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::gui::app::{Action, View};
 use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
+use crate::gui::views::neighbours::{pair_ui, NeighboursPanel};
 use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{is_multi_click, toggle, ViewCtx};
 
@@ -46,6 +47,7 @@ pub struct FaceGrid {
     reading: Option<(FaceSet, Task<Vec<FaceRow>>)>,
     /// Selected face ids in click order.
     selected: Vec<i64>,
+    neighbours: NeighboursPanel,
 }
 
 impl FaceGrid {
@@ -59,6 +61,8 @@ impl FaceGrid {
         self.set = Some(set);
         self.wanted = true;
         self.reading = None;
+        // Who the neighbours are may have changed with whatever made the set be read again.
+        self.neighbours.clear();
     }
 
     /// Whether the faces are still being read.
@@ -197,6 +201,25 @@ impl FaceGrid {
                 self.show_photo(ctx, photo);
             }
         }
+    }
+
+    /// Beside the grid: the nearest faces of one selected face, or the distance between two.
+    /// Always there, so that selecting a face never moves the others under the pointer.
+    pub fn distances_panel(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        egui::Panel::right("distances")
+            .resizable(false)
+            .exact_size(300.0)
+            .show(ui, |ui| match self.selected[..] {
+                [face] => self.neighbours.ui(ui, ctx, face),
+                [a, b] => pair_ui(ui, ctx, a, b),
+                _ => {
+                    ui.heading("Distances");
+                    ui.weak(
+                        "Select a face to see the faces nearest to it, or two faces \
+                         (ctrl-click) to see how far apart they are.",
+                    );
+                }
+            });
     }
 
     /// How many faces are selected, or how to select them. Drawn after the buttons, so that its

@@ -1,6 +1,6 @@
 //! The nearest-faces panel: for one face, its closest faces in the catalog with their distance,
 //! written out and drawn as a bar against the same-person threshold tau, which is the whole idea
-//! of Kith.
+//! of Kith. For two faces, the distance between them and what the network makes of it.
 
 use crate::gui::thumbs::face_button;
 use crate::gui::views::ViewCtx;
@@ -9,6 +9,7 @@ use crate::people::suggest::Neighbour;
 const K: usize = 8;
 const THUMB: f32 = 40.0;
 const BAR_WIDTH: f32 = 150.0;
+const PAIR_THUMB: f32 = 96.0;
 
 #[derive(Default)]
 pub struct NeighboursPanel {
@@ -69,6 +70,47 @@ impl NeighboursPanel {
             }
         });
     }
+}
+
+/// The panel for two selected faces: both, side by side, the distance between them against
+/// tau, and the verdict it gives.
+pub fn pair_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, a: i64, b: i64) {
+    ui.heading("These two faces");
+    let Some(space) = ctx.faces.ready() else {
+        ui.weak("Loading the face index…");
+        return;
+    };
+    ui.horizontal(|ui| {
+        for face in [a, b] {
+            let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, face);
+            face_button(
+                ui,
+                texture.as_ref(),
+                PAIR_THUMB,
+                false,
+                &format!("Compared face {face}"),
+            );
+        }
+    });
+    let Some(distance) = space.distance_between(a, b) else {
+        ui.label("One of them is not in the index (ignored?).");
+        return;
+    };
+    ui.horizontal(|ui| {
+        distance_bar(ui, distance, ctx.tau, ctx.tau * 2.0);
+        ui.monospace(format!("{distance:.2}"));
+    });
+    ui.label(if distance < ctx.tau {
+        format!(
+            "Below {:.2}: the network calls them the same person.",
+            ctx.tau
+        )
+    } else {
+        format!(
+            "Not below {:.2}: the network calls them different people.",
+            ctx.tau
+        )
+    });
 }
 
 /// A bar as long as `distance` on a `scale` as long as the bar, with a vertical line at tau;

@@ -8,7 +8,6 @@ use crate::catalog::{Catalog, CatalogError, PersonSummary};
 use crate::gui::app::{Action, View};
 use crate::gui::thumbs::face_button;
 use crate::gui::views::face_grid::{FaceGrid, FaceSet};
-use crate::gui::views::neighbours::NeighboursPanel;
 use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::{is_multi_click, submitted, ViewCtx};
 
@@ -24,7 +23,6 @@ pub struct PersonView {
     move_to: PersonPicker,
     /// Least typical faces, computed once the face index is ready.
     check_these: Option<Vec<(i64, f32)>>,
-    neighbours: NeighboursPanel,
 }
 
 impl PersonView {
@@ -42,7 +40,6 @@ impl PersonView {
         self.name = person.name.clone().unwrap_or_default();
         self.grid.load(FaceSet::Person(id));
         self.check_these = None;
-        self.neighbours.clear();
         // The summary counts the same faces as `faces_of_person`: not ignored, readable photos.
         let any = person.faces > 0;
         self.person = Some(person);
@@ -64,11 +61,7 @@ impl PersonView {
         self.face_actions(ui, ctx, &person);
         ui.separator();
 
-        if let [face] = self.grid.selected()[..] {
-            egui::Panel::right("nearest_faces")
-                .default_size(300.0)
-                .show(ui, |ui| self.neighbours.ui(ui, ctx, face));
-        }
+        self.grid.distances_panel(ui, ctx);
         self.check_strip(ui, ctx);
         self.grid.ui(ui, ctx, THUMB);
     }

@@ -6,7 +6,6 @@
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
 use crate::gui::views::face_grid::{FaceGrid, FaceSet};
-use crate::gui::views::neighbours::NeighboursPanel;
 use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::ViewCtx;
 
@@ -18,7 +17,6 @@ pub struct UngroupedView {
     count: usize,
     grid: FaceGrid,
     name_as: PersonPicker,
-    neighbours: NeighboursPanel,
 }
 
 impl UngroupedView {
@@ -26,7 +24,6 @@ impl UngroupedView {
     pub fn load(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
         self.count = catalog.count_ungrouped_faces()?;
         self.grid.load(FaceSet::Ungrouped);
-        self.neighbours.clear();
         Ok(())
     }
 
@@ -55,11 +52,7 @@ impl UngroupedView {
         }
         self.face_actions(ui, ctx);
         ui.separator();
-        if let [face] = self.grid.selected()[..] {
-            egui::Panel::right("nearest_faces")
-                .default_size(300.0)
-                .show(ui, |ui| self.neighbours.ui(ui, ctx, face));
-        }
+        self.grid.distances_panel(ui, ctx);
         self.grid.ui(ui, ctx, THUMB);
     }
 
