@@ -298,6 +298,45 @@ fn a_face_with_nobody_is_named_a_new_person_or_someone_named_already() {
 }
 
 #[test]
+fn shift_click_selects_a_run_of_faces_and_split_takes_them_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let catalog = reopen(&path);
+    let sheldon = person_of(&catalog, "sheldon");
+    let faces: Vec<i64> = catalog
+        .faces_of_person(sheldon)
+        .expect("faces")
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    assert!(faces.len() >= 5, "{faces:?}");
+    let mut harness = harness(&path);
+
+    open_person(&mut harness, &format!("Unnamed #{sheldon}"));
+    harness.get_by_label(&format!("Face {}", faces[3])).click();
+    harness.run();
+    harness
+        .get_by_label(&format!("Face {}", faces[1]))
+        .click_modifiers(Modifiers::SHIFT);
+    harness.run();
+    assert!(harness.query_by_label("3 selected").is_some());
+    harness.get_by_label("Split into new person").click();
+    harness.run();
+
+    let after = reopen(&path);
+    let split: Vec<Option<i64>> = faces[1..=3]
+        .iter()
+        .map(|f| after.face(*f).expect("read").expect("face").person)
+        .collect();
+    assert!(split[0].is_some_and(|p| p != sheldon), "{split:?}");
+    assert!(split.iter().all(|p| *p == split[0]), "{split:?}");
+    for face in [faces[0], faces[4]] {
+        let kept = after.face(face).expect("read").expect("face");
+        assert_eq!(kept.person, Some(sheldon));
+    }
+}
+
+#[test]
 fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());

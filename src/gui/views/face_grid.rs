@@ -3,13 +3,15 @@
 //! opened after another never shows the first one's faces. Also what goes with such a grid
 //! wherever it is shown: the buttons that act on the selection, and the distances panel.
 
+use std::collections::HashSet;
+
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::gui::app::{Action, View};
 use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::{pair_ui, NeighboursPanel};
 use crate::gui::views::photo::PhotoSource;
-use crate::gui::views::{is_multi_click, toggle, ViewCtx};
+use crate::gui::views::{click_modifiers, toggle, ViewCtx};
 
 /// Which faces a grid shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,15 +86,38 @@ impl FaceGrid {
         self.faces.iter().find(|f| f.id == face).map(|f| f.photo_id)
     }
 
-    /// A plain click selects just this face (or clears it); ctrl-click adds or removes it.
-    pub fn click(&mut self, face: i64, multi: bool) {
-        if multi {
+    /// A plain click selects just this face (or clears it); ctrl-click adds or removes it;
+    /// shift-click adds the run of faces from the one clicked before to this one.
+    pub fn click(&mut self, face: i64, keys: egui::Modifiers) {
+        if keys.shift {
+            self.select_run_to(face);
+        } else if keys.command || keys.ctrl {
             toggle(&mut self.selected, face);
         } else if self.selected == [face] {
             self.selected.clear();
         } else {
             self.selected = vec![face];
         }
+    }
+
+    /// Adds the faces from the last one selected to `face`, in the grid's order, `face` last,
+    /// so that the next run starts from it.
+    fn select_run_to(&mut self, face: i64) {
+        let position = |id: i64| self.faces.iter().position(|f| f.id == id);
+        let from = self.selected.last().and_then(|&last| position(last));
+        let (Some(from), Some(to)) = (from, position(face)) else {
+            self.selected = vec![face];
+            return;
+        };
+        let mut chosen: HashSet<i64> = self.selected.iter().copied().collect();
+        let run = &self.faces[from.min(to)..=from.max(to)];
+        for f in run.iter().filter(|f| f.id != face) {
+            if chosen.insert(f.id) {
+                self.selected.push(f.id);
+            }
+        }
+        self.selected.retain(|&f| f != face);
+        self.selected.push(face);
     }
 
     /// Starts the read `load` asked for, and takes in its faces once they are read.
@@ -158,15 +183,15 @@ impl FaceGrid {
                             .on_hover_text(hover_text(face));
                             if response.double_clicked() {
                                 opened = Some(face.photo_id);
-                            } else if response.clicked() {
-                                clicked = Some((face.id, is_multi_click(ui, &response)));
+                            } else if let Some(keys) = click_modifiers(ui, &response) {
+                                clicked = Some((face.id, keys));
                             }
                         }
                     });
                 }
             });
-        if let Some((face, multi)) = clicked {
-            self.click(face, multi);
+        if let Some((face, keys)) = clicked {
+            self.click(face, keys);
         }
         if let Some(photo) = opened {
             self.show_photo(ctx, photo);
@@ -226,7 +251,7 @@ impl FaceGrid {
     /// changing width never moves them under the pointer.
     pub fn selection_label(&self, ui: &mut egui::Ui) {
         ui.weak(match self.selected.len() {
-            0 => "Click a face to select it (ctrl-click for more)".to_string(),
+            0 => "Click a face to select it (ctrl-click: one more, shift-click: a run)".to_string(),
             n => format!("{n} selected"),
         });
     }

@@ -42,20 +42,30 @@ pub fn counted(n: usize, noun: &str) -> String {
 }
 
 /// Whether the click that `response` just got was a ctrl/cmd-click (add to the selection).
+pub fn is_multi_click(ui: &egui::Ui, response: &egui::Response) -> bool {
+    click_modifiers(ui, response).is_some_and(|m| m.command || m.ctrl)
+}
+
+/// The keys held for the click that `response` just got; `None` when it got none.
 ///
 /// Read from the click event itself: the modifier state may already be released in the frame
 /// that sees the click (as when a test harness sends the whole click at once).
-pub fn is_multi_click(ui: &egui::Ui, response: &egui::Response) -> bool {
+pub fn click_modifiers(ui: &egui::Ui, response: &egui::Response) -> Option<egui::Modifiers> {
     if !response.clicked() {
-        return false;
+        return None;
     }
-    ui.input(|i| {
-        let from_event = i.events.iter().any(|e| {
-            matches!(e, egui::Event::PointerButton { pressed: false, modifiers, .. }
-                if modifiers.command || modifiers.ctrl)
+    Some(ui.input(|i| {
+        let from_event = i.events.iter().find_map(|e| match e {
+            egui::Event::PointerButton {
+                pressed: false,
+                modifiers,
+                ..
+            } => Some(*modifiers),
+            _ => None,
         });
-        from_event || i.modifiers.command || i.modifiers.ctrl
-    })
+        // Either may know of a key the other missed.
+        from_event.map_or(i.modifiers, |m| m | i.modifiers)
+    }))
 }
 
 /// A single-line path field beside a button: the trimmed path when the button is clicked or Enter

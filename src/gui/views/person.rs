@@ -9,7 +9,7 @@ use crate::gui::app::{Action, View};
 use crate::gui::thumbs::face_button;
 use crate::gui::views::face_grid::{FaceGrid, FaceSet};
 use crate::gui::views::picker::PersonPicker;
-use crate::gui::views::{is_multi_click, submitted, ViewCtx};
+use crate::gui::views::{click_modifiers, submitted, ViewCtx};
 
 const THUMB: f32 = 96.0;
 const CHECK_THUMB: f32 = 56.0;
@@ -169,12 +169,12 @@ impl PersonView {
                     &format!("Check face {face}"),
                 )
                 .on_hover_text(format!("{distance:.2} from this person's average face"));
-                if response.clicked() {
-                    clicked = Some((*face, is_multi_click(ui, &response)));
+                if let Some(keys) = click_modifiers(ui, &response) {
+                    clicked = Some((*face, keys));
                 }
             }
-            if let Some((face, multi)) = clicked {
-                self.grid.click(face, multi);
+            if let Some((face, keys)) = clicked {
+                self.grid.click(face, keys);
             }
         });
         ui.separator();
