@@ -1015,6 +1015,76 @@ fn first_question(path: &Path) -> Option<(i64, i64)> {
 }
 
 #[test]
+fn review_answers_many_faces_of_one_person_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    // One of Leonard's faces named; the others, still in his unnamed group, are asked about.
+    let group = person_of(&catalog, "leonard");
+    let faces = catalog.faces_of_person(group).expect("faces");
+    let leonard = catalog
+        .split_faces(&[faces[0].id], Some("Leonard"))
+        .expect("name one face");
+    let asked_about: Vec<review::Question> = review::questions(&catalog, tau())
+        .expect("questions")
+        .into_iter()
+        .filter(|q| q.person == leonard)
+        .collect();
+    assert!(asked_about.len() >= 3, "{asked_about:?}");
+    let facts_before = catalog.not_person_facts().expect("facts");
+    let mut harness = harness(&path);
+
+    harness
+        .query_by_label_contains("Review (")
+        .expect("top bar")
+        .click();
+    harness.run();
+    wait_until(&mut harness, "a question", |h| asked(h).is_some());
+    harness.get_by_label("Many at once").click();
+    harness.run();
+    assert!(harness
+        .query_by_label("Which of these are Leonard?")
+        .is_some());
+    for q in &asked_about {
+        assert!(harness
+            .query_by_label(&format!("Asked face {}", q.face))
+            .is_some());
+    }
+    // Each face starts ticked when the network calls it Leonard; one click flips the first.
+    let flipped = asked_about[0].face;
+    harness
+        .get_by_label(&format!("Asked face {flipped}"))
+        .click();
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+
+    let after = reopen(&path);
+    let facts = after.not_person_facts().expect("facts");
+    for q in &asked_about {
+        let yes = q.within_threshold != (q.face == flipped);
+        let face = after.face(q.face).expect("read").expect("face");
+        if yes {
+            assert_eq!((face.person, face.pinned), (Some(leonard), true), "{q:?}");
+        } else {
+            assert!(facts.contains(&(q.face, leonard)), "{q:?}");
+            assert_ne!(face.person, Some(leonard), "{q:?}");
+        }
+    }
+    assert!(harness.state().status().starts_with("Noted: "));
+
+    // One Ctrl+Z takes the whole answer back.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    let undone = reopen(&path);
+    assert_eq!(undone.not_person_facts().expect("facts"), facts_before);
+    for q in &asked_about {
+        let face = undone.face(q.face).expect("read").expect("face");
+        assert_eq!(face.person, Some(group), "{q:?}");
+    }
+}
+
+#[test]
 fn review_queue_is_answered_with_the_keyboard_and_undone() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());

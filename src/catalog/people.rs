@@ -423,16 +423,7 @@ impl Catalog {
             &[face],
             &[person],
             |tx| {
-                tx.execute(
-                    "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
-                    params![face, person],
-                )?;
-                if current == Some(person) {
-                    tx.execute(
-                        "UPDATE faces SET person_id = NULL, pinned = 0 WHERE id = ?1",
-                        [face],
-                    )?;
-                }
+                rule_out(tx, face, person, current)?;
                 Ok(((), vec![]))
             },
         )
@@ -455,6 +446,34 @@ impl Catalog {
                 Ok(((), vec![]))
             },
         )
+    }
+
+    /// Answers "which of these faces are `person`?" at once, as one action that undo takes
+    /// back whole: each face of `yes` is confirmed as the person ([`Catalog::confirm_face`]),
+    /// each face of `no` is ruled out for them ([`Catalog::reject_person`]).
+    pub fn answer_about(&mut self, person: i64, yes: &[i64], no: &[i64]) -> Result<()> {
+        self.require_person(person)?;
+        if yes.iter().any(|face| no.contains(face)) {
+            return Err(CatalogError::Invalid(
+                "a face cannot be both yes and no".into(),
+            ));
+        }
+        let faces: Vec<i64> = yes.iter().chain(no).copied().collect();
+        let olds = self.persons_of_faces(&faces)?;
+        let mut persons = vec![person];
+        persons.extend(olds.values().flatten().filter(|&&o| o != person));
+        persons.sort_unstable();
+        persons.dedup();
+        let description = format!("{} faces are #{person}, {} are not", yes.len(), no.len());
+        self.act(&description, &faces, &persons, |tx| {
+            for &face in yes {
+                pin_face(tx, face, Some(person), None)?;
+            }
+            for &face in no {
+                rule_out(tx, face, person, olds.get(&face).copied().flatten())?;
+            }
+            Ok(((), vec![]))
+        })
     }
 
     /// "These two are different people": a merge suggestion the user turned down, never offered
@@ -581,6 +600,21 @@ fn insert_person(tx: &Transaction<'_>, name: Option<&str>) -> Result<i64> {
         params![name, unix_now()],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Remembers that `face` is not `person`; a face that is with them (`current`) leaves them.
+fn rule_out(tx: &Transaction<'_>, face: i64, person: i64, current: Option<i64>) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO not_person (face_id, person_id) VALUES (?1, ?2)",
+        params![face, person],
+    )?;
+    if current == Some(person) {
+        tx.execute(
+            "UPDATE faces SET person_id = NULL, pinned = 0 WHERE id = ?1",
+            [face],
+        )?;
+    }
+    Ok(())
 }
 
 /// Pins `face` to `person`, remembering it is not `old` (when it leaves one).

@@ -85,6 +85,12 @@ pub enum Action {
         face: i64,
         person: i64,
     },
+    /// "Which of these faces are that person?", answered for many faces at once.
+    Answer {
+        person: i64,
+        yes: Vec<i64>,
+        no: Vec<i64>,
+    },
     /// Make the box drawn on a photo (x, y, w, h in its pixels) a face.
     DrawFace {
         photo: i64,
@@ -560,6 +566,12 @@ impl KithApp {
                 .catalog
                 .reject_person(face, person)
                 .map(|()| Some(format!("Noted: face {face} is someone else"))),
+            Action::Answer { person, yes, no } => {
+                self.catalog.answer_about(person, &yes, &no).map(|()| {
+                    let (yes, no) = (counted(yes.len(), "face"), no.len());
+                    Some(format!("Noted: {yes} confirmed, {no} ruled out"))
+                })
+            }
             Action::Undo => self.catalog.undo().map(|done| {
                 Some(done.map_or_else(|| "Nothing to undo".into(), |d| format!("Undone: {d}")))
             }),

@@ -375,6 +375,40 @@ mod tests {
     }
 
     #[test]
+    fn answers_about_many_faces_at_once_are_one_action() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut catalog, f) = catalog_with(
+            dir.path(),
+            &[at(0.0, 0.0), at(0.1, 0.0), at(0.2, 0.0), at(0.3, 0.0)],
+        );
+        let anna = catalog.split_faces(&[f[0]], Some("Anna")).expect("anna");
+        let all = vec![(f[1], anna), (f[2], anna), (f[3], anna)];
+        assert_eq!(asked(&catalog), all);
+        assert!(catalog.answer_about(anna, &[f[1]], &[f[1]]).is_err());
+
+        catalog
+            .answer_about(anna, &[f[1], f[3]], &[f[2]])
+            .expect("answers");
+        assert!(asked(&catalog).is_empty());
+        for face in [f[1], f[3]] {
+            let face = catalog.face(face).expect("read").expect("face");
+            assert_eq!((face.person, face.pinned), (Some(anna), true));
+        }
+        assert_eq!(
+            catalog.face(f[2]).expect("read").expect("face").person,
+            None
+        );
+        assert!(catalog
+            .not_person_facts()
+            .expect("facts")
+            .contains(&(f[2], anna)));
+
+        catalog.undo().expect("undo");
+        assert_eq!(asked(&catalog), all);
+        assert!(catalog.not_person_facts().expect("facts").is_empty());
+    }
+
+    #[test]
     fn a_no_is_not_asked_again_and_a_yes_leaves_the_queue() {
         let dir = tempfile::tempdir().expect("tempdir");
         // The waiting face is 0.3 from Anna and 0.4 from Ben.

@@ -13,6 +13,7 @@ pub mod photo;
 pub mod picker;
 pub mod problems;
 pub mod review;
+pub mod review_many;
 pub mod search;
 pub mod settings;
 pub mod sidecars;

@@ -1,7 +1,8 @@
 //! The review queue: one face at a time from those in no named person, large, beside the cover of
 //! the named person it most likely is, with "Is this Anna? (0.41)" and the distance drawn against
-//! tau. Yes (Y), No (N), Someone else… (E) and Skip (S); every answer is an undoable action. The
-//! queue and its order are `people::review`'s; this view measures it on a worker and draws it.
+//! tau. Yes (Y), No (N), Someone else… (E) and Skip (S); every answer is an undoable action. Or
+//! many faces at once (`review_many`). The queue and its order are `people::review`'s; this view
+//! measures it on a worker and draws it.
 
 use std::path::Path;
 
@@ -14,6 +15,7 @@ use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::distance_bar;
 use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::picker::{PersonPicker, Recipient};
+use crate::gui::views::review_many::ManyAnswers;
 use crate::gui::views::ViewCtx;
 use crate::people::review::{Decisions, Question, ReviewQueue};
 use crate::people::suggest::FaceSpace;
@@ -39,6 +41,9 @@ pub struct ReviewView {
     /// The cover face of the person asked about, looked up once per person and change.
     cover: Option<(i64, Option<i64>)>,
     picker: PersonPicker,
+    /// Ask about many faces of one person at a time rather than one face.
+    many_at_once: bool,
+    many: ManyAnswers,
 }
 
 impl ReviewView {
@@ -107,12 +112,25 @@ impl ReviewView {
             self.empty(ui);
             return;
         };
-        ui.label(format!(
-            "{} faces are in no named person but near one. Answering the closest first finishes \
-             tagging soonest.",
-            self.questions.len()
-        ));
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.many_at_once, false, "One at a time");
+            ui.selectable_value(&mut self.many_at_once, true, "Many at once");
+            ui.separator();
+            ui.label(format!(
+                "{} faces are in no named person but near one. Answering the closest first \
+                 finishes tagging soonest.",
+                self.questions.len()
+            ));
+        });
         ui.separator();
+        if self.many_at_once {
+            if let Some(faces) = self.many.ui(ui, ctx, &self.questions) {
+                for face in faces {
+                    self.skip(face);
+                }
+            }
+            return;
+        }
         ui.horizontal(|ui| {
             ui.vertical(|ui| {
                 let face = ctx.thumbs.get(ui.ctx(), ctx.catalog, q.face);
