@@ -85,6 +85,8 @@ pub enum Action {
         face: i64,
         person: i64,
     },
+    /// The review, asking about the faces that may be this person, many at once.
+    ReviewPerson(i64),
     /// "Which of these faces are that person?", answered for many faces at once.
     Answer {
         person: i64,
@@ -290,11 +292,13 @@ impl KithApp {
                     self.tau,
                 );
             }
+            let questions = self.review.shared_questions();
             let mut ctx = ViewCtx {
                 catalog: &self.catalog,
                 thumbs: &mut self.thumbs,
                 faces: &self.faces,
                 tau: self.tau,
+                questions: &questions,
                 actions: &mut actions,
             };
             match self.view {
@@ -467,6 +471,12 @@ impl KithApp {
         let outcome: Result<Option<String>, CatalogError> = match action {
             Action::Show(view) => {
                 self.view = view;
+                self.reload();
+                return;
+            }
+            Action::ReviewPerson(person) => {
+                self.review.focus_on(person);
+                self.view = View::Review;
                 self.reload();
                 return;
             }

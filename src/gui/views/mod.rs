@@ -24,6 +24,7 @@ use crate::catalog::Catalog;
 use crate::gui::app::Action;
 use crate::gui::jobs::FaceIndex;
 use crate::gui::thumbs::Thumbnails;
+use crate::people::review::Question;
 
 /// What a view may use while drawing.
 pub struct ViewCtx<'a> {
@@ -31,6 +32,8 @@ pub struct ViewCtx<'a> {
     pub thumbs: &'a mut Thumbnails,
     pub faces: &'a FaceIndex,
     pub tau: f32,
+    /// The review queue's questions, closest first: "is this face Anna?".
+    pub questions: &'a [Question],
     pub actions: &'a mut Vec<Action>,
 }
 

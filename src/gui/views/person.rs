@@ -88,6 +88,21 @@ impl PersonView {
                 super::counted(person.faces, "face"),
                 super::counted(person.photos, "photo")
             ));
+            let waiting = ctx
+                .questions
+                .iter()
+                .filter(|q| q.person == person.id)
+                .count();
+            if let (true, Some(name)) = (waiting > 0, &person.name) {
+                let more = if waiting == 1 { "face" } else { "faces" };
+                if ui
+                    .button(format!("{waiting} more {more} may be {name}…"))
+                    .on_hover_text("Look them over in Review, many at once")
+                    .clicked()
+                {
+                    ctx.actions.push(Action::ReviewPerson(person.id));
+                }
+            }
             let (label, hint) = if person.hidden {
                 ("Show again", "List this person among everyone again")
             } else {

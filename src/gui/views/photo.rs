@@ -748,6 +748,29 @@ impl PhotoView {
                 ctx.actions.push(Action::RemoveDrawnFace(face.id));
             }
         }
+        if let Some(q) = ctx.questions.iter().find(|q| q.face == face.id) {
+            ui.separator();
+            ui.label(format!("Is this {}? ({:.2})", q.name, q.distance))
+                .on_hover_text(format!(
+                    "The nearest named person; below {:.2} the network calls them the same",
+                    ctx.tau
+                ));
+            ui.horizontal(|ui| {
+                if ui.button("Yes").clicked() {
+                    ctx.actions.push(Action::Confirm {
+                        face: face.id,
+                        person: q.person,
+                    });
+                }
+                if ui.button("No").clicked() {
+                    ctx.actions.push(Action::Reject {
+                        face: face.id,
+                        person: q.person,
+                    });
+                }
+            });
+            ui.separator();
+        }
         if let Some(person) = face.person {
             if ui.button("Open person").clicked() {
                 ctx.actions.push(Action::Show(View::Person(person)));

@@ -5,6 +5,7 @@
 //! measures it on a worker and draws it.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use egui::{Key, Modifiers};
 
@@ -32,8 +33,9 @@ pub struct ReviewView {
     unmeasured: bool,
     /// Why measuring failed; not tried again before the catalog changes.
     failed: Option<String>,
-    /// The questions in the order asked.
-    questions: Vec<Question>,
+    /// The questions in the order asked; shared with the other views, which offer the question
+    /// about a face they show.
+    questions: Arc<[Question]>,
     /// Faces skipped this session, asked again only after all others.
     skipped: Vec<i64>,
     /// "Someone else…" is open for this face.
@@ -43,6 +45,8 @@ pub struct ReviewView {
     picker: PersonPicker,
     /// Ask about many faces of one person at a time rather than one face.
     many_at_once: bool,
+    /// The person to ask about many at once while faces wait for them (from their view).
+    focus: Option<i64>,
     many: ManyAnswers,
 }
 
@@ -59,6 +63,17 @@ impl ReviewView {
     /// The questions waiting, in the order they will be asked.
     pub fn questions(&self) -> &[Question] {
         &self.questions
+    }
+
+    /// The same questions, to hand to the other views without copying them.
+    pub fn shared_questions(&self) -> Arc<[Question]> {
+        Arc::clone(&self.questions)
+    }
+
+    /// Asks next about the faces waiting for `person`, many at once.
+    pub fn focus_on(&mut self, person: i64) {
+        self.many_at_once = true;
+        self.focus = Some(person);
     }
 
     /// Takes in a finished measuring, and starts one when faces wait that were never measured.
@@ -93,7 +108,7 @@ impl ReviewView {
         if let Some(decisions) = &self.decisions {
             self.unmeasured = ReviewQueue::needs_measuring(self.queue.as_ref(), decisions);
             if let Some(queue) = &self.queue {
-                self.questions = queue.questions(decisions, &self.skipped);
+                self.questions = queue.questions(decisions, &self.skipped).into();
             }
         }
         if self.questions.first().map(|q| q.face) != self.picking {
@@ -124,7 +139,7 @@ impl ReviewView {
         });
         ui.separator();
         if self.many_at_once {
-            if let Some(faces) = self.many.ui(ui, ctx, &self.questions) {
+            if let Some(faces) = self.many.ui(ui, ctx, &self.questions, self.focus) {
                 for face in faces {
                     self.skip(face);
                 }

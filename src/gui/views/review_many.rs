@@ -25,15 +25,19 @@ pub struct ManyAnswers {
 }
 
 impl ManyAnswers {
-    /// Draws the faces `questions` ask about the person of the first one; returns the faces to
-    /// skip when the user skips them all.
+    /// Draws the faces `questions` ask about `focus` while any wait for them, else about the
+    /// person of the first question; returns the faces to skip when the user skips them all.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         ctx: &mut ViewCtx<'_>,
         questions: &[Question],
+        focus: Option<i64>,
     ) -> Option<Vec<i64>> {
-        let first = questions.first()?;
+        let first = questions
+            .iter()
+            .find(|q| Some(q.person) == focus)
+            .or(questions.first())?;
         let (person, name) = (first.person, first.name.clone());
         if self.person != Some(person) {
             self.person = Some(person);
