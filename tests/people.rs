@@ -1870,6 +1870,68 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
     assert!(catalog.photo_faces(photo).expect("faces").is_empty());
 }
 
+/// A photo on which the user drew a face, saved again elsewhere later: the copy has only the
+/// faces the detector finds, and is still known as the same picture.
+#[test]
+fn a_copy_made_later_of_a_photo_with_a_drawn_face_is_known_as_a_copy() {
+    use kith::scan::drawn::draw_face;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut catalog, named, far, mut frame) = far_off_amy_and_leonard(dir.path(), "far");
+    // Sheldon near the camera as well: a face the scan finds.
+    let sheldon = image::open(testdata("faces/sheldon/1.png"))
+        .expect("portrait")
+        .to_rgb8();
+    let sheldon =
+        image::imageops::resize(&sheldon, 600, 600, image::imageops::FilterType::Triangle);
+    image::imageops::overlay(&mut frame, &sheldon, 300, 300);
+    std::fs::write(&far, common::jpeg(&frame)).expect("write");
+    let photos = dir.path().join("far");
+    assert_eq!(scan(&mut catalog, &photos).faces, 1);
+    let path = far.canonicalize().expect("path");
+    let (photo, _) = catalog
+        .photo_status(&path)
+        .expect("status")
+        .expect("catalogued");
+    let amy = draw_face(
+        &mut catalog,
+        common::analyzer(),
+        photo,
+        [1200.0, 1500.0, 50.0, 50.0],
+    )
+    .expect("amy");
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(person_of(&catalog, amy.face), Some(named["amy"]));
+    let sheldons = catalog
+        .person(named["sheldon"])
+        .expect("read")
+        .expect("sheldon")
+        .faces;
+
+    // Exported later at another quality into another folder.
+    let exported = dir.path().join("exported");
+    std::fs::create_dir(&exported).expect("mkdir");
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+        .encode_image(&frame)
+        .expect("encode");
+    std::fs::write(exported.join("far.jpg"), jpeg).expect("copy");
+    assert_eq!(scan(&mut catalog, &exported).faces, 1);
+    assign::update(&mut catalog, &algorithm).expect("place");
+
+    let groups = catalog.copy_groups().expect("groups");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(groups[0].original.ends_with("far/far.jpg"), "{groups:?}");
+    assert_eq!(groups[0].copies.len(), 1, "{groups:?}");
+    // Counted once: Sheldon has no second face from the copy, and Amy keeps her drawn one.
+    let now = catalog
+        .person(named["sheldon"])
+        .expect("read")
+        .expect("sheldon");
+    assert_eq!(now.faces, sheldons);
+    assert_eq!(person_of(&catalog, amy.face), Some(named["amy"]));
+}
+
 /// Faces another app's user drew and named where Kith's detector finds none (people far off)
 /// arrive as faces with those names, made as the user's own drawn faces are.
 #[test]

@@ -13,6 +13,9 @@
 //! as close as 0.26 and 2%. The faces' pixels did tell them apart: correlations of at least 0.92
 //! between copies, at most 0.81 between different photos.
 //!
+//! Only the faces the detector found are compared: a face the user drew stays with the photo it
+//! was drawn on, and a copy made later has only the detector's faces.
+//!
 //! Candidates are found through the descriptors, so a library of 100,000 faces is searched in
 //! about 2 s; the search is skipped while no photo or face has come or gone since the last one.
 //!
@@ -113,7 +116,7 @@ fn inherit_from_vanished(
     }
     let mut vanished_faces: HashMap<i64, Vec<FaceRow>> = HashMap::new();
     for face in catalog.faces_of_vanished()? {
-        if vanished.contains_key(&face.photo_id) {
+        if vanished.contains_key(&face.photo_id) && !face.drawn {
             vanished_faces.entry(face.photo_id).or_default().push(face);
         }
     }
@@ -127,7 +130,11 @@ fn inherit_from_vanished(
     let mut photos: Vec<i64> = readable
         .faces_of
         .iter()
-        .filter(|(p, faces)| readable.rows[*p].copy_of.is_none() && faces.iter().all(undecided))
+        .filter(|(p, faces)| {
+            readable.rows[*p].copy_of.is_none()
+                && !readable.drawn_on.contains(*p)
+                && faces.iter().all(undecided)
+        })
         .map(|(&p, _)| p)
         .collect();
     photos.sort_unstable();
@@ -231,24 +238,39 @@ fn face_pairs(
         .collect())
 }
 
-/// The readable photos with faces, copies included, with their faces: what both searches of a
-/// settling read, once.
+/// The readable photos with faces, copies included, with the faces the detector found in them:
+/// what both searches of a settling read, once. Faces the user drew are left out of the
+/// comparing, since a copy made later has only the detector's faces.
 struct Pictures {
     rows: HashMap<i64, PictureRow>,
     faces_of: HashMap<i64, Vec<FaceRow>>,
+    /// The photos on which the user drew a face: a decision of theirs.
+    drawn_on: HashSet<i64>,
 }
 
 impl Pictures {
     fn load(catalog: &Catalog) -> Result<Self, CatalogError> {
         let rows: HashMap<i64, PictureRow> =
             catalog.pictures()?.into_iter().map(|p| (p.id, p)).collect();
-        let mut faces_of: HashMap<i64, Vec<FaceRow>> = HashMap::new();
+        // Every photo has its list, empty where the user drew all its faces.
+        let mut faces_of: HashMap<i64, Vec<FaceRow>> =
+            rows.keys().map(|&id| (id, Vec::new())).collect();
+        let mut drawn_on = HashSet::new();
         for face in catalog.faces_with_copies()? {
-            if rows.contains_key(&face.photo_id) {
+            if !rows.contains_key(&face.photo_id) {
+                continue;
+            }
+            if face.drawn {
+                drawn_on.insert(face.photo_id);
+            } else {
                 faces_of.entry(face.photo_id).or_default().push(face);
             }
         }
-        Ok(Self { rows, faces_of })
+        Ok(Self {
+            rows,
+            faces_of,
+            drawn_on,
+        })
     }
 }
 
@@ -257,6 +279,7 @@ fn find_copies(catalog: &Catalog, readable: &Pictures) -> Result<Vec<NewCopy>, C
     let Pictures {
         rows: pictures,
         faces_of,
+        ..
     } = readable;
     let faces: Vec<&FaceRow> = faces_of.values().flatten().collect();
     let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
