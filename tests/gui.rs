@@ -68,6 +68,12 @@ fn person_of(catalog: &Catalog, folder: &str) -> i64 {
         .expect("someone")
 }
 
+/// The ids of a person's faces, in the order their view shows them.
+fn face_ids(catalog: &Catalog, person: i64) -> Vec<i64> {
+    let faces = catalog.faces_of_person(person).expect("faces");
+    faces.iter().map(|f| f.id).collect()
+}
+
 fn reopen(path: &Path) -> Catalog {
     Catalog::open(path).expect("reopen")
 }
@@ -241,15 +247,19 @@ fn a_face_with_nobody_is_named_a_new_person_or_someone_named_already() {
     harness.run();
     assert_eq!(harness.state().view(), View::Ungrouped);
     let shown = format!("Face {face}");
-    wait_until(&mut harness, "the faces with nobody", |h| {
-        h.query_by_label(&shown).is_some()
-    });
-    harness.get_by_label(&shown).click();
-    harness.run();
-    let field = harness.get_by_label("Name as");
-    field.focus();
-    field.type_text("Mehmet");
-    harness.run();
+    // Once the face is in the grid: select it and type `name` as whom it is.
+    let name_as = |harness: &mut Harness<'static, KithApp>, name: &str| {
+        wait_until(harness, "the face in the grid", |h| {
+            h.query_by_label(&shown).is_some()
+        });
+        harness.get_by_label(&shown).click();
+        harness.run();
+        let field = harness.get_by_label("Name as");
+        field.focus();
+        field.type_text(name);
+        harness.run();
+    };
+    name_as(&mut harness, "Mehmet");
     harness
         .get_by_label("Name as new person \u{201c}Mehmet\u{201d}")
         .click();
@@ -278,15 +288,7 @@ fn a_face_with_nobody_is_named_a_new_person_or_someone_named_already() {
             .person,
         None
     );
-    wait_until(&mut harness, "the face to come back", |h| {
-        h.query_by_label(&shown).is_some()
-    });
-    harness.get_by_label(&shown).click();
-    harness.run();
-    let field = harness.get_by_label("Name as");
-    field.focus();
-    field.type_text("shel");
-    harness.run();
+    name_as(&mut harness, "shel");
     assert!(harness.query_by_label("Name as Sheldon").is_some());
     assert!(harness
         .query_by_label("Name as new person \u{201c}shel\u{201d}")
@@ -303,12 +305,7 @@ fn shift_click_selects_a_run_of_faces_and_split_takes_them_all() {
     let path = library(dir.path());
     let catalog = reopen(&path);
     let sheldon = person_of(&catalog, "sheldon");
-    let faces: Vec<i64> = catalog
-        .faces_of_person(sheldon)
-        .expect("faces")
-        .iter()
-        .map(|f| f.id)
-        .collect();
+    let faces = face_ids(&catalog, sheldon);
     assert!(faces.len() >= 5, "{faces:?}");
     let mut harness = harness(&path);
 
@@ -342,10 +339,6 @@ fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
     let path = library(dir.path());
     let catalog = reopen(&path);
     let (first, second) = (person_of(&catalog, "amy"), person_of(&catalog, "raj"));
-    let faces = |p| -> Vec<i64> {
-        let faces = catalog.faces_of_person(p).expect("faces");
-        faces.iter().map(|f| f.id).collect()
-    };
     let mut harness = harness(&path);
 
     // The second person is opened before the first one's faces can have arrived.
@@ -358,10 +351,10 @@ fn a_person_opened_while_another_loads_shows_only_their_own_faces() {
     harness.run();
     wait_for_faces(&mut harness);
     assert_eq!(harness.state().view(), View::Person(second));
-    for face in faces(second) {
+    for face in face_ids(&catalog, second) {
         assert!(harness.query_by_label(&format!("Face {face}")).is_some());
     }
-    for face in faces(first) {
+    for face in face_ids(&catalog, first) {
         assert!(harness.query_by_label(&format!("Face {face}")).is_none());
     }
 }
@@ -790,12 +783,7 @@ fn cover_split_and_ignore_on_selected_faces() {
     let path = library(dir.path());
     let catalog = reopen(&path);
     let person = person_of(&catalog, "mark_philippoussis");
-    let faces: Vec<i64> = catalog
-        .faces_of_person(person)
-        .expect("faces")
-        .iter()
-        .map(|f| f.id)
-        .collect();
+    let faces = face_ids(&catalog, person);
     assert!(faces.len() >= 5, "{} faces", faces.len());
     let mut harness = harness(&path);
     open_person(&mut harness, &format!("Unnamed #{person}"));
@@ -1006,6 +994,19 @@ fn asked(harness: &Harness<'static, KithApp>) -> Option<(i64, i64)> {
     questions.first().map(|q| (q.face, q.person))
 }
 
+/// A library in which one of Leonard's faces is named, the others still in his unnamed group,
+/// so that they are asked about: its path and catalog, the group and the named Leonard.
+fn leonard_named_once(dir: &Path) -> (PathBuf, Catalog, i64, i64) {
+    let path = library(dir);
+    let mut catalog = reopen(&path);
+    let group = person_of(&catalog, "leonard");
+    let faces = face_ids(&catalog, group);
+    let leonard = catalog
+        .split_faces(&faces[..1], Some("Leonard"))
+        .expect("name one face");
+    (path, catalog, group, leonard)
+}
+
 /// The question the library ranks first for the catalog at `path`, measured afresh.
 fn first_question(path: &Path) -> Option<(i64, i64)> {
     review::questions(&reopen(path), tau())
@@ -1017,14 +1018,7 @@ fn first_question(path: &Path) -> Option<(i64, i64)> {
 #[test]
 fn review_answers_many_faces_of_one_person_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = library(dir.path());
-    let mut catalog = reopen(&path);
-    // One of Leonard's faces named; the others, still in his unnamed group, are asked about.
-    let group = person_of(&catalog, "leonard");
-    let faces = catalog.faces_of_person(group).expect("faces");
-    let leonard = catalog
-        .split_faces(&[faces[0].id], Some("Leonard"))
-        .expect("name one face");
+    let (path, catalog, group, leonard) = leonard_named_once(dir.path());
     let asked_about: Vec<review::Question> = review::questions(&catalog, tau())
         .expect("questions")
         .into_iter()
@@ -1110,14 +1104,7 @@ fn review_answers_many_faces_of_one_person_at_once() {
 #[test]
 fn review_queue_is_answered_with_the_keyboard_and_undone() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = library(dir.path());
-    let mut catalog = reopen(&path);
-    // One of Leonard's faces named, the others still in his unnamed group: they are asked about.
-    let group = person_of(&catalog, "leonard");
-    let faces = catalog.faces_of_person(group).expect("faces");
-    let leonard = catalog
-        .split_faces(&[faces[0].id], Some("Leonard"))
-        .expect("name one face");
+    let (path, mut catalog, group, leonard) = leonard_named_once(dir.path());
     let penny = person_of(&catalog, "penny");
     catalog.name_person(penny, "Penny").expect("name");
     let questions = review::questions(&catalog, tau()).expect("questions");
