@@ -1,7 +1,8 @@
 //! The review queue answered many faces at a time: every face the queue would ask about one named
 //! person, in a grid, closest first, and "which of these are Anna?". The faces the network calls
-//! her (closer than tau) start ticked, the others not; a click flips a tick, and one answer
-//! confirms the ticked faces and rules the others out, as a single undoable action.
+//! her (closer than tau) start ticked, the others not, and so do all but the closest of one
+//! photo's faces; a click flips a tick, and one answer confirms the ticked faces and rules the
+//! others out, as a single undoable action.
 
 use std::collections::HashSet;
 
@@ -48,7 +49,8 @@ impl ManyAnswers {
             .filter(|q| q.person == person)
             .take(AT_ONCE)
             .collect();
-        let ticked = |q: &Question| q.within_threshold != self.flipped.contains(&q.face);
+        let by_default = ticked_at_first(&asked);
+        let ticked = |q: &Question| by_default.contains(&q.face) != self.flipped.contains(&q.face);
         ui.heading(format!("Which of these are {name}?"));
         ui.weak(format!(
             "Closest first. The faces closer than {:.2} to {name}, which the network calls the \
@@ -124,6 +126,17 @@ impl ManyAnswers {
     }
 }
 
+/// The faces of `asked` (closest first) that start ticked: those the network calls the person,
+/// the closest of a photo's only, since one photo never shows someone twice.
+fn ticked_at_first(asked: &[&Question]) -> HashSet<i64> {
+    let mut photos = HashSet::new();
+    asked
+        .iter()
+        .filter(|q| q.within_threshold && photos.insert(q.photo))
+        .map(|q| q.face)
+        .collect()
+}
+
 /// "1 is", "2 are".
 fn are(n: usize) -> String {
     match n {
@@ -146,5 +159,33 @@ fn mark(ui: &egui::Ui, rect: egui::Rect, ticked: bool) {
         painter.line_segment([at(-1.5, 4.0), at(5.0, -4.0)], stroke);
     } else {
         painter.rect_filled(rect, 2.0, egui::Color32::from_black_alpha(150));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn question(face: i64, photo: i64, distance: f32) -> Question {
+        Question {
+            face,
+            photo,
+            person: 1,
+            name: "Anna".into(),
+            distance,
+            within_threshold: distance < 0.6,
+        }
+    }
+
+    #[test]
+    fn only_the_closest_face_of_a_photo_starts_ticked() {
+        let asked = [
+            question(10, 1, 0.3),
+            question(11, 2, 0.4),
+            question(12, 1, 0.45),
+            question(13, 3, 0.65),
+        ];
+        let asked: Vec<&Question> = asked.iter().collect();
+        assert_eq!(ticked_at_first(&asked), HashSet::from([10, 11]));
     }
 }
