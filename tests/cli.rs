@@ -147,6 +147,41 @@ fn a_face_seen_once_is_named_from_the_ungrouped_and_known_in_photos_added_later(
 }
 
 #[test]
+fn review_for_one_person_is_answered_many_faces_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("lib.sqlite");
+    let leonard = testdata("faces/leonard");
+    kith(&library, &["scan", leonard.to_str().expect("utf-8")]);
+    let people = kith(&library, &["people"]);
+    let group = people[0]["id"].to_string();
+    let person = kith(&library, &["person", &format!("#{group}")]);
+    let first = person["faces"][0]["id"].to_string();
+    kith(&library, &["split", &first, "--name", "Leonard"]);
+
+    // His other faces, still in the unnamed group, are asked about him.
+    let asked = |library: &Path| -> Vec<String> {
+        let questions = kith(library, &["review", "--person", "Leonard"]);
+        let questions = questions.as_array().expect("questions");
+        assert!(questions.iter().all(|q| q["name"] == "Leonard"));
+        questions.iter().map(|q| q["face"].to_string()).collect()
+    };
+    let waiting = asked(&library);
+    assert!(waiting.len() >= 3, "{waiting:?}");
+    let yes = format!("{},{}", waiting[0], waiting[1]);
+    kith(
+        &library,
+        &["answer", "Leonard", "--yes", &yes, "--no", &waiting[2]],
+    );
+    assert_eq!(asked(&library), waiting[3..].to_vec());
+    let named = kith(&library, &["person", "Leonard"]);
+    assert_eq!(named["faces"].as_array().map(Vec::len), Some(3), "{named}");
+
+    // One undo takes the whole answer back.
+    kith(&library, &["undo"]);
+    assert_eq!(asked(&library), waiting);
+}
+
+#[test]
 fn scan_without_a_folder_looks_through_the_librarys_folders_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let library = dir.path().join("lib.sqlite");

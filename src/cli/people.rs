@@ -70,10 +70,25 @@ pub enum PeopleCommand {
     /// "These two are different people": the merge suggestion is never offered again.
     Different { a: String, b: String },
     /// Faces in no named person, each with the named person it most likely is, closest first;
-    /// answer with `kith move FACE PERSON` or `kith not FACE PERSON`.
+    /// answer with `kith move FACE PERSON` or `kith not FACE PERSON`, or many at once with
+    /// `kith answer PERSON --yes FACE... --no FACE...`.
     Review {
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Only the faces asked about this person (a name or #id).
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// Which of these faces are PERSON? The --yes faces are, the --no faces are not: one action,
+    /// taken back whole by `kith undo`.
+    Answer {
+        person: String,
+        /// Faces that are PERSON (ids, after one --yes, by spaces or commas)
+        #[arg(long, num_args = 1.., value_delimiter = ',')]
+        yes: Vec<i64>,
+        /// Faces that are not PERSON, never asked about them again
+        #[arg(long, num_args = 1.., value_delimiter = ',')]
+        no: Vec<i64>,
     },
     /// Faces with nobody: clustering grouped them with no one (mostly people seen in a single
     /// photo). Largest first; name one with `kith split FACE --name NAME`.
@@ -176,6 +191,7 @@ impl PeopleCommand {
                 | PeopleCommand::Split { .. }
                 | PeopleCommand::Move { .. }
                 | PeopleCommand::Not { .. }
+                | PeopleCommand::Answer { .. }
                 | PeopleCommand::Hide { .. }
                 | PeopleCommand::Ignore { .. }
                 | PeopleCommand::Undo
@@ -244,7 +260,7 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 .map_or(format!("#{id}"), |n| format!("{n} (#{id})"));
             match faces[..] {
                 [face] => done(cli, &format!("face {face} is now {who}")),
-                _ => done(cli, &format!("{} faces are now {who}", faces.len())),
+                _ => done(cli, &format!("{} are now {who}", self::faces(faces.len()))),
             }
         }
         PeopleCommand::Move { face, person } => {
@@ -334,9 +350,19 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 &format!("#{a} and #{b} will not be suggested as one person again"),
             )
         }
-        PeopleCommand::Review { limit } => {
+        PeopleCommand::Answer { person, yes, no } => {
+            let id = resolve(catalog, person)?;
+            catalog.answer_about(id, yes, no)?;
+            let (yes, no) = (faces(yes.len()), no.len());
+            done(cli, &format!("{yes} confirmed as #{id}, {no} ruled out"))
+        }
+        PeopleCommand::Review { limit, person } => {
             let tau = cli.model_dir()?.same_person_threshold()?;
             let mut questions = review::questions(catalog, tau)?;
+            if let Some(person) = person {
+                let id = resolve(catalog, person)?;
+                questions.retain(|q| q.person == id);
+            }
             let waiting = questions.len();
             questions.truncate(*limit);
             cli.emit(&questions, |qs| {
@@ -376,8 +402,7 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                     println!("every face is with someone (or ignored)");
                     return;
                 }
-                let noun = if faces.len() == 1 { "face" } else { "faces" };
-                println!("{} {noun} with nobody, largest first:", faces.len());
+                println!("{} with nobody, largest first:", self::faces(faces.len()));
                 for f in faces.iter().take(*limit) {
                     println!(
                         "  face {:<7} {:>5.0} px  {}",
@@ -584,6 +609,14 @@ fn person_named(catalog: &Catalog, reference: &str) -> Result<Option<i64>> {
         [] => Ok(None),
         [(id, _)] => Ok(Some(*id)),
         _ => resolve(catalog, trimmed).map(Some),
+    }
+}
+
+/// "1 face", "2 faces".
+fn faces(n: usize) -> String {
+    match n {
+        1 => "1 face".into(),
+        n => format!("{n} faces"),
     }
 }
 
