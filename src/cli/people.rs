@@ -222,8 +222,9 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
     match command {
         PeopleCommand::People { all } => {
             let persons = catalog.persons(*all)?;
+            let ungrouped = catalog.count_ungrouped_faces()?;
             cli.emit(&persons, |ps| {
-                if ps.is_empty() {
+                if ps.is_empty() && ungrouped == 0 {
                     println!("no people yet: run `kith scan FOLDER`");
                 }
                 for p in ps {
@@ -235,6 +236,9 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                         p.photos,
                         if p.hidden { "  (hidden)" } else { "" }
                     );
+                }
+                if ungrouped > 0 {
+                    println!("and {} with nobody: `kith ungrouped`", faces(ungrouped));
                 }
             })
         }
