@@ -30,6 +30,18 @@ fn kith(library: &Path, args: &[&str]) -> Value {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("kith {args:?}: {e}: {stdout}"))
 }
 
+/// Runs kith on `library`, which must refuse: returns what it said on standard error.
+fn kith_refused(library: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(args)
+        .arg("--library")
+        .arg(library)
+        .output()
+        .expect("run kith");
+    assert!(!out.status.success(), "kith {args:?} did it");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn scan_name_search_undo_through_the_command_line() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -179,6 +191,24 @@ fn review_for_one_person_is_answered_many_faces_at_once() {
     // One undo takes the whole answer back.
     kith(&library, &["undo"]);
     assert_eq!(asked(&library), waiting);
+
+    // His group named as he is: refused, as most likely the same person, unless another.
+    let same = kith_refused(&library, &["name", &format!("#{group}"), "leonard"]);
+    assert!(same.contains("is called Leonard already"), "{same}");
+    assert!(same.contains("kith merge"), "{same}");
+    kith(
+        &library,
+        &["name", &format!("#{group}"), "leonard", "--another"],
+    );
+    let people = kith(&library, &["people"]);
+    let mut names: Vec<&str> = people
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Leonard", "leonard"]);
 }
 
 #[test]
@@ -619,12 +649,7 @@ fn add_face_and_remove_face_for_faces_the_scan_missed() {
 
     let face = named["face"].to_string();
     kith(&library, &["remove-face", &face]);
-    let refused = Command::new(env!("CARGO_BIN_EXE_kith"))
-        .args(["remove-face", &face, "--library"])
-        .arg(&library)
-        .output()
-        .expect("run kith");
-    assert!(!refused.status.success());
+    kith_refused(&library, &["remove-face", &face]);
     // Taking a face away is undone like any decision.
     let undone = kith(&library, &["undo"]);
     assert_eq!(undone["message"], "undid: Remove a face", "{undone}");

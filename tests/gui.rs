@@ -133,6 +133,61 @@ fn naming_a_person_is_saved_and_undo_restores_the_old_name() {
 }
 
 #[test]
+fn a_name_someone_has_already_asks_whether_they_are_the_same_person() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    let (sheldon, stuart) = (
+        person_of(&catalog, "sheldon"),
+        person_of(&catalog, "stuart"),
+    );
+    catalog.name_person(sheldon, "Sheldon").expect("name");
+    let before = catalog
+        .person(sheldon)
+        .expect("read")
+        .expect("person")
+        .faces;
+    let stuarts = catalog.person(stuart).expect("read").expect("person").faces;
+    let mut harness = harness(&path);
+    let type_name = |harness: &mut Harness<'static, KithApp>| {
+        let field = harness.get_by_label("Name");
+        field.focus();
+        field.type_text("sheldon");
+        harness.run();
+    };
+
+    // A second Sheldon, when the user says so.
+    open_person(&mut harness, &format!("Unnamed #{stuart}"));
+    type_name(&mut harness);
+    assert!(harness.query_by_label("Save name").is_none());
+    harness.get_by_label("Another sheldon").click();
+    harness.run();
+    let named = reopen(&path).person(stuart).expect("read").expect("person");
+    assert_eq!(named.name.as_deref(), Some("sheldon"));
+    assert_eq!(
+        reopen(&path).find_persons("Sheldon").expect("find").len(),
+        2
+    );
+
+    // Or the same one: merged into him, whose view then shows.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(
+        reopen(&path).find_persons("Sheldon").expect("find").len(),
+        1
+    );
+    type_name(&mut harness);
+    harness.get_by_label("Same person: merge").click();
+    harness.run();
+    assert_eq!(harness.state().view(), View::Person(sheldon));
+    let after = reopen(&path);
+    assert!(after.person(stuart).expect("read").is_none());
+    let merged = after.person(sheldon).expect("read").expect("person");
+    assert_eq!(merged.name.as_deref(), Some("Sheldon"));
+    assert_eq!(merged.faces, before + stuarts);
+}
+
+#[test]
 fn undo_button_restores_a_previous_name() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());

@@ -23,8 +23,15 @@ pub enum PeopleCommand {
     },
     /// One person: faces, "check these" (least typical faces) and the closest other people.
     Person { person: String },
-    /// Name or rename a person (PERSON is a name or #id).
-    Name { person: String, name: String },
+    /// Name or rename a person (PERSON is a name or #id). A name someone else has already is
+    /// refused unless --another: the same person is merged with `kith merge`.
+    Name {
+        person: String,
+        name: String,
+        /// Give the name although someone else has it: two people, one name.
+        #[arg(long)]
+        another: bool,
+    },
     /// Merge people into the first one; the first's name is kept, else the first other name.
     Merge {
         target: String,
@@ -243,8 +250,22 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             })
         }
         PeopleCommand::Person { person } => show_person(cli, catalog, person),
-        PeopleCommand::Name { person, name } => {
+        PeopleCommand::Name {
+            person,
+            name,
+            another,
+        } => {
             let id = resolve(catalog, person)?;
+            let namesake = catalog
+                .find_persons(name)?
+                .into_iter()
+                .find(|(other, n)| *other != id && n.to_lowercase() == name.trim().to_lowercase());
+            if let (Some((other, known)), false) = (namesake, *another) {
+                bail!(
+                    "#{other} is called {known} already: `kith merge #{other} #{id}` makes them \
+                     one person, `kith name #{id} {name:?} --another` two people of one name"
+                );
+            }
             catalog.name_person(id, name)?;
             done(cli, &format!("#{id} is now {name}"))
         }

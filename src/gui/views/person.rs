@@ -20,6 +20,8 @@ pub struct PersonView {
     person: Option<PersonSummary>,
     grid: FaceGrid,
     name: String,
+    /// The name last typed and the other person already called that, if any.
+    namesake: Option<(String, Option<i64>)>,
     move_to: PersonPicker,
     /// Least typical faces, computed once the face index is ready.
     check_these: Option<Vec<(i64, f32)>>,
@@ -38,6 +40,7 @@ impl PersonView {
             self.move_to.clear();
         }
         self.name = person.name.clone().unwrap_or_default();
+        self.namesake = None;
         self.grid.load(FaceSet::Person(id));
         self.check_these = None;
         // The summary counts the same faces as `faces_of_person`: not ignored, readable photos.
@@ -76,12 +79,44 @@ impl PersonView {
                 .accessible_name("Name");
             let typed = self.name.trim().to_string();
             let changed = !typed.is_empty() && Some(&typed) != person.name.as_ref();
-            let save = ui.add_enabled(changed, egui::Button::new("Save name"));
-            if changed && (submitted(ui, &field) || save.clicked()) {
-                ctx.actions.push(Action::Rename {
-                    person: person.id,
-                    name: typed,
-                });
+            match self
+                .namesake(ctx.catalog, person.id, &typed)
+                .filter(|_| changed)
+            {
+                // Someone else has the name: the same person, most likely, but asked.
+                Some(other) => {
+                    ui.label(format!("Someone is called {typed} already:"));
+                    if ui
+                        .button("Same person: merge")
+                        .on_hover_text(format!("Make these faces {typed}'s"))
+                        .clicked()
+                    {
+                        ctx.actions.push(Action::Merge {
+                            target: other,
+                            others: vec![person.id],
+                        });
+                        ctx.actions.push(Action::Show(View::Person(other)));
+                    }
+                    if ui
+                        .button(format!("Another {typed}"))
+                        .on_hover_text("Two people with one name")
+                        .clicked()
+                    {
+                        ctx.actions.push(Action::Rename {
+                            person: person.id,
+                            name: typed,
+                        });
+                    }
+                }
+                None => {
+                    let save = ui.add_enabled(changed, egui::Button::new("Save name"));
+                    if changed && (submitted(ui, &field) || save.clicked()) {
+                        ctx.actions.push(Action::Rename {
+                            person: person.id,
+                            name: typed,
+                        });
+                    }
+                }
             }
             ui.label(format!(
                 "{} in {}",
@@ -115,6 +150,22 @@ impl PersonView {
                 });
             }
         });
+    }
+
+    /// Another person called `name` (whatever the case), looked up when the name typed changes.
+    fn namesake(&mut self, catalog: &Catalog, person: i64, name: &str) -> Option<i64> {
+        if self.namesake.as_ref().map(|(typed, _)| typed.as_str()) != Some(name) {
+            let found = catalog.find_persons(name).unwrap_or_else(|err| {
+                tracing::warn!(%err, "cannot look up names");
+                Vec::new()
+            });
+            let other = found
+                .into_iter()
+                .find(|(id, n)| *id != person && n.to_lowercase() == name.to_lowercase())
+                .map(|(id, _)| id);
+            self.namesake = Some((name.to_string(), other));
+        }
+        self.namesake.as_ref().and_then(|(_, other)| *other)
     }
 
     fn face_actions(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, person: &PersonSummary) {
