@@ -734,9 +734,16 @@ impl KithApp {
 }
 
 fn scan_progress(ui: &mut egui::Ui, job: &ScanJob, actions: &mut Vec<Action>) {
-    let text = match job.total {
-        Some(total) => format!("{}/{} photos, {} faces", job.done, total, job.faces),
-        None => "Looking for photos…".to_string(),
+    let text = match (job.total, job.time_left()) {
+        (Some(total), Some(left)) => format!(
+            "{}/{} photos, {} faces, {}",
+            job.done,
+            total,
+            job.faces,
+            about(left)
+        ),
+        (Some(total), None) => format!("{}/{} photos, {} faces", job.done, total, job.faces),
+        (None, _) => "Looking for photos…".to_string(),
     };
     let fraction = match job.total {
         Some(total) if total > 0 => job.done as f32 / total as f32,
@@ -760,6 +767,19 @@ fn scan_progress(ui: &mut egui::Ui, job: &ScanJob, actions: &mut Vec<Action>) {
     }
 }
 
+/// "about 40 s left", "about 12 min left", "about 1 h 20 min left": rounded as a person would.
+fn about(left: std::time::Duration) -> String {
+    let seconds = left.as_secs();
+    match seconds {
+        0..60 => format!("about {} s left", (seconds / 10 * 10).max(10)),
+        60..3600 => format!("about {} min left", seconds.div_ceil(60)),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            format!("about {} h {} min left", minutes / 60, minutes % 60)
+        }
+    }
+}
+
 impl eframe::App for KithApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
@@ -768,5 +788,21 @@ impl eframe::App for KithApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.prefs.view = self.view;
         self.prefs.save(storage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn time_left_is_said_as_a_person_would() {
+        let said = |s: u64| about(Duration::from_secs(s));
+        assert_eq!(said(4), "about 10 s left");
+        assert_eq!(said(47), "about 40 s left");
+        assert_eq!(said(61), "about 2 min left");
+        assert_eq!(said(600), "about 10 min left");
+        assert_eq!(said(4_800), "about 1 h 20 min left");
     }
 }

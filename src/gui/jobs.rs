@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::catalog::Catalog;
 use crate::models::ModelDir;
@@ -48,6 +49,9 @@ pub struct ScanJob {
     pub done: usize,
     pub faces: usize,
     pub failed: usize,
+    /// When the first photo was done, and how many were done then: the pace is measured from
+    /// there, past loading the networks and walking the folders.
+    pace_from: Option<(Instant, usize)>,
     cancel: Arc<AtomicBool>,
     rx: Receiver<ScanMsg>,
 }
@@ -97,9 +101,20 @@ impl ScanJob {
             done: 0,
             faces: 0,
             failed: 0,
+            pace_from: None,
             cancel,
             rx,
         }
+    }
+
+    /// About how long the photos left will take at the pace so far; `None` until it is known.
+    pub fn time_left(&self) -> Option<Duration> {
+        let (since, done_then) = self.pace_from?;
+        time_left(
+            self.done.saturating_sub(done_then),
+            since.elapsed(),
+            self.total?.saturating_sub(self.done),
+        )
     }
 
     pub fn cancel(&self) {
@@ -120,6 +135,7 @@ impl ScanJob {
                     self.total = Some(self.done + to_analyse)
                 }
                 Ok(ScanMsg::Event(ScanEvent::Analysed { faces, .. })) => {
+                    self.pace_from.get_or_insert((Instant::now(), self.done));
                     self.done += 1;
                     self.faces += faces;
                     new_photos = true;
@@ -136,6 +152,17 @@ impl ScanJob {
             }
         }
     }
+}
+
+/// The time `left` photos take at the pace of `done` photos in `elapsed`; `None` while too few
+/// were done, or too briefly, to tell.
+fn time_left(done: usize, elapsed: Duration, left: usize) -> Option<Duration> {
+    const FEWEST: usize = 10;
+    const SHORTEST: Duration = Duration::from_secs(3);
+    if done < FEWEST || elapsed < SHORTEST {
+        return None;
+    }
+    Some(elapsed.mul_f64(left as f64 / done as f64))
 }
 
 fn scan(
@@ -366,5 +393,21 @@ impl SidecarKeeper {
             }));
         }
         said
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_follows_the_pace_once_it_is_known() {
+        let minute = Duration::from_secs(60);
+        // 100 photos in a minute: 500 more take five.
+        assert_eq!(time_left(100, minute, 500), Some(minute * 5));
+        assert_eq!(time_left(100, minute, 0), Some(Duration::ZERO));
+        // Too few photos, or too short a time, to tell.
+        assert_eq!(time_left(9, minute, 500), None);
+        assert_eq!(time_left(100, Duration::from_secs(2), 500), None);
     }
 }
