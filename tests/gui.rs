@@ -99,6 +99,8 @@ fn naming_a_person_is_saved_and_undo_restores_the_old_name() {
     let path = library(dir.path());
     let sheldon = person_of(&reopen(&path), "sheldon");
     let mut harness = harness(&path);
+    let hint = "No one is named yet";
+    assert!(harness.query_by_label_contains(hint).is_some());
 
     open_person(&mut harness, &format!("Unnamed #{sheldon}"));
     assert_eq!(harness.state().view(), View::Person(sheldon));
@@ -130,6 +132,9 @@ fn naming_a_person_is_saved_and_undo_restores_the_old_name() {
         .expect("read")
         .expect("person");
     assert_eq!(redone.name.as_deref(), Some("Sheldon"));
+    harness.get_by_label("Back").click();
+    harness.run();
+    assert!(harness.query_by_label_contains(hint).is_none());
 }
 
 #[test]

@@ -95,6 +95,12 @@ impl PeopleView {
             }
         });
         ui.separator();
+        if !self.persons.is_empty() && self.persons.iter().all(|p| p.name.is_none()) {
+            ui.weak(
+                "No one is named yet. Open a group of faces and type who it is: from then on Kith \
+                 knows them wherever they are, in the photos here and in those added later.",
+            );
+        }
 
         let filter = self.filter.trim().to_lowercase();
         let shown: Vec<&PersonSummary> = self
