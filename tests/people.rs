@@ -1870,6 +1870,61 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
     assert!(catalog.photo_faces(photo).expect("faces").is_empty());
 }
 
+/// `jpeg` with an EXIF block saying it was taken at 2019-07-14 18:03:22.
+fn taken_on_a_summer_evening(jpeg: &[u8]) -> Vec<u8> {
+    // One IFD entry: DateTime (0x0132), 20 ASCII bytes at offset 26 of the TIFF block.
+    let mut exif =
+        b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x32\0\x02\0\0\0\x14\0\0\0\x1a\0\0\0\0".to_vec();
+    exif.extend_from_slice(b"2019:07:14 18:03:22\0");
+    with_app1(jpeg, &exif)
+}
+
+/// A photo cropped in another app and moved on the way is the missing photo it was, when both
+/// say when they were taken: it takes the decisions made about that one's faces.
+#[test]
+fn photos_cropped_and_moved_keep_the_users_decisions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (album, sorted) = (dir.path().join("album"), dir.path().join("sorted"));
+    for folder in [&album, &sorted] {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    let picture = image::open(testdata("scenes/bbt3.jpg"))
+        .expect("decode")
+        .to_rgb8();
+    let group = album.join("bbt3.jpg");
+    std::fs::write(&group, taken_on_a_summer_evening(&common::jpeg(&picture))).expect("write");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    assert_eq!(scan(&mut catalog, &album).faces, 5);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let faces = faces_left_to_right(&catalog, &group);
+    for (&face, name) in faces.iter().zip(CAST) {
+        catalog.split_faces(&[face], Some(name)).expect("name");
+    }
+    catalog
+        .ignore_face(faces[3], true)
+        .expect("the user's word");
+
+    // Cropped to the faces' band, saved again with its date, moved; the original is gone.
+    let (w, h) = picture.dimensions();
+    let cropped = image::imageops::crop_imm(&picture, 0, 0, w, h * 2 / 3).to_image();
+    let moved = sorted.join("party.jpg");
+    std::fs::write(&moved, taken_on_a_summer_evening(&common::jpeg(&cropped))).expect("write");
+    std::fs::remove_file(&group).expect("moved away");
+    assert_eq!(scan(&mut catalog, &album).missing, 1);
+    assert_eq!(scan(&mut catalog, &sorted).faces, 5);
+    let report = assign::update(&mut catalog, &algorithm).expect("place");
+    assert_eq!(report.moved_and_changed, 1, "{report:?}");
+
+    let now = photo_faces_left_to_right(&catalog, &moved);
+    assert_eq!(now.len(), 5);
+    assert!(now.iter().enumerate().all(|(i, f)| f.pinned == (i != 3)), "{now:?}");
+    assert!(now[3].ignored, "{now:?}");
+    let mut expected: Vec<Option<String>> = CAST.iter().map(|n| Some(n.to_string())).collect();
+    expected[3] = None;
+    assert_eq!(names_left_to_right(&catalog, &moved), expected);
+}
+
 /// A photo on which the user drew a face, saved again elsewhere later: the copy has only the
 /// faces the detector finds, and is still known as the same picture.
 #[test]

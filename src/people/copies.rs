@@ -35,6 +35,8 @@
 //! file, or saved it again) is a new file whose content no photo of the catalog has, and the
 //! photo it was is missing. Where a new photo is the same picture as a missing one that holds
 //! the user's decisions, it takes them, as a copy takes its original's when the original goes.
+//! So does one cropped on the way, where both say when they were taken and agree, and its faces
+//! are the missing photo's by their descriptors and pixels.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -155,7 +157,11 @@ fn inherit_from_vanished(
         candidates.dedup();
         for v in candidates {
             let was = (&vanished[&v], vanished_faces[&v].as_slice());
-            if let Some(pairs) = same_picture(was, (picture, own), &mut looks)? {
+            let pairs = match same_picture(was, (picture, own), &mut looks)? {
+                Some(pairs) => Some(pairs),
+                None => cropped_from(was, (picture, own), &mut looks)?,
+            };
+            if let Some(pairs) = pairs {
                 taken.insert(v);
                 heirs.push((photo, pairs));
                 break;
@@ -172,6 +178,22 @@ fn inherit_from_vanished(
         );
     }
     Ok(heirs.len())
+}
+
+/// Whether `photo` is the missing photo `was` cropped (or turned) in another app on its way: the
+/// pairs of their faces, as (was's, photo's). Both must say when they were taken, and agree: a
+/// crop moves the faces and changes the shape, so the moment and the faces are all that is left
+/// to tell the same picture by.
+fn cropped_from(
+    was: (&PictureRow, &[FaceRow]),
+    photo: (&PictureRow, &[FaceRow]),
+    looks: &mut Looks<'_>,
+) -> Result<Option<Vec<(i64, i64)>>, CatalogError> {
+    if was.0.taken_at.is_none() || photo.0.taken_at.is_none() {
+        return Ok(None);
+    }
+    let edited = same_edited(photo, was, looks)?;
+    Ok(edited.map(|pairs| pairs.into_iter().map(|(now, then)| (then, now)).collect()))
 }
 
 /// Copies whose original went missing stand alone again, with the original's decisions.
