@@ -1532,6 +1532,14 @@ fn switching_libraries_remembers_them_and_the_theme_follows_the_setting() {
         harness.ctx.options(|o| o.theme_preference),
         egui::ThemePreference::Dark
     );
+    // Half precision is for a GPU: asked for under "Automatic", not offered for the CPU.
+    let half = "On a GPU, compute in half precision (f16)";
+    harness.get_by_label(half).click();
+    harness.run();
+    assert!(harness.state().prefs().half_on_gpu);
+    harness.get_by_label("CPU").click();
+    harness.run();
+    assert!(harness.get_by_label(half).accesskit_node().is_disabled());
 
     let field = harness.get_by_label("Library path");
     field.focus();

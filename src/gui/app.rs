@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, Modifiers};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanTarget, SidecarKeeper, Task};
+use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanSetup, ScanTarget, SidecarKeeper, Task};
 use crate::gui::prefs::Prefs;
 use crate::gui::thumbs::Thumbnails;
 use crate::gui::views::merges::MergesView;
@@ -656,13 +656,17 @@ impl KithApp {
     }
 
     fn launch_scan(&mut self, target: ScanTarget, ctx: &egui::Context) {
+        let setup = ScanSetup {
+            models: self.models.clone(),
+            device: self.prefs.device.unwrap_or(self.device),
+            detect_long_side: self.prefs.detect_long_side(),
+            half_on_gpu: self.prefs.half_on_gpu,
+        };
         self.scan = Some(ScanJob::start(
             ctx.clone(),
             self.catalog.path().to_path_buf(),
             target,
-            self.models.clone(),
-            self.prefs.device.unwrap_or(self.device),
-            self.prefs.detect_long_side(),
+            setup,
         ));
     }
 

@@ -15,7 +15,7 @@ use crate::models::ModelDir;
 use crate::name_sidecars::{self, SidecarReport};
 use crate::people::suggest::FaceSpace;
 use crate::scan::{ScanEvent, ScanOptions};
-use crate::vision::{self, DeviceChoice, FaceAnalyzer};
+use crate::vision::{self, DeviceChoice, FaceAnalyzer, Precision};
 
 /// What a scan worker reports.
 enum ScanMsg {
@@ -42,6 +42,29 @@ impl std::fmt::Display for ScanTarget {
     }
 }
 
+/// How the window's scans run.
+#[derive(Debug, Clone)]
+pub struct ScanSetup {
+    /// Where the models are; `None` to look in the usual places.
+    pub models: Option<PathBuf>,
+    pub device: DeviceChoice,
+    /// The long side of the copy of each photo the detector searches.
+    pub detect_long_side: u32,
+    /// On a GPU, the networks compute in half precision (f16); a CPU always computes in f32.
+    pub half_on_gpu: bool,
+}
+
+impl ScanSetup {
+    /// What the networks compute in on `device`.
+    fn precision_on(&self, device: &candle_core::Device) -> Precision {
+        if self.half_on_gpu && !device.is_cpu() {
+            Precision::F16
+        } else {
+            Precision::F32
+        }
+    }
+}
+
 /// A running scan, as the progress bar sees it.
 pub struct ScanJob {
     pub target: ScanTarget,
@@ -63,15 +86,12 @@ pub enum ScanPoll {
 }
 
 impl ScanJob {
-    /// Starts scanning `target` into the catalog at `catalog_path`, searching photos at up to
-    /// `detect_long_side` pixels.
+    /// Starts scanning `target` into the catalog at `catalog_path`, as `setup` says.
     pub fn start(
         ctx: egui::Context,
         catalog_path: PathBuf,
         target: ScanTarget,
-        models: Option<PathBuf>,
-        device: DeviceChoice,
-        detect_long_side: u32,
+        setup: ScanSetup,
     ) -> Self {
         let (tx, rx) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -86,9 +106,7 @@ impl ScanJob {
             let result = scan(
                 &catalog_path,
                 &worker_target,
-                models.as_deref(),
-                device,
-                detect_long_side,
+                &setup,
                 &worker_cancel,
                 &mut |event| send(ScanMsg::Event(event)),
             )
@@ -168,16 +186,17 @@ fn time_left(done: usize, elapsed: Duration, left: usize) -> Option<Duration> {
 fn scan(
     catalog_path: &Path,
     target: &ScanTarget,
-    models: Option<&Path>,
-    device: DeviceChoice,
-    detect_long_side: u32,
+    setup: &ScanSetup,
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(ScanEvent),
 ) -> anyhow::Result<String> {
     let mut catalog = Catalog::open(catalog_path)?;
-    let models = ModelDir::locate(models)?;
-    let device = vision::device::open(device)?;
-    let analyzer = FaceAnalyzer::load(&models, &device)?.with_detect_long_side(detect_long_side);
+    let models = ModelDir::locate(setup.models.as_deref())?;
+    let device = vision::device::open(setup.device)?;
+    let precision = setup.precision_on(&device);
+    tracing::info!(device = %vision::device::describe(&device), %precision, "scan networks on");
+    let analyzer = FaceAnalyzer::load_in(&models, &device, precision)?
+        .with_detect_long_side(setup.detect_long_side);
     let options = ScanOptions::for_analyzer(&analyzer);
     let summary = match target {
         ScanTarget::Folder(folder) => {
@@ -399,6 +418,17 @@ impl SidecarKeeper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cpu_computes_in_f32_even_where_half_precision_is_asked_for() {
+        let setup = ScanSetup {
+            models: None,
+            device: DeviceChoice::Cpu,
+            detect_long_side: 1024,
+            half_on_gpu: true,
+        };
+        assert_eq!(setup.precision_on(&candle_core::Device::Cpu), Precision::F32);
+    }
 
     #[test]
     fn time_left_follows_the_pace_once_it_is_known() {

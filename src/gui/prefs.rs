@@ -1,6 +1,7 @@
 //! What the window remembers between runs, kept in eframe's storage (beside the window size it
 //! already keeps): the last view, the libraries opened before, the theme, how scans run (device,
-//! whether they look for faces far off) and whether opening a library scans its folders again.
+//! half precision on a GPU, whether they look for faces far off) and whether opening a library
+//! scans its folders again.
 //! These belong to this computer, not to a library, so they are not in the catalog.
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,8 @@ pub struct Prefs {
     pub scan_on_open: bool,
     /// Scans search photos at [`FAR_FACES_DETECT_SIZE`] to find people further off.
     pub far_faces: bool,
+    /// Scans on a GPU compute in half precision (f16).
+    pub half_on_gpu: bool,
 }
 
 /// The detector's input when scans look for faces far off: in a 12-megapixel photo it finds
@@ -46,6 +49,7 @@ impl Default for Prefs {
             device: None,
             scan_on_open: true,
             far_faces: false,
+            half_on_gpu: false,
         }
     }
 }
@@ -141,6 +145,7 @@ mod tests {
             device: Some(DeviceChoice::Cpu),
             scan_on_open: false,
             far_faces: true,
+            half_on_gpu: true,
         };
         let text = serde_json::to_string(&prefs).expect("serialise");
         let back: Prefs = serde_json::from_str(&text).expect("parse");

@@ -573,6 +573,16 @@ impl SettingsView {
         if choice != before {
             prefs.device = Some(choice);
         }
+        ui.add_enabled(
+            choice != DeviceChoice::Cpu,
+            egui::Checkbox::new(
+                &mut prefs.half_on_gpu,
+                "On a GPU, compute in half precision (f16)",
+            ),
+        )
+        .on_hover_text(
+            "Faster on a GPU; descriptors stay within 0.01 of f32. A CPU always computes in f32.",
+        );
         ui.checkbox(
             &mut prefs.far_faces,
             "Also find people far off, with faces under ~80 px in a 12 MP photo",
