@@ -1918,7 +1918,10 @@ fn photos_cropped_and_moved_keep_the_users_decisions() {
 
     let now = photo_faces_left_to_right(&catalog, &moved);
     assert_eq!(now.len(), 5);
-    assert!(now.iter().enumerate().all(|(i, f)| f.pinned == (i != 3)), "{now:?}");
+    assert!(
+        now.iter().enumerate().all(|(i, f)| f.pinned == (i != 3)),
+        "{now:?}"
+    );
     assert!(now[3].ignored, "{now:?}");
     let mut expected: Vec<Option<String>> = CAST.iter().map(|n| Some(n.to_string())).collect();
     expected[3] = None;

@@ -427,7 +427,10 @@ mod tests {
             detect_long_side: 1024,
             half_on_gpu: true,
         };
-        assert_eq!(setup.precision_on(&candle_core::Device::Cpu), Precision::F32);
+        assert_eq!(
+            setup.precision_on(&candle_core::Device::Cpu),
+            Precision::F32
+        );
     }
 
     #[test]
