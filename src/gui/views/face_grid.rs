@@ -72,10 +72,6 @@ impl FaceGrid {
         self.wanted || self.reading.is_some()
     }
 
-    pub fn faces(&self) -> &[FaceRow] {
-        &self.faces
-    }
-
     /// The selected faces, in the order they were clicked.
     pub fn selected(&self) -> &[i64] {
         &self.selected
