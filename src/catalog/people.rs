@@ -168,6 +168,15 @@ impl Catalog {
             .collect())
     }
 
+    /// Named persons called exactly `name` (case-insensitive), as (id, name): who already has
+    /// a name that is about to be given.
+    pub fn persons_named(&self, name: &str) -> Result<Vec<(i64, String)>> {
+        let q = name.trim().to_lowercase();
+        let mut found = self.find_persons(name)?;
+        found.retain(|(_, n)| n.to_lowercase() == q);
+        Ok(found)
+    }
+
     /// "Face f is not person p" facts.
     pub fn not_person_facts(&self) -> Result<Vec<(i64, i64)>> {
         let mut stmt = self

@@ -257,9 +257,9 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
         } => {
             let id = resolve(catalog, person)?;
             let namesake = catalog
-                .find_persons(name)?
+                .persons_named(name)?
                 .into_iter()
-                .find(|(other, n)| *other != id && n.to_lowercase() == name.trim().to_lowercase());
+                .find(|(other, _)| *other != id);
             if let (Some((other, known)), false) = (namesake, *another) {
                 bail!(
                     "#{other} is called {known} already: `kith merge #{other} #{id}` makes them \
@@ -625,12 +625,7 @@ fn person_named(catalog: &Catalog, reference: &str) -> Result<Option<i64>> {
     if trimmed.starts_with('#') {
         return resolve(catalog, trimmed).map(Some);
     }
-    let exact: Vec<_> = catalog
-        .find_persons(trimmed)?
-        .into_iter()
-        .filter(|(_, n)| n.to_lowercase() == trimmed.to_lowercase())
-        .collect();
-    match exact.as_slice() {
+    match catalog.persons_named(trimmed)?.as_slice() {
         [] => Ok(None),
         [(id, _)] => Ok(Some(*id)),
         _ => resolve(catalog, trimmed).map(Some),

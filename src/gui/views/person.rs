@@ -129,9 +129,11 @@ impl PersonView {
                 .filter(|q| q.person == person.id)
                 .count();
             if let (true, Some(name)) = (waiting > 0, &person.name) {
-                let more = if waiting == 1 { "face" } else { "faces" };
                 if ui
-                    .button(format!("{waiting} more {more} may be {name}…"))
+                    .button(format!(
+                        "{} may be {name}…",
+                        super::counted(waiting, "more face")
+                    ))
                     .on_hover_text("Look them over in Review, many at once")
                     .clicked()
                 {
@@ -155,13 +157,13 @@ impl PersonView {
     /// Another person called `name` (whatever the case), looked up when the name typed changes.
     fn namesake(&mut self, catalog: &Catalog, person: i64, name: &str) -> Option<i64> {
         if self.namesake.as_ref().map(|(typed, _)| typed.as_str()) != Some(name) {
-            let found = catalog.find_persons(name).unwrap_or_else(|err| {
+            let found = catalog.persons_named(name).unwrap_or_else(|err| {
                 tracing::warn!(%err, "cannot look up names");
                 Vec::new()
             });
             let other = found
                 .into_iter()
-                .find(|(id, n)| *id != person && n.to_lowercase() == name.to_lowercase())
+                .find(|(id, _)| *id != person)
                 .map(|(id, _)| id);
             self.namesake = Some((name.to_string(), other));
         }
