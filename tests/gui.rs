@@ -924,6 +924,13 @@ fn suggested_merges_are_answered_different_or_same() {
         .query_all_by_label(&format!("Unnamed #{twin}"))
         .next()
         .is_some());
+    // Lookalikes, close at one pair of faces only, wait folded below: one row of buttons, his.
+    let rows =
+        |harness: &Harness<'static, KithApp>| harness.query_all_by_label("Different").count();
+    assert_eq!(rows(&harness), 1);
+    harness.get_by_label_contains("Less likely").click();
+    harness.run();
+    assert!(rows(&harness) > 1, "the lookalikes unfold");
     harness
         .get_all_by_label("Different")
         .next()

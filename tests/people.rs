@@ -2191,3 +2191,62 @@ fn drawn_faces_written_to_a_sidecar_reach_another_library_and_come_back_once() {
         "{faces:?}"
     );
 }
+
+#[test]
+fn a_person_split_in_two_is_a_likely_merge_and_lookalikes_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    let named = name_everyone(&mut catalog);
+    // Each person with enough faces split in half: what clustering does to someone who changed.
+    let mut halves: HashMap<i64, &str> = HashMap::new();
+    for (name, &id) in &named {
+        let faces = catalog.faces_of_person(id).expect("faces");
+        if faces.len() < 4 {
+            continue;
+        }
+        let later: Vec<i64> = faces[faces.len() / 2..].iter().map(|f| f.id).collect();
+        halves.insert(catalog.split_faces(&later, None).expect("split"), name);
+    }
+    assert!(halves.len() >= 10, "{} people split", halves.len());
+    let who = |p: i64| {
+        halves.get(&p).copied().or_else(|| {
+            named
+                .iter()
+                .find(|(_, &id)| id == p)
+                .map(|(n, _)| n.as_str())
+        })
+    };
+    let space = FaceSpace::load(&catalog, 0.6).expect("space");
+    let suggestions = space.merge_suggestions(None, usize::MAX);
+    for (&half, name) in &halves {
+        let theirs = suggestions
+            .iter()
+            .find(|s| {
+                s.a.min(s.b) == half.min(named[*name]) && s.a.max(s.b) == half.max(named[*name])
+            })
+            .unwrap_or_else(|| panic!("{name}'s halves are not suggested"));
+        assert!(theirs.likely, "{name}: mean {}", theirs.mean_distance);
+    }
+    let lookalikes: Vec<_> = suggestions
+        .iter()
+        .filter(|s| who(s.a).zip(who(s.b)).is_some_and(|(a, b)| a != b))
+        .collect();
+    // Different people whose closest faces come within tau are there to be folded away.
+    assert!(!lookalikes.is_empty(), "no different people came close");
+    for s in lookalikes {
+        assert!(
+            !s.likely,
+            "{:?} and {:?}: mean {}",
+            who(s.a),
+            who(s.b),
+            s.mean_distance
+        );
+    }
+    let first_apart = suggestions.iter().position(|s| !s.likely);
+    assert!(
+        suggestions[first_apart.unwrap_or(suggestions.len())..]
+            .iter()
+            .all(|s| !s.likely),
+        "the likely ones lead"
+    );
+}

@@ -103,10 +103,15 @@ pub enum PeopleCommand {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Pairs of people who may be one person, closest first.
+    /// Pairs of people who may be one person, closest first: those close on average (below the
+    /// same-person threshold), not only at one pair of faces.
     Suggest {
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Also the pairs whose closest faces are within the threshold but who are apart on
+        /// average: now and then one person, mostly two who look alike in one photo.
+        #[arg(long)]
+        all: bool,
     },
     /// Re-cluster all faces the user has not placed; saves the algorithm as the library's choice.
     Cluster {
@@ -442,17 +447,44 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 println!("name one: kith split FACE --name NAME (or kith move FACE PERSON)");
             })
         }
-        PeopleCommand::Suggest { limit } => {
+        PeopleCommand::Suggest { limit, all } => {
             let space = face_space(cli, catalog)?;
-            let suggestions = space.merge_suggestions(None, *limit);
-            cli.emit(&suggestions, |ss| {
+            let (likely, apart): (Vec<_>, Vec<_>) = space
+                .merge_suggestions(None, usize::MAX)
+                .into_iter()
+                .partition(|s| s.likely);
+            let mut shown = likely;
+            if *all {
+                shown.extend(apart.iter().cloned());
+            }
+            shown.truncate(*limit);
+            cli.emit(&shown, |ss| {
                 if ss.is_empty() {
-                    println!("no people close enough to be one person");
+                    println!("no people close enough on average to be one person");
                 }
                 for s in ss {
                     println!(
-                        "#{} {}  ~  #{} {}: closest faces {:.3}, mean {:.3}",
-                        s.a, s.a_label, s.b, s.b_label, s.min_distance, s.mean_distance
+                        "#{} {}  ~  #{} {}: closest faces {:.3}, mean {:.3}{}",
+                        s.a,
+                        s.a_label,
+                        s.b,
+                        s.b_label,
+                        s.min_distance,
+                        s.mean_distance,
+                        if s.likely { "" } else { "  (apart on average)" }
+                    );
+                }
+                if !*all && !apart.is_empty() {
+                    println!(
+                        "{} more {} faces within {:.2} but {} apart on average: kith suggest --all",
+                        apart.len(),
+                        if apart.len() == 1 {
+                            "pair has"
+                        } else {
+                            "pairs have"
+                        },
+                        space.tau(),
+                        if apart.len() == 1 { "is" } else { "are" },
                     );
                 }
             })
@@ -711,8 +743,12 @@ fn show_person(cli: &Cli, catalog: &Catalog, reference: &str) -> Result<()> {
                 (s.a, &s.a_label)
             };
             println!(
-                "close to #{} {}: closest faces {:.3}, mean {:.3}",
-                other.0, other.1, s.min_distance, s.mean_distance
+                "close to #{} {}: closest faces {:.3}, mean {:.3}{}",
+                other.0,
+                other.1,
+                s.min_distance,
+                s.mean_distance,
+                if s.likely { "" } else { "  (apart on average)" }
             );
         }
     })

@@ -1,6 +1,7 @@
 //! Suggested merges: pairs of people whose faces come within the same-person threshold, closest
 //! first, side by side with their distances, each answered "Same person" (merge) or "Different"
-//! (remembered, never suggested again).
+//! (remembered, never suggested again). Pairs close only at one pair of faces, and apart on
+//! average, are mostly two people who look alike in one photo: they wait, folded, below the rest.
 //!
 //! Finding the pairs means a range query around every face (seconds on a large library), so it
 //! runs on a worker once per face index, not in the frame.
@@ -58,61 +59,93 @@ impl MergesView {
             ui.label("Looking for people who may be one person…");
             return;
         }
-        let suggestions = &self.suggestions;
-        if suggestions.is_empty() {
+        let (likely, apart): (Vec<&MergeSuggestion>, Vec<&MergeSuggestion>) =
+            self.suggestions.iter().partition(|s| s.likely);
+        if self.suggestions.is_empty() {
             ui.label(format!(
                 "No two people have faces closer than {:.2}: nothing to merge.",
                 ctx.tau
             ));
             return;
         }
-        ui.label(format!(
-            "Pairs of people with faces closer than {:.2}, the distance below which the network \
-             calls two faces the same person.",
-            ctx.tau
-        ));
+        ui.label(if likely.is_empty() {
+            format!(
+                "No two people are closer than {:.2} on average, the distance below which the \
+                 network calls two faces the same person: nothing is likely to need merging.",
+                ctx.tau
+            )
+        } else {
+            format!(
+                "Pairs of people closer than {:.2} on average, the distance below which the \
+                 network calls two faces the same person.",
+                ctx.tau
+            )
+        });
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for s in suggestions {
-                ui.horizontal(|ui| {
-                    for (person, label) in [(s.a, &s.a_label), (s.b, &s.b_label)] {
-                        // From the loaded index: this runs every frame, and the catalog would
-                        // count all faces to describe one person.
-                        let cover = space.person(person).and_then(|p| p.cover_face);
-                        let texture = cover.and_then(|f| ctx.thumbs.get(ui.ctx(), ctx.catalog, f));
-                        face_button(
-                            ui,
-                            texture.as_ref(),
-                            THUMB,
-                            false,
-                            &format!("Cover of {label}"),
-                        );
-                        ui.label(label.as_str());
-                    }
-                    ui.label(format!(
-                        "closest faces {:.3}, mean {:.3}",
-                        s.min_distance, s.mean_distance
-                    ));
-                    let pair = format!("{} and {}", s.a_label, s.b_label);
-                    if ui
-                        .button("Same person")
-                        .on_hover_text(format!("Merge {pair}"))
-                        .clicked()
-                    {
-                        ctx.actions.push(Action::Merge {
-                            target: s.a,
-                            others: vec![s.b],
-                        });
-                    }
-                    if ui
-                        .button("Different")
-                        .on_hover_text(format!("{pair} are different people"))
-                        .clicked()
-                    {
-                        ctx.actions.push(Action::Distinct(s.a, s.b));
+            for s in likely {
+                suggestion_row(ui, ctx, space, s);
+            }
+            if !apart.is_empty() {
+                egui::CollapsingHeader::new(format!(
+                    "Less likely ({}): one pair of faces is closer than {:.2}, the rest are not",
+                    apart.len(),
+                    ctx.tau
+                ))
+                .default_open(false)
+                .show(ui, |ui| {
+                    for s in apart {
+                        suggestion_row(ui, ctx, space, s);
                     }
                 });
-                ui.separator();
             }
         });
     }
+}
+
+/// The two people side by side, their distances, and the two answers.
+fn suggestion_row(
+    ui: &mut egui::Ui,
+    ctx: &mut ViewCtx<'_>,
+    space: &FaceSpace,
+    s: &MergeSuggestion,
+) {
+    ui.horizontal(|ui| {
+        for (person, label) in [(s.a, &s.a_label), (s.b, &s.b_label)] {
+            // From the loaded index: this runs every frame, and the catalog would count all
+            // faces to describe one person.
+            let cover = space.person(person).and_then(|p| p.cover_face);
+            let texture = cover.and_then(|f| ctx.thumbs.get(ui.ctx(), ctx.catalog, f));
+            face_button(
+                ui,
+                texture.as_ref(),
+                THUMB,
+                false,
+                &format!("Cover of {label}"),
+            );
+            ui.label(label.as_str());
+        }
+        ui.label(format!(
+            "closest faces {:.3}, mean {:.3}",
+            s.min_distance, s.mean_distance
+        ));
+        let pair = format!("{} and {}", s.a_label, s.b_label);
+        if ui
+            .button("Same person")
+            .on_hover_text(format!("Merge {pair}"))
+            .clicked()
+        {
+            ctx.actions.push(Action::Merge {
+                target: s.a,
+                others: vec![s.b],
+            });
+        }
+        if ui
+            .button("Different")
+            .on_hover_text(format!("{pair} are different people"))
+            .clicked()
+        {
+            ctx.actions.push(Action::Distinct(s.a, s.b));
+        }
+    });
+    ui.separator();
 }
