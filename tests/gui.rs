@@ -1314,10 +1314,27 @@ fn photo_viewer_draws_every_face_and_steps_through_the_persons_photos() {
     assert!(harness
         .query_by_label(&format!("Face {}: Abdullah Gul", face.id))
         .is_some());
+    // The side panel lists who is in the photo, and selecting from it leaves the photo in place.
+    let photo_rect = |h: &Harness<'static, KithApp>| h.get_by_label("Photo").rect();
+    let before = photo_rect(&harness);
+    harness
+        .get_by_label(&format!("Listed face {}: Abdullah Gul", face.id))
+        .click();
+    harness.run();
+    assert!(harness
+        .query_by_label(&format!("Selected face {}", face.id))
+        .is_some());
+    assert_eq!(photo_rect(&harness), before);
+    harness.get_by_label("All faces of this photo").click();
+    harness.run();
+    assert!(harness
+        .query_by_label(&format!("Listed face {stranger}: nobody"))
+        .is_some());
     harness
         .get_by_label(&format!("Face {stranger}: nobody"))
         .click();
     harness.run();
+    assert_eq!(photo_rect(&harness), before);
 
     // The selected face is named with the same picker as in the person view.
     let field = harness.get_by_label("Name as");

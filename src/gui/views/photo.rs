@@ -1,6 +1,7 @@
 //! The photo viewer: the whole photo, decoded on a worker (upright, scaled to the screen), with every
-//! face's box (dashed for faces the user added) and its person's name drawn on it. Clicking a box
-//! selects that face, to correct it (move it to someone, not this person); Left/Right step
+//! face's box (dashed for faces the user added) and its person's name drawn on it. A side panel
+//! of one width lists who is in the photo; clicking a box, or a face in that list, selects the
+//! face, to correct it (move it to someone, not this person); Left/Right step
 //! through the photos it was opened from;
 //! the file opens in the desktop's viewer, or its folder does. It says where else the same
 //! picture is, and whom another app lists in the photo that no face of it is yet. "Add a face"
@@ -27,6 +28,10 @@ use crate::people::search::PhotoHit;
 use crate::scan::decode;
 
 const SIDE_PANEL: f32 = 260.0;
+/// Side of a face's thumbnail in the list of the photo's faces.
+const LISTED_FACE: f32 = 40.0;
+/// Where else a picture is, named in full up to this many places.
+const COPIES_NAMED: usize = 3;
 
 /// Where the viewer was opened from: what Left/Right step through and where Back returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -308,8 +313,9 @@ impl PhotoView {
         if !self.copies.is_empty() {
             ui.weak(format!(
                 "The same picture is also at {} (its faces are counted once)",
-                self.copies.join(", ")
-            ));
+                listed_briefly(&self.copies)
+            ))
+            .on_hover_text(self.copies.join("\n"));
         }
         if !self.unfound.is_empty() {
             ui.weak(format!(
@@ -323,15 +329,20 @@ impl PhotoView {
         }
         ui.separator();
 
-        if let Some(face) = self
+        // Always there at one width: opening it on a click shrank the photo under the pointer.
+        let selected = self
             .selected
             .and_then(|s| self.faces.iter().find(|f| f.id == s))
-            .cloned()
-        {
-            egui::Panel::right("photo_face")
-                .default_size(SIDE_PANEL)
-                .show(ui, |ui| self.face_panel(ui, ctx, &face));
-        }
+            .cloned();
+        egui::Panel::right("photo_face")
+            .resizable(false)
+            .exact_size(SIDE_PANEL)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| match &selected {
+                    Some(face) => self.face_panel(ui, ctx, face),
+                    None => self.faces_list(ui, ctx),
+                })
+            });
         match self.picture_ui(ui, &photo) {
             Some(OnPicture::Clicked(face)) => {
                 self.selected = if self.selected == Some(face) {
@@ -722,8 +733,49 @@ impl PhotoView {
         Some(OnPicture::Drawn([min.x, min.y, size.x, size.y]))
     }
 
+    /// Who is in the photo, each face a click away from its corrections.
+    fn faces_list(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
+        if self.faces.is_empty() {
+            ui.label("No face was found in this photo.");
+            ui.weak("\"Add a face\" draws one the scan missed.");
+            return;
+        }
+        ui.heading("In this photo");
+        for face in &self.faces {
+            let name = face_name(face);
+            let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, face.id);
+            let clicked = ui
+                .horizontal(|ui| {
+                    let thumb = crate::gui::thumbs::face_button(
+                        ui,
+                        texture.as_ref(),
+                        LISTED_FACE,
+                        false,
+                        &format!("Listed face {}: {name}", face.id),
+                    );
+                    let label = ui.add(egui::Label::new(name.as_str()).sense(Sense::click()));
+                    thumb.clicked() || label.clicked()
+                })
+                .inner;
+            if clicked {
+                self.selected = Some(face.id);
+                self.move_to.clear();
+            }
+        }
+        ui.add_space(8.0);
+        ui.weak("Select a face, here or on the photo, to name it or correct it.");
+    }
+
     /// The selected face: who it is, and the corrections.
     fn face_panel(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, face: &PhotoFace) {
+        if ui
+            .button("All faces of this photo")
+            .on_hover_text("The list of this photo's faces")
+            .clicked()
+        {
+            self.selected = None;
+            self.move_to.clear();
+        }
         let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, face.id);
         crate::gui::thumbs::face_button(
             ui,
@@ -816,6 +868,17 @@ fn face_name(face: &PhotoFace) -> String {
     face.person_label().unwrap_or_else(|| "nobody".into())
 }
 
+/// Up to [`COPIES_NAMED`] of `copies`, then how many more (all of them on hover): a picture
+/// saved in dozens of places would fill the view with its paths.
+fn listed_briefly(copies: &[String]) -> String {
+    match copies.len().checked_sub(COPIES_NAMED) {
+        Some(more) if more > 0 => {
+            format!("{} and {more} more", copies[..COPIES_NAMED].join(", "))
+        }
+        _ => copies.join(", "),
+    }
+}
+
 /// The photo at `path`, upright and no longer on its long side than `limit`, as egui pixels.
 fn for_screen(path: &Path, limit: u32) -> Result<ColorImage, String> {
     let bytes =
@@ -824,4 +887,20 @@ fn for_screen(path: &Path, limit: u32) -> Result<ColorImage, String> {
     let pixels = decode::fit_within(decoded.pixels, limit);
     let size = [pixels.width() as usize, pixels.height() as usize];
     Ok(ColorImage::from_rgb(size, pixels.as_raw()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_copies_are_counted_past_the_first_few() {
+        let places = |n: usize| (1..=n).map(|i| format!("/p/{i}.jpg")).collect::<Vec<_>>();
+        assert_eq!(listed_briefly(&places(2)), "/p/1.jpg, /p/2.jpg");
+        assert_eq!(listed_briefly(&places(3)), "/p/1.jpg, /p/2.jpg, /p/3.jpg");
+        assert_eq!(
+            listed_briefly(&places(40)),
+            "/p/1.jpg, /p/2.jpg, /p/3.jpg and 37 more"
+        );
+    }
 }
