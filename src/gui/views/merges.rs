@@ -87,7 +87,7 @@ impl MergesView {
             }
             if !apart.is_empty() {
                 egui::CollapsingHeader::new(format!(
-                    "Less likely ({}): one pair of faces is closer than {:.2}, the rest are not",
+                    "Less likely ({}): some of their faces are closer than {:.2}, but on average they are not",
                     apart.len(),
                     ctx.tau
                 ))
