@@ -894,6 +894,40 @@ fn cover_split_and_ignore_on_selected_faces() {
     assert_eq!(harness.state().view(), View::Person(person));
 }
 
+#[test]
+fn check_these_puts_a_stranger_first_and_never_repeats_the_whole_grid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let mut catalog = reopen(&path);
+    let ian = person_of(&catalog, "ian_thorpe");
+    let stranger = face_ids(&catalog, person_of(&catalog, "amy"))[0];
+    catalog.move_face(stranger, ian).expect("move");
+    let count = face_ids(&catalog, ian).len();
+    let mut harness = harness(&path);
+    open_person(&mut harness, &format!("Unnamed #{ian}"));
+    wait_for(&mut harness, &format!("Check face {stranger}"));
+
+    let shown: Vec<String> = harness
+        .query_all_by_label_contains("Check face ")
+        .map(|node| node.accesskit_node().label().unwrap_or_default())
+        .collect();
+    assert_eq!(shown.len(), (count / 3).min(8), "{count} faces: {shown:?}");
+    assert_eq!(
+        shown[0],
+        format!("Check face {stranger}"),
+        "least typical first"
+    );
+
+    // Two faces are each as typical as the other: no strip.
+    let pair = catalog
+        .split_faces(&face_ids(&catalog, ian)[..2], None)
+        .expect("split");
+    harness.get_by_label("Back").click();
+    harness.run();
+    open_person(&mut harness, &format!("Unnamed #{pair}"));
+    assert!(harness.query_by_label("Check these:").is_none());
+}
+
 /// Runs frames until a widget labelled `label` exists (the face index loads on a worker thread).
 fn wait_for(harness: &mut Harness<'static, KithApp>, label: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);

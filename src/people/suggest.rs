@@ -206,11 +206,13 @@ impl FaceSpace {
             .find(|g| g.within_threshold)
     }
 
-    /// A person's faces furthest from the person's mean descriptor, with that distance.
+    /// A person's faces furthest from the person's mean descriptor, with that distance: `k` of
+    /// them, and no more than [`worth_checking`] allows.
     pub fn least_typical(&self, person: i64, k: usize) -> Vec<(i64, f32)> {
         let members: Vec<usize> = (0..self.faces.len())
             .filter(|&i| self.faces[i].person == Some(person))
             .collect();
+        let k = k.min(worth_checking(members.len()));
         let Some(centre) = mean(members.iter().map(|&i| &self.points[i])) else {
             return Vec::new();
         };
@@ -286,6 +288,13 @@ impl FaceSpace {
             .sum::<f32>()
             / n
     }
+}
+
+/// How many of a person's `faces` are worth checking as least typical: a third at most, since
+/// more would repeat the person's own faces; none under three, where each is as typical as the
+/// others.
+pub fn worth_checking(faces: usize) -> usize {
+    faces / 3
 }
 
 fn mean<'a>(embeddings: impl Iterator<Item = &'a Embedding>) -> Option<Embedding> {

@@ -10,9 +10,11 @@ use crate::gui::thumbs::face_button;
 use crate::gui::views::face_grid::{FaceGrid, FaceSet};
 use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::{click_modifiers, submitted, ViewCtx};
+use crate::people::suggest::worth_checking;
 
 const THUMB: f32 = 96.0;
 const CHECK_THUMB: f32 = 56.0;
+/// The most faces "Check these" shows.
 const CHECK_COUNT: usize = 8;
 
 #[derive(Default)]
@@ -206,7 +208,9 @@ impl PersonView {
 
     fn check_strip(&mut self, ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>) {
         let Some(person) = &self.person else { return };
-        let count = person.faces;
+        if worth_checking(person.faces) == 0 {
+            return;
+        }
         if self.check_these.is_none() {
             if let Some(space) = ctx.faces.ready() {
                 self.check_these = Some(space.least_typical(person.id, CHECK_COUNT));
@@ -220,11 +224,6 @@ impl PersonView {
                 ui.weak("loading the face index…");
                 return;
             };
-            // One face is its own centre: nothing to check.
-            if count < 3 {
-                ui.weak("(too few faces)");
-                return;
-            }
             let mut clicked = None;
             for (face, distance) in check {
                 let texture = ctx.thumbs.get(ui.ctx(), ctx.catalog, *face);
