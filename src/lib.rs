@@ -16,3 +16,4 @@ pub mod photo_thumbnails;
 pub mod scan;
 pub mod train;
 pub mod vision;
+pub mod wording;

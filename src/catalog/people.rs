@@ -311,7 +311,10 @@ impl Catalog {
     pub fn split_faces(&mut self, faces: &[i64], name: Option<&str>) -> Result<i64> {
         let name = name.map(clean_name).transpose()?;
         let olds = self.persons_of_faces(faces)?;
-        let description = format!("split {} faces into a new person", faces.len());
+        let description = format!(
+            "split {} into a new person",
+            crate::wording::counted(faces.len(), "face")
+        );
         self.act(
             &description,
             faces,
@@ -473,7 +476,11 @@ impl Catalog {
         persons.extend(olds.values().flatten().filter(|&&o| o != person));
         persons.sort_unstable();
         persons.dedup();
-        let description = format!("{} faces are #{person}, {} are not", yes.len(), no.len());
+        let description = format!(
+            "{} #{person}, {} not",
+            crate::wording::counted_are(yes.len(), "face"),
+            no.len()
+        );
         self.act(&description, &faces, &persons, |tx| {
             for &face in yes {
                 pin_face(tx, face, Some(person), None)?;

@@ -12,6 +12,7 @@ use kith::catalog::{Catalog, PersonSummary};
 use kith::people::search::{date_range, search, PhotoHit, Query};
 use kith::people::suggest::FaceSpace;
 use kith::people::{assign, review, settings};
+use kith::wording::counted;
 
 #[derive(Subcommand)]
 pub enum PeopleCommand {
@@ -241,16 +242,19 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 }
                 for p in ps {
                     println!(
-                        "#{:<5} {:<28} {:>5} faces {:>5} photos{}",
+                        "#{:<5} {:<28} {:>11} {:>12}{}",
                         p.id,
                         p.label(),
-                        p.faces,
-                        p.photos,
+                        counted(p.faces, "face"),
+                        counted(p.photos, "photo"),
                         if p.hidden { "  (hidden)" } else { "" }
                     );
                 }
                 if ungrouped > 0 {
-                    println!("and {} with nobody: `kith ungrouped`", faces(ungrouped));
+                    println!(
+                        "and {} with nobody: `kith ungrouped`",
+                        counted(ungrouped, "face")
+                    );
                 }
             })
         }
@@ -290,7 +294,10 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 .map_or(format!("#{id}"), |n| format!("{n} (#{id})"));
             match faces[..] {
                 [face] => done(cli, &format!("face {face} is now {who}")),
-                _ => done(cli, &format!("{} are now {who}", self::faces(faces.len()))),
+                _ => done(
+                    cli,
+                    &format!("{} are now {who}", counted(faces.len(), "face")),
+                ),
             }
         }
         PeopleCommand::Move { face, person } => {
@@ -383,7 +390,7 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
         PeopleCommand::Answer { person, yes, no } => {
             let id = resolve(catalog, person)?;
             catalog.answer_about(id, yes, no)?;
-            let (yes, no) = (faces(yes.len()), no.len());
+            let (yes, no) = (counted(yes.len(), "face"), no.len());
             done(cli, &format!("{yes} confirmed as #{id}, {no} ruled out"))
         }
         PeopleCommand::Review { limit, person } => {
@@ -432,7 +439,10 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                     println!("every face is with someone (or ignored)");
                     return;
                 }
-                println!("{} with nobody, largest first:", self::faces(faces.len()));
+                println!(
+                    "{} with nobody, largest first:",
+                    counted(faces.len(), "face")
+                );
                 for f in faces.iter().take(*limit) {
                     println!(
                         "  face {:<7} {:>5.0} px  {}",
@@ -537,7 +547,7 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 search_hits(cli, catalog, query.as_deref(), like.as_deref(), from, to)?
             };
             cli.emit(&hits, |hs| {
-                println!("{} photos", hs.len());
+                println!("{}", counted(hs.len(), "photo"));
                 for h in hs {
                     println!(
                         "  {}  {}",
@@ -664,14 +674,6 @@ fn person_named(catalog: &Catalog, reference: &str) -> Result<Option<i64>> {
     }
 }
 
-/// "1 face", "2 faces".
-fn faces(n: usize) -> String {
-    match n {
-        1 => "1 face".into(),
-        n => format!("{n} faces"),
-    }
-}
-
 /// `X,Y,W,H` as four numbers.
 fn parse_box(text: &str) -> Result<[f32; 4], String> {
     let numbers: Vec<f32> = text
@@ -716,11 +718,11 @@ fn show_person(cli: &Cli, catalog: &Catalog, reference: &str) -> Result<()> {
     });
     cli.emit(&value, |_| {
         println!(
-            "#{} {}: {} faces in {} photos",
+            "#{} {}: {} in {}",
             person.id,
             person.label(),
-            person.faces,
-            person.photos
+            counted(person.faces, "face"),
+            counted(person.photos, "photo")
         );
         for f in &faces {
             println!(
@@ -812,7 +814,7 @@ fn who(cli: &Cli, catalog: &Catalog, photo: &Path) -> Result<()> {
         })
         .collect();
     cli.emit(&found, |_| {
-        println!("{} faces in {}", faces.len(), photo.display());
+        println!("{} in {}", counted(faces.len(), "face"), photo.display());
         for (i, (f, e)) in faces.iter().enumerate() {
             let [x, y, w, h] = f.bbox.map(|v| v.round() as i64);
             match space.guesses(e, 1, None).first() {
@@ -902,14 +904,19 @@ fn write_xmp(cli: &Cli, catalog: &mut Catalog, dry_run: bool, keep: Option<Switc
         );
         if r.not_found > 0 {
             println!(
-                "{} photos are not there now (a drive not plugged in?)",
-                r.not_found
+                "{} not there now (a drive not plugged in?)",
+                kith::wording::counted_are(r.not_found, "photo")
             );
         }
         if r.not_scanned > 0 {
             println!(
-                "{} photos changed since the last scan were left as they are: run kith scan first",
-                r.not_scanned
+                "{} changed since the last scan, left as {}: run kith scan first",
+                counted(r.not_scanned, "photo"),
+                if r.not_scanned == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                }
             );
         }
         for (path, reason) in &r.failed {

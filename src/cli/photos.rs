@@ -12,6 +12,7 @@ use super::Cli;
 use kith::catalog::Catalog;
 use kith::scan::{ScanEvent, ScanOptions, ScanSummary};
 use kith::vision::{self, FaceAnalyzer};
+use kith::wording::counted;
 
 #[derive(Subcommand)]
 pub enum PhotoCommand {
@@ -244,20 +245,20 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
     super::people::keep_sidecars(&mut catalog)?;
     cli.emit(&summary, |s| {
         println!(
-            "{} photos analysed ({} with faces), {} faces, {} unchanged skipped, {} errors, {} missing, in {:.1} s{}",
-            s.photos,
+            "{} analysed ({} with faces), {}, {} unchanged skipped, {}, {} missing, in {:.1} s{}",
+            counted(s.photos, "photo"),
             s.photos_with_faces,
-            s.faces,
+            counted(s.faces, "face"),
             s.skipped,
-            s.errors,
+            counted(s.errors, "error"),
             s.missing,
             s.seconds,
             if s.cancelled { " (stopped early; run again to resume)" } else { "" }
         );
         if s.moved > 0 {
             println!(
-                "{} photos moved or renamed: they keep their faces and names",
-                s.moved
+                "{} moved or renamed: they keep their faces and names",
+                counted(s.moved, "photo")
             );
         }
         for (path, kind, message) in &s.failures {
@@ -270,13 +271,17 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             );
         }
         println!(
-            "people: {} new faces placed, {} new people",
-            placed.assigned, placed.new_persons
+            "people: {} placed, {} new",
+            counted(placed.assigned, "new face"),
+            match placed.new_persons {
+                1 => "1 person".to_string(),
+                n => format!("{n} people"),
+            }
         );
         if placed.moved_and_changed > 0 {
             println!(
-                "{} photos moved and changed (another app wrote into them) are the same pictures as photos gone from where they were: they keep their names",
-                placed.moved_and_changed
+                "{} moved and changed (another app wrote into them): the same pictures as photos gone from where they were, they keep their names",
+                counted(placed.moved_and_changed, "photo")
             );
         }
         if placed.tagged > 0 {
@@ -341,7 +346,7 @@ fn faces(cli: &Cli, photo: &Path) -> Result<()> {
         )
         .collect();
     cli.emit(&serde_json::json!({ "faces": json }), |_| {
-        println!("{} faces in {}", faces.len(), photo.display());
+        println!("{} in {}", counted(faces.len(), "face"), photo.display());
         for (i, (f, _)) in faces.iter().enumerate() {
             let [x, y, w, h] = f.bbox;
             println!(

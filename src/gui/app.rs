@@ -20,9 +20,10 @@ use crate::gui::views::search::SearchView;
 use crate::gui::views::settings::{library_menu, SettingsView};
 use crate::gui::views::ungrouped::UngroupedView;
 use crate::gui::views::welcome::WelcomeView;
-use crate::gui::views::{counted, ViewCtx};
+use crate::gui::views::ViewCtx;
 use crate::photo_thumbnails::ThumbnailCache;
 use crate::vision::DeviceChoice;
+use crate::wording::counted;
 
 /// About the width of "Add folder…", the path field and its Scan button (or of a scan's
 /// progress bar and Cancel): less room than this left in the top bar starts a second row.
@@ -531,7 +532,7 @@ impl KithApp {
             Action::NotThisPerson(faces) => faces
                 .iter()
                 .try_for_each(|f| self.catalog.not_this_person(*f))
-                .map(|()| Some(format!("{} faces taken out", faces.len()))),
+                .map(|()| Some(format!("{} taken out", counted(faces.len(), "face")))),
             Action::MoveFaces {
                 faces,
                 to: Recipient::Person(to),
@@ -553,7 +554,7 @@ impl KithApp {
             Action::Ignore(faces) => faces
                 .iter()
                 .try_for_each(|f| self.catalog.ignore_face(*f, true))
-                .map(|()| Some(format!("{} faces ignored", faces.len()))),
+                .map(|()| Some(format!("{} ignored", counted(faces.len(), "face")))),
             Action::Hide { person, hidden } => self.catalog.hide_person(person, hidden).map(|()| {
                 Some(
                     if hidden {

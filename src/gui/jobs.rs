@@ -218,7 +218,7 @@ fn scan(
         0 => String::new(),
         n => format!(
             ", {} moved or renamed (names kept)",
-            crate::gui::views::counted(n, "photo")
+            crate::wording::counted(n, "photo")
         ),
     };
     let copies = match placed.copies {
@@ -230,10 +230,10 @@ fn scan(
         0 => String::new(),
         n => format!(
             ", {} named as the photos' metadata names them",
-            crate::gui::views::counted(n, "face")
+            crate::wording::counted(n, "face")
         ),
     };
-    let counted = crate::gui::views::counted;
+    let counted = crate::wording::counted;
     Ok(format!(
         "{} analysed, {}, {} unchanged, {}{moved}{tagged}{copies}{not_found}{}",
         counted(summary.photos, "photo"),

@@ -37,14 +37,6 @@ pub struct ViewCtx<'a> {
     pub actions: &'a mut Vec<Action>,
 }
 
-/// "1 face", "2 faces": a count with its noun, singular for one.
-pub fn counted(n: usize, noun: &str) -> String {
-    match n {
-        1 => format!("1 {noun}"),
-        n => format!("{n} {noun}s"),
-    }
-}
-
 /// Whether the click that `response` just got was a ctrl/cmd-click (add to the selection).
 pub fn is_multi_click(ui: &egui::Ui, response: &egui::Response) -> bool {
     click_modifiers(ui, response).is_some_and(|m| m.command || m.ctrl)

@@ -174,8 +174,8 @@ fn card(
             let name = ui.selectable_label(selected, label.as_str());
             ui.small(format!(
                 "{}, {}",
-                super::counted(person.faces, "face"),
-                super::counted(person.photos, "photo")
+                crate::wording::counted(person.faces, "face"),
+                crate::wording::counted(person.photos, "photo")
             ));
             [face, name]
                 .iter()

@@ -122,8 +122,8 @@ impl PersonView {
             }
             ui.label(format!(
                 "{} in {}",
-                super::counted(person.faces, "face"),
-                super::counted(person.photos, "photo")
+                crate::wording::counted(person.faces, "face"),
+                crate::wording::counted(person.photos, "photo")
             ));
             let waiting = ctx
                 .questions
@@ -134,7 +134,7 @@ impl PersonView {
                 if ui
                     .button(format!(
                         "{} may be {name}…",
-                        super::counted(waiting, "more face")
+                        crate::wording::counted(waiting, "more face")
                     ))
                     .on_hover_text("Look them over in Review, many at once")
                     .clicked()

@@ -132,9 +132,9 @@ impl ReviewView {
             ui.selectable_value(&mut self.many_at_once, true, "Many at once");
             ui.separator();
             ui.label(format!(
-                "{} faces are in no named person but near one. Answering the closest first \
-                 finishes tagging soonest.",
-                self.questions.len()
+                "{} in no named person but near one. Answering the closest first finishes \
+                 tagging soonest.",
+                crate::wording::counted_are(self.questions.len(), "face")
             ));
         });
         ui.separator();

@@ -157,7 +157,7 @@ impl SearchView {
         };
         ui.label(format!(
             "{} with {searched}",
-            crate::gui::views::counted(self.results.len(), "photo")
+            crate::wording::counted(self.results.len(), "photo")
         ));
         ui.separator();
         let cell = THUMB + GAP;

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::Action;
 use crate::gui::jobs::Task;
-use crate::gui::views::{counted, ViewCtx};
+use crate::gui::views::ViewCtx;
 use crate::name_sidecars::{self, SidecarReport};
+use crate::wording::counted;
 
 /// How far a write has got, in photos.
 #[derive(Default)]

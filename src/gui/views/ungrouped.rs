@@ -37,7 +37,7 @@ impl UngroupedView {
                 ctx.actions.push(Action::Show(View::People));
             }
             ui.heading("Faces with nobody");
-            ui.label(super::counted(self.count, "face"));
+            ui.label(crate::wording::counted(self.count, "face"));
         });
         ui.weak(
             "Clustering put these with no one: mostly people seen in a single photo, and \
