@@ -3,6 +3,7 @@
 //! The data flows one way: folder -> scan -> vision -> catalog -> people. The CLI (`src/main.rs`)
 //! and the GUI are thin shells over this library.
 
+pub mod album;
 pub mod bench;
 pub mod build_info;
 pub mod catalog;

@@ -499,6 +499,69 @@ fn search_lists_the_photos_of_a_named_person_and_reports_unknown_names() {
 }
 
 #[test]
+fn the_photos_found_are_copied_into_an_album_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = library(dir.path());
+    let penny = person_of(&reopen(&path), "penny");
+    reopen(&path).name_person(penny, "Penny").expect("name");
+    let mut harness = harness(&path);
+    harness.get_by_label("Search").click();
+    harness.run();
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    field.type_text("Penny");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let found: Vec<PathBuf> = harness
+        .state()
+        .search_view()
+        .results()
+        .iter()
+        .map(|h| h.path.clone())
+        .collect();
+    assert!(found.len() >= 3, "{} photos", found.len());
+
+    let album = dir.path().join("albums/Penny");
+    let field = harness.get_by_label("Album folder");
+    field.focus();
+    field.type_text(album.to_str().expect("utf-8"));
+    harness.run();
+    harness.get_by_label("Copy").click();
+    harness.run();
+    let done = format!("{} photos copied into", found.len());
+    wait_until(&mut harness, "the copies", |h| {
+        h.query_by_label_contains(&done).is_some()
+    });
+    let mut copies: Vec<Vec<u8>> = std::fs::read_dir(&album)
+        .expect("album")
+        .map(|entry| std::fs::read(entry.expect("entry").path()).expect("copy"))
+        .collect();
+    let mut originals: Vec<Vec<u8>> = found
+        .iter()
+        .map(|p| std::fs::read(p).expect("photo"))
+        .collect();
+    copies.sort();
+    originals.sort();
+    assert!(
+        copies == originals,
+        "the album holds exactly the photos found"
+    );
+
+    // Again: nothing is copied twice.
+    harness.get_by_label("Copy").click();
+    harness.run();
+    let again = format!(
+        "0 photos copied into {}, {} there already",
+        album.display(),
+        found.len()
+    );
+    wait_until(&mut harness, "the second copy", |h| {
+        h.query_by_label_contains(&again).is_some()
+    });
+}
+
+#[test]
 fn search_lists_the_named_people_and_finds_one_with_a_click() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = library(dir.path());

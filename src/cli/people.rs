@@ -141,6 +141,11 @@ pub enum PeopleCommand {
         /// Photos in which no face was found instead: where to add faces the scan missed.
         #[arg(long, conflicts_with_all = ["query", "like"])]
         no_faces: bool,
+        /// Copy the photos found into this folder (made if need be), as an album to share: a
+        /// file there already is never overwritten, and a photo there already is not copied
+        /// again.
+        #[arg(long, value_name = "FOLDER")]
+        copy_to: Option<PathBuf>,
     },
     /// Who is in this photo? Recognises its faces against the library's people.
     Who { photo: PathBuf },
@@ -536,6 +541,7 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             from,
             to,
             no_faces,
+            copy_to,
         } => {
             let (from, to) = date_range(
                 from.as_deref().unwrap_or_default(),
@@ -546,6 +552,28 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             } else {
                 search_hits(cli, catalog, query.as_deref(), like.as_deref(), from, to)?
             };
+            if let Some(folder) = copy_to {
+                let photos: Vec<PathBuf> = hits.iter().map(|h| h.path.clone()).collect();
+                let report = kith::album::copy_into(&photos, folder)?;
+                cli.emit(&report, |r| {
+                    println!(
+                        "{} copied into {} ({} there already)",
+                        counted(r.copied.len(), "photo"),
+                        r.folder.display(),
+                        r.already_there
+                    );
+                    for (photo, reason) in &r.failed {
+                        println!("  not copied: {}: {reason}", photo.display());
+                    }
+                })?;
+                if !report.failed.is_empty() {
+                    bail!(
+                        "{} could not be copied",
+                        counted(report.failed.len(), "photo")
+                    );
+                }
+                return Ok(());
+            }
             cli.emit(&hits, |hs| {
                 println!("{}", counted(hs.len(), "photo"));
                 for h in hs {

@@ -3,10 +3,13 @@
 //! with their dates, each opening in the photo viewer. A bad query (unknown name, a date that is
 //! not one) is shown inline. The people named so far are listed under the field, one click
 //! each, so that what can be searched for is in sight. "No face found" lists the photos in
-//! which the scans found nobody, to look through for faces to add by hand.
+//! which the scans found nobody, to look through for faces to add by hand. The photos found can
+//! be copied into a folder as an album (see [`crate::album`]), on a worker.
 
+use crate::album::{copy_into, AlbumReport};
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
+use crate::gui::jobs::Task;
 use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{submitted, ViewCtx};
 use crate::people::search::{date_range, search, PhotoHit, Query, SearchError};
@@ -32,6 +35,12 @@ pub struct SearchView {
     names: Vec<String>,
     /// How many photos have no face found.
     without_faces: usize,
+    /// The album folder as typed.
+    album_folder: String,
+    /// The photos found being copied into an album.
+    copying: Option<Task<AlbumReport>>,
+    /// What the last copy did, or why it could not.
+    album_message: Option<String>,
 }
 
 impl SearchView {
@@ -90,6 +99,53 @@ impl SearchView {
         let outcome = dated.and_then(|q| search(catalog, &q));
         self.searched = Some(format!("{}{when}", self.query.trim()));
         self.show(outcome);
+    }
+
+    /// "Copy to folder…": the photos found, copied into a folder picked or typed.
+    fn album_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(result) = self.copying.as_ref().and_then(Task::poll) {
+            self.copying = None;
+            self.album_message = Some(match result {
+                Ok(report) => album_summary(&report),
+                Err(err) => err,
+            });
+        }
+        if self.copying.is_some() {
+            ui.label("Copying…");
+            return;
+        }
+        let mut chosen = None;
+        if ui
+            .button("Copy to folder…")
+            .on_hover_text(
+                "Copy these photos into a folder of their own, to share or print; the originals \
+                 stay where they are",
+            )
+            .clicked()
+        {
+            // Without a desktop portal the picker returns None at once: the field remains.
+            chosen = rfd::FileDialog::new()
+                .set_title("Copy the photos found into")
+                .pick_folder();
+        }
+        let typed = crate::gui::views::path_field(
+            ui,
+            &mut self.album_folder,
+            "or a folder path",
+            "Album folder",
+            200.0,
+            "Copy",
+        );
+        if let Some(folder) = chosen.or(typed) {
+            let photos: Vec<_> = self.results.iter().map(|h| h.path.clone()).collect();
+            self.album_message = None;
+            self.copying = Some(Task::spawn(ui.ctx(), move || {
+                copy_into(&photos, &folder).map_err(|e| e.to_string())
+            }));
+        }
+        if let Some(message) = &self.album_message {
+            ui.label(message);
+        }
     }
 
     /// Takes in the photos found, or why there are none.
@@ -155,10 +211,17 @@ impl SearchView {
             );
             return;
         };
-        ui.label(format!(
+        let found = format!(
             "{} with {searched}",
             crate::wording::counted(self.results.len(), "photo")
-        ));
+        );
+        ui.horizontal(|ui| {
+            ui.label(found);
+            if !self.results.is_empty() {
+                ui.separator();
+                self.album_ui(ui);
+            }
+        });
         ui.separator();
         let cell = THUMB + GAP;
         let columns = ((ui.available_width() / cell).floor() as usize).max(1);
@@ -275,4 +338,24 @@ fn display_date(taken_at: &str) -> String {
         Some(time) => format!("{date} {time}"),
         None => date.to_string(),
     }
+}
+
+/// "12 photos copied into /x (3 there already; 1 could not be: …)".
+fn album_summary(report: &AlbumReport) -> String {
+    let mut line = format!(
+        "{} copied into {}",
+        crate::wording::counted(report.copied.len(), "photo"),
+        report.folder.display()
+    );
+    if report.already_there > 0 {
+        line += &format!(", {} there already", report.already_there);
+    }
+    if let Some((photo, reason)) = report.failed.first() {
+        line += &format!(
+            "; {} could not be ({}: {reason})",
+            report.failed.len(),
+            photo.display()
+        );
+    }
+    line
 }
