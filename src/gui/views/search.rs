@@ -127,6 +127,10 @@ impl SearchView {
             chosen = rfd::FileDialog::new()
                 .set_title("Copy the photos found into")
                 .pick_folder();
+            if chosen.is_none() {
+                self.album_message =
+                    Some("No folder chosen: type its path in the field and press Copy".into());
+            }
         }
         let typed = crate::gui::views::path_field(
             ui,
@@ -150,6 +154,8 @@ impl SearchView {
 
     /// Takes in the photos found, or why there are none.
     fn show(&mut self, outcome: Result<Vec<PhotoHit>, SearchError>) {
+        // What was copied belongs to the photos found before.
+        self.album_message = None;
         match outcome {
             Ok(hits) => {
                 self.results = hits;
