@@ -1859,7 +1859,13 @@ fn faces_the_scan_missed_are_drawn_placed_and_kept_through_rescans() {
     // Taken away by the user; a face the scan found is ignored instead.
     catalog.remove_drawn_face(nothing.face).expect("remove");
     assert!(catalog.face(nothing.face).expect("face").is_none());
-    let detected = catalog.faces_of_person(named["amy"]).expect("faces")[0].id;
+    let detected = catalog
+        .faces_of_person(named["amy"])
+        .expect("faces")
+        .iter()
+        .find(|f| !f.drawn)
+        .expect("a face the scan found")
+        .id;
     assert!(catalog.remove_drawn_face(detected).is_err());
 
     // Cropped, the photo's boxes no longer fit it: the drawn faces go with the old pixels.
@@ -2189,6 +2195,58 @@ fn drawn_faces_written_to_a_sidecar_reach_another_library_and_come_back_once() {
     assert!(
         faces.iter().all(|f| f.pinned && !drawn.contains(&f.id)),
         "{faces:?}"
+    );
+}
+
+#[test]
+fn a_persons_faces_come_in_the_order_their_photos_are_stepped_through() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = library(dir.path());
+    // Dated photos come first, oldest first; the grid and the viewer's stepping agree.
+    let named = name_everyone(&mut catalog);
+    let penny = named["penny"];
+    let faces = catalog.faces_of_person(penny).expect("faces");
+    let photo = image::open(&faces.last().expect("a face").photo_path)
+        .expect("decode")
+        .to_rgb8();
+    // Narrowed, so that it is another picture of her rather than a copy of that one.
+    let (w, h) = photo.dimensions();
+    let narrower = image::imageops::crop_imm(&photo, 0, 0, w * 4 / 5, h).to_image();
+    let new_folder = dir.path().join("new");
+    std::fs::create_dir_all(&new_folder).expect("mkdir");
+    let dated = new_folder.join("dated.jpg");
+    std::fs::write(&dated, taken_on_a_summer_evening(&common::jpeg(&narrower))).expect("write");
+    scan(&mut catalog, &new_folder);
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let dated_face = catalog
+        .faces()
+        .expect("faces")
+        .into_iter()
+        .find(|f| f.photo_path.ends_with("dated.jpg"))
+        .expect("the dated photo's face");
+    assert_eq!(dated_face.person, Some(penny));
+
+    for &person in named.values() {
+        let mut from_faces: Vec<i64> = catalog
+            .faces_of_person(person)
+            .expect("faces")
+            .iter()
+            .map(|f| f.photo_id)
+            .collect();
+        from_faces.dedup();
+        let stepped: Vec<i64> = catalog
+            .photos_with_persons(&[vec![person]], &[], None, None)
+            .expect("photos")
+            .iter()
+            .map(|h| h.photo_id)
+            .collect();
+        assert_eq!(from_faces, stepped);
+    }
+    assert_eq!(
+        catalog.faces_of_person(penny).expect("faces")[0].id,
+        dated_face.id,
+        "the one dated photo leads"
     );
 }
 

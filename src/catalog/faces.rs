@@ -225,13 +225,16 @@ impl Catalog {
         self.query_faces("WHERE faces.photo_id = ?1", [photo_id])
     }
 
-    /// The faces of a person in readable photos that are not copies.
+    /// The faces of a person in readable photos that are not copies, in the order search lists
+    /// their photos (by capture time, then path), so that stepping through the photos of the
+    /// person from one face goes on to the faces beside it.
     pub fn faces_of_person(&self, person: i64) -> Result<Vec<FaceRow>> {
-        self.query_faces(
+        let filter = format!(
             "WHERE faces.person_id = ?1 AND faces.ignored = 0 AND photos.status = 'ok'
-               AND photos.copy_of IS NULL",
-            [person],
-        )
+               AND photos.copy_of IS NULL{}, faces.id",
+            super::listing_order("photos")
+        );
+        self.query_faces(&filter, [person])
     }
 
     /// The faces with nobody: neither clustering nor the user put them with a person, mostly
@@ -391,11 +394,17 @@ impl Catalog {
         )?)
     }
 
+    /// The faces `filter` selects, by id unless it ends in an ORDER BY of its own.
     fn query_faces<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<FaceRow>> {
+        let order = if filter.contains("ORDER BY") {
+            ""
+        } else {
+            " ORDER BY faces.id"
+        };
         let sql = format!(
             "SELECT faces.id, photo_id, photos.path, x, y, w, h, score, landmarks, embedding,
                     person_id, pinned, ignored, drawn
-             FROM faces JOIN photos ON photos.id = faces.photo_id {filter} ORDER BY faces.id"
+             FROM faces JOIN photos ON photos.id = faces.photo_id {filter}{order}"
         );
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query(params)?;

@@ -31,6 +31,7 @@ pub use history::HistoryEntry;
 pub use listed::{ListedPerson, UnfoundInPhoto};
 pub use paths::{path_from_key, path_key};
 pub use people::{person_label, PersonBrief, PersonSummary};
+pub(crate) use photos::listing_order;
 pub use photos::{
     FileStamp, KnownPhoto, PhotoRecord, PhotoRow, PhotoStatus, ReadablePhoto, ScanErrorRow,
     StoredContent,

@@ -425,6 +425,12 @@ impl Catalog {
 /// The columns [`photo_row`] reads, in its order.
 const PHOTO_COLUMNS: &str = "id, path, width, height, taken_at, status";
 
+/// The ORDER BY that lists photos (of table or alias `photos`) as search does: oldest first,
+/// those without a capture time last, each by path.
+pub(crate) fn listing_order(photos: &str) -> String {
+    format!(" ORDER BY {photos}.taken_at IS NULL, {photos}.taken_at, {photos}.display")
+}
+
 fn photo_row(r: &rusqlite::Row<'_>) -> Result<PhotoRow> {
     let status: String = r.get(5)?;
     Ok(PhotoRow {

@@ -210,7 +210,7 @@ impl Catalog {
         // Dates compare as text: ISO 8601 orders lexically; `to` is padded so that a bare day
         // includes all of that day.
         sql += " AND (?1 IS NULL OR p.taken_at >= ?1) AND (?2 IS NULL OR p.taken_at <= ?2 || '~')";
-        sql += " ORDER BY p.taken_at IS NULL, p.taken_at, p.display";
+        sql += &crate::catalog::listing_order("p");
         let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params![from, to], |r| {
             Ok(PhotoHit {
