@@ -23,6 +23,8 @@ pub struct AlbumReport {
     pub already_there: usize,
     /// Photos that could not be copied, with the reason (unreadable, vanished, disk full).
     pub failed: Vec<(PathBuf, String)>,
+    /// Stopped before the last photo, as asked: the photos copied so far stay.
+    pub stopped: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +33,19 @@ pub enum AlbumError {
     Folder(PathBuf, io::Error),
 }
 
-/// Copies each of `photos` into `folder`, made if it is not there.
-pub fn copy_into(photos: &[PathBuf], folder: &Path) -> Result<AlbumReport, AlbumError> {
+/// Copies each of `photos` into `folder`, made if it is not there. After each photo,
+/// `keep_going` hears how many are done and says whether to go on.
+pub fn copy_into(
+    photos: &[PathBuf],
+    folder: &Path,
+    mut keep_going: impl FnMut(usize) -> bool,
+) -> Result<AlbumReport, AlbumError> {
     std::fs::create_dir_all(folder).map_err(|e| AlbumError::Folder(folder.to_path_buf(), e))?;
     let mut report = AlbumReport {
         folder: folder.to_path_buf(),
         ..AlbumReport::default()
     };
-    for photo in photos {
+    for (i, photo) in photos.iter().enumerate() {
         match copy_one(photo, folder) {
             Ok(Placed::Copied(to)) => report.copied.push(to),
             Ok(Placed::AlreadyThere) => report.already_there += 1,
@@ -46,6 +53,10 @@ pub fn copy_into(photos: &[PathBuf], folder: &Path) -> Result<AlbumReport, Album
                 tracing::warn!(photo = %photo.display(), %err, "not copied into the album");
                 report.failed.push((photo.clone(), err.to_string()));
             }
+        }
+        if !keep_going(i + 1) && i + 1 < photos.len() {
+            report.stopped = true;
+            break;
         }
     }
     Ok(report)
@@ -165,7 +176,7 @@ mod tests {
         let album = dir.path().join("album");
         let photos = vec![a.clone(), b.clone()];
 
-        let first = copy_into(&photos, &album).expect("copied");
+        let first = copy_into(&photos, &album, |_| true).expect("copied");
         assert_eq!(
             first.copied,
             vec![album.join("IMG_0001.jpg"), album.join("IMG_0001 (2).jpg")]
@@ -181,11 +192,29 @@ mod tests {
         assert_eq!(copy.modified().ok(), original.modified().ok());
         assert_eq!(copy.permissions(), original.permissions());
 
-        let again = copy_into(&photos, &album).expect("copied");
+        let again = copy_into(&photos, &album, |_| true).expect("copied");
         assert!(again.copied.is_empty());
         assert_eq!(again.already_there, 2);
         let files = std::fs::read_dir(&album).expect("list").count();
         assert_eq!(files, 2, "no part file left behind");
+    }
+
+    #[test]
+    fn stopping_keeps_what_was_copied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let photos: Vec<PathBuf> = (0..4)
+            .map(|i| write(&dir.path().join(format!("p/{i}.jpg")), &[i]))
+            .collect();
+        let album = dir.path().join("album");
+        let report = copy_into(&photos, &album, |done| done < 2).expect("copied");
+        assert!(report.stopped);
+        assert_eq!(
+            report.copied,
+            vec![album.join("0.jpg"), album.join("1.jpg")]
+        );
+        let rest = copy_into(&photos, &album, |_| true).expect("copied");
+        assert!(!rest.stopped);
+        assert_eq!((rest.copied.len(), rest.already_there), (2, 2));
     }
 
     #[test]
@@ -196,7 +225,7 @@ mod tests {
         let photo = write(&dir.path().join("photos/party.jpg"), b"a photo");
         let gone = dir.path().join("photos/gone.jpg");
 
-        let report = copy_into(&[photo, gone.clone()], &album).expect("copied");
+        let report = copy_into(&[photo, gone.clone()], &album, |_| true).expect("copied");
         assert_eq!(report.copied, vec![album.join("party (2).jpg")]);
         assert_eq!(
             std::fs::read(&theirs).expect("read"),

@@ -7,7 +7,6 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Cli;
 use kith::catalog::Catalog;
@@ -110,15 +109,7 @@ pub fn scan_truth(cli: &Cli, truth: &Path) -> Result<ScannedTruth> {
     let root = truth
         .canonicalize()
         .with_context(|| format!("cannot open {}", truth.display()))?;
-    let bar = if cli.json {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(0)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("scanning {bar:40} {pos}/{len} photos  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = super::progress_bar(!cli.json, "scanning {bar:40} {pos}/{len} photos  ETA {eta}");
     kith::scan::scan_folder(
         &mut catalog,
         &analyzer,

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::eval::scan_truth;
 use super::Cli;
@@ -191,16 +191,7 @@ fn parse_losses(text: &str) -> Result<Vec<LossKind>> {
 }
 
 fn progress_bar(cli: &Cli) -> ProgressBar {
-    let bar = if cli.json {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(0)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>20} {bar:30} {pos}/{len} steps  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
+    super::progress_bar(!cli.json, "{prefix:>20} {bar:30} {pos}/{len} steps  {msg}")
 }
 
 fn show_progress(bar: &ProgressBar, p: &Progress) {

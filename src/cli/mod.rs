@@ -134,6 +134,21 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
+/// A progress bar drawn with `template` (indicatif's), or a hidden one where `show` is false
+/// (`--json`, whose output scripts read).
+fn progress_bar(show: bool, template: &str) -> indicatif::ProgressBar {
+    let bar = if show {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 impl Cli {
     fn catalog_path(&self) -> Result<PathBuf> {
         match &self.library {

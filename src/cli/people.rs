@@ -554,13 +554,25 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             };
             if let Some(folder) = copy_to {
                 let photos: Vec<PathBuf> = hits.iter().map(|h| h.path.clone()).collect();
-                let report = kith::album::copy_into(&photos, folder)?;
+                let cancel = super::photos::cancel_on_ctrl_c();
+                let bar = super::progress_bar(!cli.json, "copying {bar:40} {pos}/{len} photos");
+                bar.set_length(photos.len() as u64);
+                let report = kith::album::copy_into(&photos, folder, |done| {
+                    bar.set_position(done as u64);
+                    !cancel.load(std::sync::atomic::Ordering::Relaxed)
+                })?;
+                bar.finish_and_clear();
                 cli.emit(&report, |r| {
                     println!(
-                        "{} copied into {} ({} there already)",
+                        "{} copied into {} ({} there already){}",
                         counted(r.copied.len(), "photo"),
                         r.folder.display(),
-                        r.already_there
+                        r.already_there,
+                        if r.stopped {
+                            "; stopped before the rest"
+                        } else {
+                            ""
+                        }
                     );
                     for (photo, reason) in &r.failed {
                         println!("  not copied: {}: {reason}", photo.display());

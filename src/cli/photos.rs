@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::Cli;
 use kith::catalog::Catalog;
@@ -118,12 +118,12 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
     }
 }
 
-/// Ctrl-C sets the flag; the scan then commits what it has and stops.
-fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
+/// Ctrl-C sets the flag; a scan then commits what it has and stops, a copy stops between photos.
+pub(super) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     if let Err(err) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
-        tracing::warn!(%err, "Ctrl-C will stop the scan abruptly");
+        tracing::warn!(%err, "Ctrl-C will stop abruptly");
     }
     cancel
 }
@@ -136,16 +136,9 @@ struct ScanProgress {
 
 impl ScanProgress {
     fn new(show: bool) -> Self {
-        let bar = if show {
-            ProgressBar::new(0)
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} photos  {per_sec}  ETA {eta}  {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        let bar = super::progress_bar(
+            show,
+            "{bar:40} {pos}/{len} photos  {per_sec}  ETA {eta}  {msg}",
         );
         Self { bar, faces: 0 }
     }

@@ -6,6 +6,9 @@
 //! which the scans found nobody, to look through for faces to add by hand. The photos found can
 //! be copied into a folder as an album (see [`crate::album`]), on a worker.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use crate::album::{copy_into, AlbumReport};
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
@@ -37,8 +40,9 @@ pub struct SearchView {
     without_faces: usize,
     /// The album folder as typed.
     album_folder: String,
-    /// The photos found being copied into an album.
-    copying: Option<Task<AlbumReport>>,
+    /// The photos found being copied into an album: the work, how many are done, and the
+    /// flag that stops it.
+    copying: Option<(Task<AlbumReport>, Arc<AtomicUsize>, Arc<AtomicBool>)>,
     /// What the last copy did, or why it could not.
     album_message: Option<String>,
 }
@@ -103,15 +107,22 @@ impl SearchView {
 
     /// "Copy to folder…": the photos found, copied into a folder picked or typed.
     fn album_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(result) = self.copying.as_ref().and_then(Task::poll) {
+        if let Some(result) = self.copying.as_ref().and_then(|(task, ..)| task.poll()) {
             self.copying = None;
             self.album_message = Some(match result {
                 Ok(report) => album_summary(&report),
                 Err(err) => err,
             });
         }
-        if self.copying.is_some() {
-            ui.label("Copying…");
+        if let Some((_, done, stop)) = &self.copying {
+            ui.label(format!(
+                "Copying… {} of {}",
+                done.load(Ordering::Relaxed),
+                self.results.len()
+            ));
+            if ui.button("Stop copying").clicked() {
+                stop.store(true, Ordering::Relaxed);
+            }
             return;
         }
         let mut chosen = None;
@@ -143,9 +154,20 @@ impl SearchView {
         if let Some(folder) = chosen.or(typed) {
             let photos: Vec<_> = self.results.iter().map(|h| h.path.clone()).collect();
             self.album_message = None;
-            self.copying = Some(Task::spawn(ui.ctx(), move || {
-                copy_into(&photos, &folder).map_err(|e| e.to_string())
-            }));
+            let (done, stop) = (
+                Arc::new(AtomicUsize::new(0)),
+                Arc::new(AtomicBool::new(false)),
+            );
+            let (progress, stopped, repaint) = (done.clone(), stop.clone(), ui.ctx().clone());
+            let task = Task::spawn(ui.ctx(), move || {
+                copy_into(&photos, &folder, |n| {
+                    progress.store(n, Ordering::Relaxed);
+                    repaint.request_repaint();
+                    !stopped.load(Ordering::Relaxed)
+                })
+                .map_err(|e| e.to_string())
+            });
+            self.copying = Some((task, done, stop));
         }
         if let Some(message) = &self.album_message {
             ui.label(message);
@@ -355,6 +377,9 @@ fn album_summary(report: &AlbumReport) -> String {
     );
     if report.already_there > 0 {
         line += &format!(", {} there already", report.already_there);
+    }
+    if report.stopped {
+        line += "; stopped before the rest";
     }
     if let Some((photo, reason)) = report.failed.first() {
         line += &format!(
