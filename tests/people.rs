@@ -1885,6 +1885,80 @@ fn taken_on_a_summer_evening(jpeg: &[u8]) -> Vec<u8> {
     with_app1(jpeg, &exif)
 }
 
+/// `jpeg` with EXIF saying it was taken at 18:03:22 and `fraction` of that second (SubSecTime
+/// digits), where given, as cameras and phones write it.
+fn shot_at(jpeg: &[u8], fraction: Option<&str>) -> Vec<u8> {
+    use exif::{Field, In, Tag, Value};
+    let ascii = |tag, text: &str| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Ascii(vec![text.as_bytes().to_vec()]),
+    };
+    let taken = ascii(Tag::DateTimeOriginal, "2019:07:14 18:03:22");
+    let sub_second = fraction.map(|digits| ascii(Tag::SubSecTimeOriginal, digits));
+    let mut writer = exif::experimental::Writer::new();
+    writer.push_field(&taken);
+    if let Some(field) = &sub_second {
+        writer.push_field(field);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).expect("exif");
+    let mut body = b"Exif\0\0".to_vec();
+    body.extend_from_slice(&tiff.into_inner());
+    with_app1(jpeg, &body)
+}
+
+/// Shots of one burst share their second and their faces' places, as copies of one picture do;
+/// the fraction of the second the camera recorded tells them apart. A copy keeps its fraction,
+/// or loses it in an app that drops it, and is still the copy it is.
+#[test]
+fn shots_of_one_burst_are_not_copies_of_each_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picture = image::open(testdata("scenes/bbt3.jpg"))
+        .expect("decode")
+        .to_rgb8();
+    // The next shot, a tenth of a second on: the same people where they were, a shade lighter.
+    let next = image::ImageBuffer::from_fn(picture.width(), picture.height(), |x, y| {
+        image::Rgb(picture.get_pixel(x, y).0.map(|v| v.saturating_add(6)))
+    });
+    let burst = dir.path().join("burst");
+    std::fs::create_dir_all(&burst).expect("mkdir");
+    let first = shot_at(&common::jpeg(&picture), Some("10"));
+    std::fs::write(burst.join("IMG_0001.jpg"), &first).expect("write");
+    std::fs::write(
+        burst.join("IMG_0002.jpg"),
+        shot_at(&common::jpeg(&next), Some("20")),
+    )
+    .expect("write");
+    let copies = |folders: &[&Path]| {
+        let mut catalog = Catalog::open(&folders[0].with_extension("sqlite")).expect("catalog");
+        let algorithm = settings::load(&catalog).expect("settings");
+        for folder in folders {
+            scan(&mut catalog, folder);
+        }
+        assign::update(&mut catalog, &algorithm).expect("place");
+        catalog.copy_groups().expect("groups")
+    };
+    assert!(copies(&[&burst]).is_empty(), "two shots, not one picture");
+
+    // The first shot saved again elsewhere, keeping its fraction or losing it: a copy.
+    for fraction in [Some("10"), None] {
+        let saved = dir.path().join(format!("saved-{fraction:?}"));
+        std::fs::create_dir_all(&saved).expect("mkdir");
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+            .encode_image(&picture)
+            .expect("encode");
+        std::fs::write(saved.join("IMG_0001.jpg"), shot_at(&jpeg, fraction)).expect("write");
+        let first_only = dir.path().join(format!("first-{fraction:?}"));
+        std::fs::create_dir_all(&first_only).expect("mkdir");
+        std::fs::write(first_only.join("IMG_0001.jpg"), &first).expect("write");
+        let groups = copies(&[&first_only, &saved]);
+        assert_eq!(groups.len(), 1, "{fraction:?}: {groups:?}");
+        assert_eq!(groups[0].copies.len(), 1, "{fraction:?}: {groups:?}");
+    }
+}
+
 /// A photo cropped in another app and moved on the way is the missing photo it was, when both
 /// say when they were taken: it takes the decisions made about that one's faces.
 #[test]

@@ -590,8 +590,11 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
                 println!("{}", counted(hs.len(), "photo"));
                 for h in hs {
                     println!(
-                        "  {}  {}",
-                        h.taken_at.as_deref().unwrap_or("          "),
+                        "  {:<19}  {}",
+                        h.taken_at
+                            .as_deref()
+                            .map(kith::scan::capture_time::to_the_second)
+                            .unwrap_or_default(),
                         h.path.display()
                     );
                 }

@@ -3,7 +3,8 @@
 //! faces, list the picture twice in search, and make every stranger in it a two-face "person".
 //!
 //! Two photos are the same picture when they have the same shape, the same capture time (where
-//! both have one; or whole hours apart, one moment in two time zones) and the same faces: as many, each matched one to one to a face whose five
+//! both have one; or whole hours apart, one moment in two time zones; to the fraction of the
+//! second where both recorded it, which tells the shots of a burst apart) and the same faces: as many, each matched one to one to a face whose five
 //! landmarks sit at the same place relative to the photo (within [`LANDMARK_SLACK`] of the face's
 //! width), at about the same size, with a descriptor within [`COPY_DISTANCE`] and whose pixels
 //! look alike ([`LOOK_ALIKE`]). Descriptors and landmarks alone do not tell copies from other
@@ -525,9 +526,18 @@ fn same_shape_and_time(a: &PictureRow, b: &PictureRow) -> bool {
 
 /// The same capture time where both photos have one. Times whole hours apart (14 at most) are
 /// one moment in two time zones: a camera's clock, and the local time a date from Google's
-/// export is given in.
+/// export is given in. Where both recorded the fraction of the second, it must be the same:
+/// shots of one burst share their second, and a copy keeps its original's fraction (or, saved
+/// by an app that drops it, has none).
 fn same_time(a: &PictureRow, b: &PictureRow) -> bool {
     match (&a.taken_at, &b.taken_at) {
+        (Some(ta), Some(tb))
+            if capture_time::fraction(ta)
+                .zip(capture_time::fraction(tb))
+                .is_some_and(|(x, y)| x != y) =>
+        {
+            false
+        }
         (Some(ta), Some(tb)) => match (capture_time::seconds(ta), capture_time::seconds(tb)) {
             (Some(x), Some(y)) => {
                 let apart = (x - y).abs();

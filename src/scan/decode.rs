@@ -52,7 +52,8 @@ pub struct DecodedPhoto {
     pub pixels: RgbImage,
     /// Upright size of the original in pixels.
     pub full_size: (u32, u32),
-    /// EXIF DateTimeOriginal (or DateTime) as `YYYY-MM-DDTHH:MM:SS`, when present and sane.
+    /// EXIF DateTimeOriginal (or DateTime) as `YYYY-MM-DDTHH:MM:SS`, with its SubSecTime
+    /// (`.45`) where there is one, when present and sane.
     pub taken_at: Option<String>,
     /// How the decoded pixels were turned upright here (from the EXIF orientation, or a RAW
     /// file's); `NoTransforms` where they came upright (libheif, LibRaw's development).
@@ -477,15 +478,22 @@ fn read_exif(raw: &[u8]) -> (Orientation, Option<String>) {
         .and_then(|v| u8::try_from(v).ok())
         .and_then(Orientation::from_exif)
         .unwrap_or(Orientation::NoTransforms);
-    let taken_at = [exif::Tag::DateTimeOriginal, exif::Tag::DateTime]
-        .into_iter()
-        .find_map(|tag| {
-            let field = exif.get_field(tag, exif::In::PRIMARY)?;
-            match &field.value {
-                exif::Value::Ascii(parts) => parts.first().and_then(|p| exif_date(p)),
-                _ => None,
-            }
-        });
+    let ascii = |tag| match &exif.get_field(tag, exif::In::PRIMARY)?.value {
+        exif::Value::Ascii(parts) => parts.first().map(Vec::as_slice),
+        _ => None,
+    };
+    let taken_at = [
+        (exif::Tag::DateTimeOriginal, exif::Tag::SubSecTimeOriginal),
+        (exif::Tag::DateTime, exif::Tag::SubSecTime),
+    ]
+    .into_iter()
+    .find_map(|(date, fraction)| {
+        let time = exif_date(ascii(date)?)?;
+        Some(match ascii(fraction) {
+            Some(digits) => super::capture_time::with_fraction(time, digits),
+            None => time,
+        })
+    });
     (orientation, taken_at)
 }
 

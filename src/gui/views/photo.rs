@@ -271,7 +271,7 @@ impl PhotoView {
             ui.strong(name.as_ref())
                 .on_hover_text(photo.path.display().to_string());
             if let Some(date) = &photo.taken_at {
-                ui.label(date.replace('T', " "));
+                ui.label(crate::scan::capture_time::to_the_second(date));
             }
             ui.separator();
             if ui.button("Open file").clicked() {
