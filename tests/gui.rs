@@ -1253,6 +1253,9 @@ fn review_answers_many_faces_of_one_person_at_once() {
         .state_mut()
         .apply(kith::gui::Action::Show(photo), &ctx);
     harness.run();
+    // The list of the photo's faces says the guess before any is selected.
+    let guess = format!("Leonard? ({:.2})", q.distance);
+    assert!(harness.query_by_label(&guess).is_some(), "{guess}");
     harness
         .get_by_label(&format!("Face {}: Unnamed #{group}", q.face))
         .click();

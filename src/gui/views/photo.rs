@@ -754,6 +754,10 @@ impl PhotoView {
                         &format!("Listed face {}: {name}", face.id),
                     );
                     let label = ui.add(egui::Label::new(name.as_str()).sense(Sense::click()));
+                    // The review's guess, where it has one: a click away from Yes or No.
+                    if let Some(q) = ctx.questions.iter().find(|q| q.face == face.id) {
+                        ui.weak(format!("{}? ({:.2})", q.name, q.distance));
+                    }
                     thumb.clicked() || label.clicked()
                 })
                 .inner;
