@@ -2382,3 +2382,80 @@ fn a_person_split_in_two_is_a_likely_merge_and_lookalikes_are_not() {
         "the likely ones lead"
     );
 }
+
+/// People appear while a long scan runs: the faces stored so far are placed now and then, on a
+/// connection of their own, and the people in the end are as good as those of one placing.
+#[test]
+fn faces_are_placed_while_a_scan_runs() {
+    use kith::people::placing::{place_at_end, place_while_scanning, Schedule};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    let (stored, over) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let schedule = Schedule {
+        first: 10,
+        growth: 1.5,
+        gap: std::time::Duration::ZERO,
+    };
+    let faces = testdata("faces");
+    let placings = std::thread::scope(|scope| {
+        let placer = scope.spawn(|| {
+            let mut placings = Vec::new();
+            place_while_scanning(&path, schedule, &stored, &over, &mut |report| {
+                placings.push((stored.load(Ordering::Relaxed), report));
+            })
+            .expect("placing");
+            placings
+        });
+        kith::scan::scan_folder(
+            &mut catalog,
+            common::analyzer(),
+            &faces,
+            &kith::scan::ScanOptions::default(),
+            &AtomicBool::new(false),
+            &mut |event| {
+                if matches!(event, kith::scan::ScanEvent::Analysed { .. }) {
+                    stored.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+        )
+        .expect("scan");
+        over.store(true, Ordering::Relaxed);
+        placer.join().expect("placer")
+    });
+    let total = stored.load(Ordering::Relaxed);
+    let (first_at, first) = placings.first().expect("placed while scanning");
+    assert!(*first_at < total, "first placed at {first_at} of {total}");
+    assert!(first.new_persons > 0, "{first:?}");
+
+    // Placed again at the end, all at once: the people of a scan placed only at its end.
+    let algorithm = settings::load(&catalog).expect("settings");
+    place_at_end(&mut catalog, &algorithm, 0, true).expect("place at the end");
+    let mut once = Catalog::open(&dir.path().join("once.sqlite")).expect("catalog");
+    scan(&mut once, &faces);
+    assign::update(&mut once, &algorithm).expect("placed once");
+    let groups = |catalog: &Catalog| -> HashSet<Vec<PathBuf>> {
+        catalog
+            .persons(true)
+            .expect("persons")
+            .iter()
+            .map(|p| {
+                let mut photos: Vec<PathBuf> = catalog
+                    .faces_of_person(p.id)
+                    .expect("faces")
+                    .into_iter()
+                    .map(|f| f.photo_path)
+                    .collect();
+                photos.sort();
+                photos
+            })
+            .collect()
+    };
+    assert_eq!(
+        groups(&catalog),
+        groups(&once),
+        "{} placings",
+        placings.len()
+    );
+}

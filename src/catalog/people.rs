@@ -186,6 +186,30 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The highest face id so far (0 without faces): the faces a scan adds come after it.
+    pub fn last_face_id(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM faces", [], |r| r.get(0))?)
+    }
+
+    /// Takes the faces after `face_id` that clustering placed (not the user) out of their people
+    /// again, to be placed anew; people left without faces and without a name go. How many.
+    pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<usize> {
+        let tx = self.conn_mut().transaction()?;
+        let unplaced = tx.execute(
+            "UPDATE faces SET person_id = NULL WHERE id > ?1 AND pinned = 0",
+            [face_id],
+        )?;
+        tx.execute(
+            "DELETE FROM persons WHERE name IS NULL
+             AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = persons.id)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(unplaced)
+    }
+
     /// Writes clustering's guesses: `assign` maps unpinned faces to a person (`None`: unassigned);
     /// `new_persons` groups of faces become new unnamed persons. Pinned faces are never touched;
     /// unnamed persons left without faces are removed. Not an undoable action: it only re-derives

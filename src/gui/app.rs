@@ -451,20 +451,27 @@ impl KithApp {
             }
         }
         let Some(job) = &mut self.scan else { return };
-        if let ScanPoll::Finished(result) = job.poll() {
-            self.status = match result {
-                Ok(summary) => format!("Scan of {}: {summary}", job.target),
-                Err(err) => format!("Scan of {} failed: {err}", job.target),
-            };
-            self.scan = None;
-            if !self.scans_waiting.is_empty() {
-                let next = self.scans_waiting.remove(0);
-                self.status = format!("{}. Scanning {next}", self.status);
-                self.launch_scan(next, ctx);
+        let result = match job.poll() {
+            ScanPoll::Running { placed: true, .. } => {
+                // People found so far: shown while the scan goes on.
+                self.catalog_changed();
+                return;
             }
-            self.catalog_changed();
-            ctx.request_repaint();
+            ScanPoll::Running { .. } => return,
+            ScanPoll::Finished(result) => result,
+        };
+        self.status = match result {
+            Ok(summary) => format!("Scan of {}: {summary}", job.target),
+            Err(err) => format!("Scan of {} failed: {err}", job.target),
+        };
+        self.scan = None;
+        if !self.scans_waiting.is_empty() {
+            let next = self.scans_waiting.remove(0);
+            self.status = format!("{}. Scanning {next}", self.status);
+            self.launch_scan(next, ctx);
         }
+        self.catalog_changed();
+        ctx.request_repaint();
     }
 
     /// Carries out `action`; changes are written to the catalog at once.

@@ -5,7 +5,7 @@
 //! lets the UI read meanwhile) and reports over an mpsc channel that the UI polls once per frame.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::catalog::Catalog;
 use crate::models::ModelDir;
 use crate::name_sidecars::{self, SidecarReport};
+use crate::people::placing::{place_at_end, place_while_scanning, Schedule};
 use crate::people::suggest::FaceSpace;
 use crate::scan::{ScanEvent, ScanOptions};
 use crate::vision::{self, DeviceChoice, FaceAnalyzer, Precision};
@@ -20,6 +21,8 @@ use crate::vision::{self, DeviceChoice, FaceAnalyzer, Precision};
 /// What a scan worker reports.
 enum ScanMsg {
     Event(ScanEvent),
+    /// The faces stored so far were given people while the scan goes on.
+    Placed,
     /// The scan (and the assignment of new faces to people) ended: a summary, or the error.
     Finished(Result<String, String>),
 }
@@ -81,7 +84,11 @@ pub struct ScanJob {
 
 /// What polling a scan found.
 pub enum ScanPoll {
-    Running { new_photos: bool },
+    /// `placed`: faces were given people since the last poll, so the people shown are out of date.
+    Running {
+        new_photos: bool,
+        placed: bool,
+    },
     Finished(Result<String, String>),
 }
 
@@ -109,6 +116,7 @@ impl ScanJob {
                 &setup,
                 &worker_cancel,
                 &mut |event| send(ScanMsg::Event(event)),
+                &|| send(ScanMsg::Placed),
             )
             .map_err(|err| format!("{err:#}"));
             send(ScanMsg::Finished(result));
@@ -145,7 +153,7 @@ impl ScanJob {
 
     /// Takes in what the worker reported since the last frame.
     pub fn poll(&mut self) -> ScanPoll {
-        let mut new_photos = false;
+        let (mut new_photos, mut placed) = (false, false);
         loop {
             match self.rx.try_recv() {
                 // Each folder of the library is planned when its walk ends.
@@ -162,8 +170,9 @@ impl ScanJob {
                     self.done += 1;
                     self.failed += 1;
                 }
+                Ok(ScanMsg::Placed) => placed = true,
                 Ok(ScanMsg::Finished(result)) => return ScanPoll::Finished(result),
-                Err(TryRecvError::Empty) => return ScanPoll::Running { new_photos },
+                Err(TryRecvError::Empty) => return ScanPoll::Running { new_photos, placed },
                 Err(TryRecvError::Disconnected) => {
                     return ScanPoll::Finished(Err("the scan stopped unexpectedly".into()))
                 }
@@ -183,12 +192,15 @@ fn time_left(done: usize, elapsed: Duration, left: usize) -> Option<Duration> {
     Some(elapsed.mul_f64(left as f64 / done as f64))
 }
 
+/// Scans `target`, placing the faces stored so far now and then meanwhile (each placing told to
+/// `on_placed`), and all of them at the end.
 fn scan(
     catalog_path: &Path,
     target: &ScanTarget,
     setup: &ScanSetup,
     cancel: &AtomicBool,
-    on_event: &mut dyn FnMut(ScanEvent),
+    on_event: &mut (dyn FnMut(ScanEvent) + Send),
+    on_placed: &(dyn Fn() + Sync),
 ) -> anyhow::Result<String> {
     let mut catalog = Catalog::open(catalog_path)?;
     let models = ModelDir::locate(setup.models.as_deref())?;
@@ -198,17 +210,55 @@ fn scan(
     let analyzer = FaceAnalyzer::load_in(&models, &device, precision)?
         .with_detect_long_side(setup.detect_long_side);
     let options = ScanOptions::for_analyzer(&analyzer);
-    let summary = match target {
-        ScanTarget::Folder(folder) => {
-            crate::scan::scan_folder(&mut catalog, &analyzer, folder, &options, cancel, on_event)?
-        }
-        ScanTarget::Library => {
-            crate::scan::scan_library(&mut catalog, &analyzer, &options, cancel, on_event)?
-        }
-    };
+    let (stored, scan_over) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let last_face_before = catalog.last_face_id()?;
+    let (summary, placings) = std::thread::scope(|scope| {
+        let placer = scope.spawn(|| {
+            place_while_scanning(
+                catalog_path,
+                Schedule::default(),
+                &stored,
+                &scan_over,
+                &mut |_| on_placed(),
+            )
+        });
+        let on_event = &mut |event: ScanEvent| {
+            if matches!(event, ScanEvent::Analysed { .. }) {
+                stored.fetch_add(1, Ordering::Relaxed);
+            }
+            on_event(event)
+        };
+        let summary = match target {
+            ScanTarget::Folder(folder) => crate::scan::scan_folder(
+                &mut catalog,
+                &analyzer,
+                folder,
+                &options,
+                cancel,
+                on_event,
+            ),
+            ScanTarget::Library => {
+                crate::scan::scan_library(&mut catalog, &analyzer, &options, cancel, on_event)
+            }
+        };
+        scan_over.store(true, Ordering::Relaxed);
+        let placings = match placer.join() {
+            Ok(Ok(placings)) => placings,
+            Ok(Err(err)) => {
+                tracing::warn!(%err, "no placing while scanning");
+                0
+            }
+            Err(_) => {
+                tracing::warn!("placing while scanning stopped unexpectedly");
+                // It may have placed some faces before it stopped.
+                1
+            }
+        };
+        summary.map(|summary| (summary, placings))
+    })?;
     // Even a cancelled scan committed its photos: give their faces people.
     let algorithm = crate::people::settings::load(&catalog)?;
-    let placed = crate::people::assign::update(&mut catalog, &algorithm)?;
+    let placed = place_at_end(&mut catalog, &algorithm, last_face_before, placings > 0)?;
     let not_found = match summary.folders_not_found.len() {
         0 => String::new(),
         1 => ", 1 folder not found".to_string(),

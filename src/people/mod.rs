@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod copies;
 pub mod listed;
 pub mod neighbours;
+pub mod placing;
 pub mod review;
 pub mod search;
 pub mod settings;

@@ -1,0 +1,143 @@
+//! People while a scan runs. A first scan of a large library takes an hour or more on a laptop,
+//! and faces get people only when a scan ends: until then the window would show nobody. While
+//! a long scan goes on, [`place_while_scanning`] places the faces stored so far now and then, on
+//! a connection of its own, so that people appear and fill up as the photos are read.
+//!
+//! Each placing is the incremental one every finished scan makes ([`assign::update`]): faces near
+//! a person join them, the rest are clustered among themselves. Placed early, with few faces, a
+//! person can come out as two groups that later faces would have joined: on the shared photos,
+//! three crops of each, 309 photos, one of 16 people did. So what is placed meanwhile is
+//! provisional: when the scan ends, [`place_at_end`] places the faces it stored all at once, as if
+//! nothing had been placed before, keeping what the user decided meanwhile (a face placed or a
+//! person named by the user stays). The placings come further apart as the library grows
+//! ([`Schedule`]), so that their cost stays a small multiple of one placing.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::people::assign::{self, AssignReport};
+use crate::people::cluster::Algorithm;
+use crate::people::settings;
+
+/// When the faces stored so far are worth placing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    /// Photos stored before the first placing: a short scan is placed once, at its end.
+    pub first: usize,
+    /// Each later placing waits until the photos stored have grown by this factor...
+    pub growth: f32,
+    /// ...and this long has passed since the last.
+    pub gap: Duration,
+}
+
+impl Default for Schedule {
+    /// First after 200 photos (8 s of a 2-core scan), then each time the photos stored have
+    /// grown by half, 20 s apart at least.
+    fn default() -> Self {
+        Self {
+            first: 200,
+            growth: 1.5,
+            gap: Duration::from_secs(20),
+        }
+    }
+}
+
+impl Schedule {
+    /// Whether to place now, with `stored` photos stored and the last placing at `last` (the
+    /// photos stored then, and when), if any.
+    pub fn due(&self, stored: usize, last: Option<(usize, Instant)>, now: Instant) -> bool {
+        match last {
+            None => stored >= self.first,
+            Some((then, at)) => {
+                stored as f32 >= then as f32 * self.growth && now.duration_since(at) >= self.gap
+            }
+        }
+    }
+}
+
+/// The placing when a scan ends. Where faces were placed while it ran (`placed_meanwhile`), the
+/// faces it stored (those after `last_face_before` the scan) that clustering placed are placed
+/// again, all at once.
+pub fn place_at_end(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+    last_face_before: i64,
+    placed_meanwhile: bool,
+) -> Result<AssignReport, CatalogError> {
+    if placed_meanwhile {
+        let unplaced = catalog.unplace_faces_after(last_face_before)?;
+        tracing::debug!(unplaced, "faces placed while scanning, placed again");
+    }
+    assign::update(catalog, algorithm)
+}
+
+/// How often [`place_while_scanning`] looks whether a placing is due.
+const LOOK: Duration = Duration::from_millis(250);
+
+/// Places the faces of the catalog at `catalog_path` as `schedule` says while the scan writing
+/// to it runs: `stored` counts the photos it stored, `scan_over` is set when it ends. Each placing
+/// is told to `on_placed`; how many there were is returned. A placing that fails (the catalog
+/// busy for long) is logged and tried again at the next one due; the scan's own placing at its
+/// end ([`place_at_end`]) is the one that counts.
+pub fn place_while_scanning(
+    catalog_path: &Path,
+    schedule: Schedule,
+    stored: &AtomicUsize,
+    scan_over: &AtomicBool,
+    on_placed: &mut dyn FnMut(AssignReport),
+) -> Result<usize, CatalogError> {
+    let mut placings = 0;
+    // Opened at the first placing: a short scan never needs it.
+    let mut connection: Option<Catalog> = None;
+    let mut last = None;
+    while !scan_over.load(Ordering::Relaxed) {
+        std::thread::sleep(LOOK);
+        let now_stored = stored.load(Ordering::Relaxed);
+        if scan_over.load(Ordering::Relaxed) || !schedule.due(now_stored, last, Instant::now()) {
+            continue;
+        }
+        last = Some((now_stored, Instant::now()));
+        if connection.is_none() {
+            connection = Some(Catalog::open(catalog_path)?);
+        }
+        let Some(catalog) = connection.as_mut() else {
+            continue;
+        };
+        let placed = settings::load(catalog)
+            .map_err(|err| err.to_string())
+            .and_then(|algorithm| {
+                assign::update(catalog, &algorithm).map_err(|err| err.to_string())
+            });
+        match placed {
+            Ok(report) => {
+                tracing::info!(photos = now_stored, ?report, "faces placed while scanning");
+                placings += 1;
+                on_placed(report);
+            }
+            Err(err) => tracing::warn!(%err, "faces not placed while scanning; tried again later"),
+        }
+    }
+    Ok(placings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placings_start_after_the_first_photos_and_spread_out() {
+        let schedule = Schedule::default();
+        let start = Instant::now();
+        let later = |s: u64| start + Duration::from_secs(s);
+        assert!(!schedule.due(199, None, start));
+        assert!(schedule.due(200, None, start));
+        // Half as many photos again, and 20 s on.
+        assert!(!schedule.due(299, Some((200, start)), later(60)));
+        assert!(!schedule.due(300, Some((200, start)), later(19)));
+        assert!(schedule.due(300, Some((200, start)), later(20)));
+        assert!(!schedule.due(10_000, Some((9_000, start)), later(600)));
+        assert!(schedule.due(13_500, Some((9_000, start)), later(600)));
+    }
+}
