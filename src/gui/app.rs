@@ -452,12 +452,12 @@ impl KithApp {
         }
         let Some(job) = &mut self.scan else { return };
         let result = match job.poll() {
-            ScanPoll::Running { placed: true, .. } => {
+            ScanPoll::Running { placed: true } => {
                 // People found so far: shown while the scan goes on.
                 self.catalog_changed();
                 return;
             }
-            ScanPoll::Running { .. } => return,
+            ScanPoll::Running { placed: false } => return,
             ScanPoll::Finished(result) => result,
         };
         self.status = match result {

@@ -86,7 +86,6 @@ pub struct ScanJob {
 pub enum ScanPoll {
     /// `placed`: faces were given people since the last poll, so the people shown are out of date.
     Running {
-        new_photos: bool,
         placed: bool,
     },
     Finished(Result<String, String>),
@@ -153,7 +152,7 @@ impl ScanJob {
 
     /// Takes in what the worker reported since the last frame.
     pub fn poll(&mut self) -> ScanPoll {
-        let (mut new_photos, mut placed) = (false, false);
+        let mut placed = false;
         loop {
             match self.rx.try_recv() {
                 // Each folder of the library is planned when its walk ends.
@@ -164,7 +163,6 @@ impl ScanJob {
                     self.pace_from.get_or_insert((Instant::now(), self.done));
                     self.done += 1;
                     self.faces += faces;
-                    new_photos = true;
                 }
                 Ok(ScanMsg::Event(ScanEvent::Failed { .. })) => {
                     self.done += 1;
@@ -172,7 +170,7 @@ impl ScanJob {
                 }
                 Ok(ScanMsg::Placed) => placed = true,
                 Ok(ScanMsg::Finished(result)) => return ScanPoll::Finished(result),
-                Err(TryRecvError::Empty) => return ScanPoll::Running { new_photos, placed },
+                Err(TryRecvError::Empty) => return ScanPoll::Running { placed },
                 Err(TryRecvError::Disconnected) => {
                     return ScanPoll::Finished(Err("the scan stopped unexpectedly".into()))
                 }
