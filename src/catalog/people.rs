@@ -194,11 +194,18 @@ impl Catalog {
     }
 
     /// Takes the faces after `face_id` that clustering placed (not the user) out of their people
-    /// again, to be placed anew; people left without faces and without a name go. How many.
+    /// again, to be placed anew, except in people the user did something about (named, hid,
+    /// gave a cover, took a face out of, or told apart from another): those stay as they are.
+    /// People left without faces and without a name go. How many faces were taken out.
     pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<usize> {
         let tx = self.conn_mut().transaction()?;
         let unplaced = tx.execute(
-            "UPDATE faces SET person_id = NULL WHERE id > ?1 AND pinned = 0",
+            "UPDATE faces SET person_id = NULL
+             WHERE id > ?1 AND pinned = 0 AND person_id IN (
+                 SELECT id FROM persons WHERE name IS NULL AND hidden = 0 AND cover_face IS NULL
+                 AND id NOT IN (SELECT person_id FROM not_person)
+                 AND id NOT IN (SELECT a FROM distinct_persons)
+                 AND id NOT IN (SELECT b FROM distinct_persons))",
             [face_id],
         )?;
         tx.execute(
@@ -753,6 +760,51 @@ mod tests {
         let b_now = catalog.person(pb).expect("read").expect("named");
         assert_eq!((b_now.faces, b_now.photos), (0, 0));
         assert!(catalog.persons(true).expect("persons").contains(&b_now));
+    }
+
+    #[test]
+    fn unplacing_a_scans_faces_spares_the_people_the_user_did_something_about() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        two_faces_per_photo(&mut catalog, 7);
+        let faces: Vec<i64> = catalog
+            .faces()
+            .expect("faces")
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(catalog.last_face_id().ok(), faces.last().copied());
+        // The first photo's faces were there before the scan.
+        let before = faces[1];
+        // Six people of two faces: the first from before the scan, the rest from it.
+        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
+        let people = catalog.apply_clustering(&[], &groups).expect("people");
+        catalog.hide_person(people[2], true).expect("hide");
+        catalog.set_cover(people[3], groups[3][1]).expect("cover");
+        catalog.reject_person(groups[4][0], people[4]).expect("not");
+        catalog
+            .mark_distinct(people[5], people[6])
+            .expect("distinct");
+
+        let unplaced = catalog.unplace_faces_after(before).expect("unplace");
+        // Only the untouched person of the scan lost its faces, and is gone.
+        assert_eq!(unplaced, 2);
+        let person = |face: i64| catalog.face(face).expect("read").expect("face").person;
+        assert_eq!(person(groups[1][0]), None);
+        assert_eq!(catalog.person(people[1]).expect("read"), None);
+        assert_eq!(
+            person(groups[0][0]),
+            Some(people[0]),
+            "placed before the scan"
+        );
+        for (i, group) in groups.iter().enumerate().skip(2) {
+            // The face taken out of person 4 already has nobody.
+            let kept = group
+                .iter()
+                .filter(|&&f| person(f) == Some(people[i]))
+                .count();
+            assert!(kept >= 1, "person {i}");
+        }
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! person can come out as two groups that later faces would have joined: on the shared photos,
 //! three crops of each, 309 photos, one of 16 people did. So what is placed meanwhile is
 //! provisional: when the scan ends, [`place_at_end`] places the faces it stored all at once, as if
-//! nothing had been placed before, keeping what the user decided meanwhile (a face placed or a
-//! person named by the user stays). The placings come further apart as the library grows
+//! nothing had been placed before, keeping what the user decided meanwhile: a face the user
+//! placed, and every person the user did something about (named, hid, gave a cover, took a face
+//! out of, told apart from another), stay as they are. The placings come further apart as the library grows
 //! ([`Schedule`]), so that their cost stays a small multiple of one placing.
 
 use std::path::Path;
