@@ -264,11 +264,11 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
             );
         }
         println!(
-            "people: {} placed, {} new",
+            "people: {} placed, {}",
             counted(placed.assigned, "new face"),
             match placed.new_persons {
-                1 => "1 person".to_string(),
-                n => format!("{n} people"),
+                1 => "1 new person".to_string(),
+                n => format!("{n} new people"),
             }
         );
         if placed.moved_and_changed > 0 {
