@@ -711,6 +711,16 @@ mod tests {
         }
     }
 
+    /// Every face's id, in order.
+    fn face_ids(catalog: &Catalog) -> Vec<i64> {
+        catalog
+            .faces()
+            .expect("faces")
+            .iter()
+            .map(|f| f.id)
+            .collect()
+    }
+
     /// A catalog of `n` photos with two faces each: returns the photos' ids.
     fn two_faces_per_photo(catalog: &mut Catalog, n: usize) -> Vec<i64> {
         let mut photos = Vec::new();
@@ -767,12 +777,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
         two_faces_per_photo(&mut catalog, 7);
-        let faces: Vec<i64> = catalog
-            .faces()
-            .expect("faces")
-            .iter()
-            .map(|f| f.id)
-            .collect();
+        let faces = face_ids(&catalog);
         assert_eq!(catalog.last_face_id().ok(), faces.last().copied());
         // The first photo's faces were there before the scan.
         let before = faces[1];
@@ -812,12 +817,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
         two_faces_per_photo(&mut catalog, 3);
-        let faces: Vec<i64> = catalog
-            .faces()
-            .expect("faces")
-            .iter()
-            .map(|f| f.id)
-            .collect();
+        let faces = face_ids(&catalog);
         let (a, rest) = faces.split_at(2);
         let (b, loose) = rest.split_at(2);
         let created = catalog
