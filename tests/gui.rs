@@ -547,6 +547,7 @@ fn the_photos_found_are_copied_into_an_album_folder() {
         copies == originals,
         "the album holds exactly the photos found"
     );
+    assert!(harness.query_by_label("Open the folder").is_some());
 
     // Again: nothing is copied twice.
     harness.get_by_label("Copy").click();

@@ -45,6 +45,10 @@ pub struct SearchView {
     copying: Option<(Task<AlbumReport>, Arc<AtomicUsize>, Arc<AtomicBool>)>,
     /// What the last copy did, or why it could not.
     album_message: Option<String>,
+    /// The folder the last copy went into, to open.
+    album_done: Option<std::path::PathBuf>,
+    /// Opening that folder in the desktop's file manager, which may take a while to return.
+    opening: Option<Task<()>>,
 }
 
 impl SearchView {
@@ -110,7 +114,11 @@ impl SearchView {
         if let Some(result) = self.copying.as_ref().and_then(|(task, ..)| task.poll()) {
             self.copying = None;
             self.album_message = Some(match result {
-                Ok(report) => album_summary(&report),
+                Ok(report) => {
+                    let summary = album_summary(&report);
+                    self.album_done = Some(report.folder);
+                    summary
+                }
                 Err(err) => err,
             });
         }
@@ -153,7 +161,7 @@ impl SearchView {
         );
         if let Some(folder) = chosen.or(typed) {
             let photos: Vec<_> = self.results.iter().map(|h| h.path.clone()).collect();
-            self.album_message = None;
+            (self.album_message, self.album_done) = (None, None);
             let (done, stop) = (
                 Arc::new(AtomicUsize::new(0)),
                 Arc::new(AtomicBool::new(false)),
@@ -169,8 +177,22 @@ impl SearchView {
             });
             self.copying = Some((task, done, stop));
         }
+        if let Some(opened) = self.opening.as_ref().and_then(Task::poll) {
+            self.opening = None;
+            if let Err(err) = opened {
+                self.album_message = Some(err);
+            }
+        }
         if let Some(message) = &self.album_message {
             ui.label(message);
+        }
+        if let Some(folder) = &self.album_done {
+            if ui.button("Open the folder").clicked() {
+                let folder = folder.clone();
+                self.opening = Some(Task::spawn(ui.ctx(), move || {
+                    crate::gui::desktop::open_file(&folder)
+                }));
+            }
         }
     }
 
@@ -178,6 +200,7 @@ impl SearchView {
     fn show(&mut self, outcome: Result<Vec<PhotoHit>, SearchError>) {
         // What was copied belongs to the photos found before.
         self.album_message = None;
+        self.album_done = None;
         match outcome {
             Ok(hits) => {
                 self.results = hits;
