@@ -2383,10 +2383,17 @@ fn a_person_split_in_two_is_a_likely_merge_and_lookalikes_are_not() {
     );
 }
 
+fn catalog_setting(path: &Path, key: &str) -> Option<String> {
+    Catalog::open(path)
+        .expect("catalog")
+        .setting(key)
+        .expect("setting")
+}
+
 /// People appear while a long scan runs: the faces stored so far are placed now and then, on a
 /// connection of their own, and the people in the end are as good as those of one placing.
 #[test]
-fn faces_are_placed_while_a_scan_runs() {
+fn people_appear_while_a_scan_runs_and_are_placed_again_after_a_kill() {
     use kith::people::placing::{place_at_end, place_while_scanning, Schedule};
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let dir = tempfile::tempdir().expect("tempdir");
@@ -2402,7 +2409,7 @@ fn faces_are_placed_while_a_scan_runs() {
     let placings = std::thread::scope(|scope| {
         let placer = scope.spawn(|| {
             let mut placings = Vec::new();
-            place_while_scanning(&path, schedule, &stored, &over, &mut |report| {
+            place_while_scanning(&path, 0, schedule, &stored, &over, &mut |report| {
                 placings.push((stored.load(Ordering::Relaxed), report));
             })
             .expect("placing");
@@ -2429,9 +2436,17 @@ fn faces_are_placed_while_a_scan_runs() {
     assert!(*first_at < total, "first placed at {first_at} of {total}");
     assert!(first.new_persons > 0, "{first:?}");
 
-    // Placed again at the end, all at once: the people of a scan placed only at its end.
+    // Killed before its end, the scan leaves the placings provisional; the next scan's end
+    // (here one that found nothing new) places those faces again, all at once: the people of a
+    // scan placed only at its end.
+    drop(catalog);
+    let mut catalog = Catalog::open(&path).expect("reopened");
+    let provisional = || catalog_setting(&path, "placing.provisional_after");
+    assert_eq!(provisional(), Some("0".to_string()));
+    assert_eq!(scan(&mut catalog, &faces).photos, 0);
     let algorithm = settings::load(&catalog).expect("settings");
-    place_at_end(&mut catalog, &algorithm, 0, true).expect("place at the end");
+    place_at_end(&mut catalog, &algorithm).expect("place at the end");
+    assert_eq!(provisional(), None);
     let mut once = Catalog::open(&dir.path().join("once.sqlite")).expect("catalog");
     scan(&mut once, &faces);
     assign::update(&mut once, &algorithm).expect("placed once");

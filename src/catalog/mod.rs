@@ -146,6 +146,12 @@ impl Catalog {
         Ok(())
     }
 
+    pub fn remove_setting(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Counts for summaries: photos by status and faces.
     pub fn counts(&self) -> Result<CatalogCounts> {
         let count = |sql: &str| -> Result<u64> {

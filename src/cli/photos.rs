@@ -234,7 +234,7 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
     };
     drop(progress);
     let algorithm = kith::people::settings::load(&catalog)?;
-    let placed = kith::people::assign::update(&mut catalog, &algorithm)?;
+    let placed = kith::people::placing::place_at_end(&mut catalog, &algorithm)?;
     super::people::keep_sidecars(&mut catalog)?;
     cli.emit(&summary, |s| {
         println!(

@@ -210,10 +210,11 @@ fn scan(
     let options = ScanOptions::for_analyzer(&analyzer);
     let (stored, scan_over) = (AtomicUsize::new(0), AtomicBool::new(false));
     let last_face_before = catalog.last_face_id()?;
-    let (summary, placings) = std::thread::scope(|scope| {
+    let summary = std::thread::scope(|scope| {
         let placer = scope.spawn(|| {
             place_while_scanning(
                 catalog_path,
+                last_face_before,
                 Schedule::default(),
                 &stored,
                 &scan_over,
@@ -240,23 +241,16 @@ fn scan(
             }
         };
         scan_over.store(true, Ordering::Relaxed);
-        let placings = match placer.join() {
-            Ok(Ok(placings)) => placings,
-            Ok(Err(err)) => {
-                tracing::warn!(%err, "no placing while scanning");
-                0
-            }
-            Err(_) => {
-                tracing::warn!("placing while scanning stopped unexpectedly");
-                // It may have placed some faces before it stopped.
-                1
-            }
-        };
-        summary.map(|summary| (summary, placings))
+        match placer.join() {
+            Ok(Err(err)) => tracing::warn!(%err, "no placing while scanning"),
+            Err(_) => tracing::warn!("placing while scanning stopped unexpectedly"),
+            Ok(Ok(())) => {}
+        }
+        summary
     })?;
     // Even a cancelled scan committed its photos: give their faces people.
     let algorithm = crate::people::settings::load(&catalog)?;
-    let placed = place_at_end(&mut catalog, &algorithm, last_face_before, placings > 0)?;
+    let placed = place_at_end(&mut catalog, &algorithm)?;
     let not_found = match summary.folders_not_found.len() {
         0 => String::new(),
         1 => ", 1 folder not found".to_string(),

@@ -10,7 +10,8 @@
 //! provisional: when the scan ends, [`place_at_end`] places the faces it stored all at once, as if
 //! nothing had been placed before, keeping what the user decided meanwhile: a face the user
 //! placed, and every person the user did something about (named, hid, gave a cover, took a face
-//! out of, told apart from another), stay as they are. The placings come further apart as the library grows
+//! out of, told apart from another), stay as they are. The catalog notes when placings are
+//! provisional, so that those of a scan killed before its end are placed again at the next. The placings come further apart as the library grows
 //! ([`Schedule`]), so that their cost stays a small multiple of one placing.
 
 use std::path::Path;
@@ -58,38 +59,58 @@ impl Schedule {
     }
 }
 
-/// The placing when a scan ends. Where faces were placed while it ran (`placed_meanwhile`), the
-/// faces it stored (those after `last_face_before` the scan) that clustering placed are placed
-/// again, all at once.
+/// The catalog setting that says faces were placed while a scan ran, and from which face on:
+/// written before the first such placing, removed by [`place_at_end`]. A scan killed meanwhile
+/// leaves it, and the next scan's end places those faces again.
+const PROVISIONAL_AFTER: &str = "placing.provisional_after";
+
+/// The placing when a scan ends (any scan: from the window, the command line, or after one that
+/// was killed). Where faces were placed while a scan ran, the faces it stored that clustering
+/// placed are placed again, all at once, with those of this scan; then every new face is placed.
 pub fn place_at_end(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
-    last_face_before: i64,
-    placed_meanwhile: bool,
 ) -> Result<AssignReport, CatalogError> {
-    if placed_meanwhile {
-        let unplaced = catalog.unplace_faces_after(last_face_before)?;
+    let provisional = catalog.setting(PROVISIONAL_AFTER)?;
+    if let Some(after) = provisional.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+        let unplaced = catalog.unplace_faces_after(after)?;
         tracing::debug!(unplaced, "faces placed while scanning, placed again");
     }
-    assign::update(catalog, algorithm)
+    let report = assign::update(catalog, algorithm)?;
+    if provisional.is_some() {
+        catalog.remove_setting(PROVISIONAL_AFTER)?;
+    }
+    Ok(report)
+}
+
+/// Notes that the faces after `face_id` are about to be placed provisionally, unless faces from
+/// an earlier one are noted already (a scan killed before its end).
+fn mark_provisional(catalog: &Catalog, face_id: i64) -> Result<(), CatalogError> {
+    let noted = catalog
+        .setting(PROVISIONAL_AFTER)?
+        .and_then(|v| v.parse::<i64>().ok());
+    if noted.is_none_or(|earlier| face_id < earlier) {
+        catalog.set_setting(PROVISIONAL_AFTER, &face_id.to_string())?;
+    }
+    Ok(())
 }
 
 /// How often [`place_while_scanning`] looks whether a placing is due.
 const LOOK: Duration = Duration::from_millis(250);
 
 /// Places the faces of the catalog at `catalog_path` as `schedule` says while the scan writing
-/// to it runs: `stored` counts the photos it stored, `scan_over` is set when it ends. Each placing
-/// is told to `on_placed`; how many there were is returned. A placing that fails (the catalog
-/// busy for long) is logged and tried again at the next one due; the scan's own placing at its
-/// end ([`place_at_end`]) is the one that counts.
+/// to it runs: the scan stores faces after `last_face_before`, `stored` counts the photos it
+/// stored, `scan_over` is set when it ends. Each placing is told to `on_placed`. A placing that
+/// fails (the catalog busy for long) is logged and tried again at the next one due; the placing
+/// at the scan's end ([`place_at_end`]) is the one that counts.
 pub fn place_while_scanning(
     catalog_path: &Path,
+    last_face_before: i64,
     schedule: Schedule,
     stored: &AtomicUsize,
     scan_over: &AtomicBool,
     on_placed: &mut dyn FnMut(AssignReport),
-) -> Result<usize, CatalogError> {
-    let mut placings = 0;
+) -> Result<(), CatalogError> {
     // Opened at the first placing: a short scan never needs it.
     let mut connection: Option<Catalog> = None;
     let mut last = None;
@@ -106,21 +127,21 @@ pub fn place_while_scanning(
         let Some(catalog) = connection.as_mut() else {
             continue;
         };
-        let placed = settings::load(catalog)
+        let placed = mark_provisional(catalog, last_face_before)
             .map_err(|err| err.to_string())
+            .and_then(|()| settings::load(catalog).map_err(|err| err.to_string()))
             .and_then(|algorithm| {
                 assign::update(catalog, &algorithm).map_err(|err| err.to_string())
             });
         match placed {
             Ok(report) => {
                 tracing::info!(photos = now_stored, ?report, "faces placed while scanning");
-                placings += 1;
                 on_placed(report);
             }
             Err(err) => tracing::warn!(%err, "faces not placed while scanning; tried again later"),
         }
     }
-    Ok(placings)
+    Ok(())
 }
 
 #[cfg(test)]
