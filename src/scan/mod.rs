@@ -505,7 +505,13 @@ fn prepare(
         .collect();
     let boxes: Vec<[f32; 4]> = faces.iter().map(|(face, _, _)| face.bbox).collect();
     let tags = face_tags::read(&bytes, path);
-    let matched = face_tags::match_faces(&tags.regions, &boxes, photo.full_size, photo.turned);
+    let matched = face_tags::match_faces(
+        &tags.regions,
+        &tags.pixel_regions,
+        &boxes,
+        photo.full_size,
+        photo.turned,
+    );
     let (mut faces, mut tagged_names) = (faces, matched.names);
     for (made, name) in faces_of_regions(analyzer, &bytes, &photo, &boxes, &matched.unplaced) {
         faces.push((made.face, made.thumbnail, made.embedding));

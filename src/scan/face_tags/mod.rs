@@ -27,9 +27,10 @@ use crate::catalog::FileStamp;
 pub use takeout::edited_original;
 
 /// What a scan reads beside photos, as a version: 1 reads Picasa's folder files, IPTC's people
-/// shown and all of Takeout's people; 2 makes faces of the named regions over no face found.
-/// Raised when that grows, so that photos with sidecars analysed by an older Kith are read again.
-pub const SIDECARS_READ: i64 = 2;
+/// shown and all of Takeout's people; 2 makes faces of the named regions over no face found; 3
+/// reads IPTC's regions measured in pixels. Raised when that grows, so that photos with sidecars
+/// analysed by an older Kith are read again.
+pub const SIDECARS_READ: i64 = 3;
 
 /// A named region from the metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +44,9 @@ pub struct FaceTag {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaceTags {
     pub regions: Vec<FaceTag>,
+    /// Regions measured in the photo's pixels (x, y, width, height), by IPTC's schema: whether
+    /// on the photo as shown or as stored is told by the faces, as for the others.
+    pub pixel_regions: Vec<FaceTag>,
     /// People said to be in the photo, with no place given.
     pub people: Vec<String>,
     /// When the photo was taken, as Google's export says (in local time, `YYYY-MM-DDTHH:MM:SS`):
@@ -59,6 +63,7 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
         if let Ok(packet) = std::fs::read_to_string(&sidecar) {
             let more = xmp::parse(&packet);
             found.regions.extend(more.regions);
+            found.pixel_regions.extend(more.pixel_regions);
             found.people.extend(more.people);
         }
     }
@@ -79,8 +84,15 @@ pub fn read(file: &[u8], path: &Path) -> FaceTags {
             people.push(person);
         }
     }
+    let mut pixel_regions: Vec<FaceTag> = Vec::new();
+    for region in found.pixel_regions {
+        if !pixel_regions.contains(&region) {
+            pixel_regions.push(region);
+        }
+    }
     FaceTags {
         regions,
+        pixel_regions,
         people,
         taken_at: takeout.taken_at,
     }
@@ -98,22 +110,44 @@ pub struct Matched {
 
 /// For each face box (x, y, width, height, in pixels of an upright `size` photo whose stored
 /// pixels were `turned` to be upright), the name of the region it is in, each region naming one
-/// face at most; and the regions left over.
+/// face at most; and the regions left over. `tags` are in fractions of the photo, `in_pixels`
+/// in its pixels.
 pub fn match_faces(
     tags: &[FaceTag],
+    in_pixels: &[FaceTag],
     boxes: &[[f32; 4]],
     size: (u32, u32),
     turned: Orientation,
 ) -> Matched {
-    let as_shown = match_upright(tags, boxes, size);
+    let (w, h) = (size.0 as f32, size.1 as f32);
+    let shown: Vec<FaceTag> = tags
+        .iter()
+        .cloned()
+        .chain(in_pixels.iter().map(|tag| in_fractions(tag, w, h)))
+        .collect();
+    let as_shown = match_upright(&shown, boxes, size);
     if turned == Orientation::NoTransforms {
         return as_shown;
     }
+    // The stored pixels of a photo turned a quarter are as high as it is wide when shown.
+    let (stored_w, stored_h) = match turned {
+        Orientation::Rotate90
+        | Orientation::Rotate270
+        | Orientation::Rotate90FlipH
+        | Orientation::Rotate270FlipH => (h, w),
+        _ => (w, h),
+    };
     let stored: Vec<FaceTag> = tags
         .iter()
+        .cloned()
+        .chain(
+            in_pixels
+                .iter()
+                .map(|tag| in_fractions(tag, stored_w, stored_h)),
+        )
         .map(|tag| FaceTag {
-            name: tag.name.clone(),
             area: turn(tag.area, turned),
+            ..tag
         })
         .collect();
     let as_stored = match_upright(&stored, boxes, size);
@@ -122,6 +156,15 @@ pub fn match_faces(
         as_stored
     } else {
         as_shown
+    }
+}
+
+/// A region measured in the pixels of a `w` x `h` photo, in fractions of it.
+fn in_fractions(tag: &FaceTag, w: f32, h: f32) -> FaceTag {
+    let [x, y, rw, rh] = tag.area;
+    FaceTag {
+        name: tag.name.clone(),
+        area: [x / w, y / h, rw / w, rh / h],
     }
 }
 
@@ -251,15 +294,21 @@ mod tests {
         let on_stored = [tag("Anna", [0.0, 0.7, 0.15, 0.25])];
         let on_shown = [tag("Anna", [0.05, 0.0, 0.3, 0.15])];
         for tags in [&on_stored, &on_shown] {
-            let matched = match_faces(tags, &shown_face, size, Orientation::Rotate90);
+            let matched = match_faces(tags, &[], &shown_face, size, Orientation::Rotate90);
             assert_eq!(matched.names, [Some("Anna".into())], "{tags:?}");
             assert!(matched.unplaced.is_empty());
         }
-        let unturned = match_faces(&on_stored, &shown_face, size, Orientation::NoTransforms);
+        let unturned = match_faces(
+            &on_stored,
+            &[],
+            &shown_face,
+            size,
+            Orientation::NoTransforms,
+        );
         assert_eq!(unturned.names, [None]);
         assert_eq!(unturned.unplaced, on_stored);
         // Over no face at all, a region is read as drawn on the photo as shown.
-        let alone = match_faces(&on_stored, &[], size, Orientation::Rotate90);
+        let alone = match_faces(&on_stored, &[], &[], size, Orientation::Rotate90);
         assert_eq!(alone.unplaced, on_stored);
         for turned in [
             Orientation::Rotate180,
@@ -273,6 +322,22 @@ mod tests {
             assert!(l >= 0.0 && t >= 0.0 && l + w <= 1.0 + 1e-6 && t + h <= 1.0 + 1e-6);
             assert!((w * h - 0.12).abs() < 1e-6, "{turned:?}");
         }
+    }
+
+    #[test]
+    fn regions_in_pixels_are_measured_against_the_photo_as_shown_or_as_stored() {
+        // The portrait above, 1000 x 2000 shown, 2000 x 1000 stored; its face near the top left.
+        let shown_face = [[100.0, 50.0, 200.0, 200.0]];
+        let size = (1000, 2000);
+        let on_shown = [tag("Anna", [50.0, 0.0, 300.0, 300.0])];
+        let on_stored = [tag("Anna", [0.0, 700.0, 300.0, 250.0])];
+        for in_pixels in [&on_shown, &on_stored] {
+            let matched = match_faces(&[], in_pixels, &shown_face, size, Orientation::Rotate90);
+            assert_eq!(matched.names, [Some("Anna".into())], "{in_pixels:?}");
+        }
+        // Over no face, the region is a face someone saw, in fractions of the photo as shown.
+        let alone = match_faces(&[], &on_shown, &[], size, Orientation::NoTransforms);
+        assert_eq!(alone.unplaced, [tag("Anna", [0.05, 0.0, 0.3, 0.15])]);
     }
 
     #[test]
@@ -290,7 +355,7 @@ mod tests {
             [630.0, 120.0, 140.0, 220.0],
             [450.0, 450.0, 80.0, 80.0],
         ];
-        let matched = match_faces(&tags, &boxes, (1000, 1000), Orientation::NoTransforms);
+        let matched = match_faces(&tags, &[], &boxes, (1000, 1000), Orientation::NoTransforms);
         assert_eq!(
             matched.names,
             [Some("Anna".into()), None, Some("Ben".into()), None]

@@ -29,6 +29,7 @@ pub(super) fn embedded(file: &[u8]) -> Xmp {
     let mut take = |packet: &[u8]| {
         let packet = parse(&String::from_utf8_lossy(packet));
         found.regions.extend(packet.regions);
+        found.pixel_regions.extend(packet.pixel_regions);
         found.people.extend(packet.people);
     };
     let mut rest = file;
@@ -107,6 +108,8 @@ pub(crate) fn sidecars(path: &Path) -> [PathBuf; 2] {
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Xmp {
     pub regions: Vec<FaceTag>,
+    /// Regions measured in pixels (IPTC's `rbUnit` "pixel"): x, y, width, height.
+    pub pixel_regions: Vec<FaceTag>,
     /// People shown, with no places.
     pub people: Vec<String>,
 }
@@ -128,10 +131,14 @@ pub(crate) fn parse(xmp: &str) -> Xmp {
         } else if namespace == Some(IPTC_EXTENSION) && name == "PersonInImage" {
             found.people.extend(items(node));
         } else if namespace == Some(IPTC_EXTENSION) && name == "RegionBoundary" {
-            let region = node.parent_element();
-            found
-                .regions
-                .extend(region.and_then(|region| iptc_region(region, node)));
+            match node
+                .parent_element()
+                .and_then(|region| iptc_region(region, node))
+            {
+                Some((tag, Unit::Relative)) => found.regions.push(tag),
+                Some((tag, Unit::Pixel)) => found.pixel_regions.push(tag),
+                None => {}
+            }
         } else {
             found.regions.extend(mp_region(node));
         }
@@ -202,14 +209,28 @@ pub(crate) fn is(node: roxmltree::Node, namespace: &str, name: &str) -> bool {
         && node.tag_name().name() == name
 }
 
+/// How an IPTC region is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// In fractions of the photo's width and height.
+    Relative,
+    /// In its pixels.
+    Pixel,
+}
+
 /// An image region of IPTC's schema showing one person (`PersonInImage` in the region):
-/// `boundary` gives its top left corner and size. Only rectangles in fractions of the photo are
-/// taken; the person is still listed as shown in the photo otherwise.
-fn iptc_region(region: roxmltree::Node, boundary: roxmltree::Node) -> Option<FaceTag> {
+/// `boundary` gives its top left corner and size, and its unit. Only rectangles are taken; the
+/// person is still listed as shown in the photo otherwise.
+fn iptc_region(region: roxmltree::Node, boundary: roxmltree::Node) -> Option<(FaceTag, Unit)> {
     let text = |name| field(boundary, IPTC_EXTENSION, name);
-    if text("rbShape")?.trim() != "rectangle" || text("rbUnit")?.trim() != "relative" {
+    if text("rbShape")?.trim() != "rectangle" {
         return None;
     }
+    let unit = match text("rbUnit")?.trim() {
+        "relative" => Unit::Relative,
+        "pixel" => Unit::Pixel,
+        _ => return None,
+    };
     let number = |name| text(name)?.trim().parse::<f32>().ok();
     let area = [
         number("rbX")?,
@@ -222,7 +243,7 @@ fn iptc_region(region: roxmltree::Node, boundary: roxmltree::Node) -> Option<Fac
         .find(|c| is(*c, IPTC_EXTENSION, "PersonInImage"))?;
     let people: Vec<String> = items(shown).collect();
     match people.as_slice() {
-        [person] => named(person.clone(), area),
+        [person] => named(person.clone(), area).map(|tag| (tag, unit)),
         _ => None,
     }
 }
@@ -383,7 +404,8 @@ mod tests {
             "{:?}",
             read.regions
         );
-        // A region measured in pixels still says who is in the photo.
+        // A region measured in pixels is kept as it is, to be measured against the photo.
+        assert_eq!(read.pixel_regions, [tag("Eli", [10.0, 10.0, 100.0, 100.0])]);
         assert_eq!(read.people, ["Dana", "Eli"]);
     }
 
