@@ -702,6 +702,60 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
         .is_some());
 }
 
+/// A file or folder dragged from the desktop onto the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn folders_dropped_on_the_window_are_scanned_and_a_file_is_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("empty.sqlite");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
+        .with_scanner(Some(models), DeviceChoice::Cpu);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    harness.run();
+
+    let photo = testdata("faces/amy/1.png");
+    harness.input_mut().dropped_files = vec![std::sync::Arc::new(Dropped(photo.clone()))];
+    harness.run();
+    assert!(!harness.state().is_scanning());
+    assert!(
+        harness.state().status().contains("is a file"),
+        "{}",
+        harness.state().status()
+    );
+
+    let (sheldon, amy) = (testdata("faces/sheldon"), testdata("faces/amy"));
+    harness.input_mut().dropped_files = vec![
+        std::sync::Arc::new(Dropped(sheldon.clone())),
+        std::sync::Arc::new(Dropped(amy.clone())),
+    ];
+    harness.run();
+    assert!(harness.state().is_scanning());
+    // The second folder waits for the first; both are done when the window stops scanning.
+    finish_scan(&mut harness);
+    let catalog = reopen(&path);
+    let folders = catalog.folders().expect("folders");
+    for folder in [&sheldon, &amy] {
+        let folder = folder.canonicalize().expect("folder");
+        assert!(folders.contains(&folder), "{folders:?}");
+    }
+}
+
 /// A face named in a darktable-style sidecar (`1.png.xmp`, Microsoft's regions) arrives named,
 /// and the status line says so.
 #[test]

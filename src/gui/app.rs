@@ -274,6 +274,7 @@ impl KithApp {
         let mut actions = Vec::new();
         self.settings.poll(&mut actions);
         self.shortcuts(ui, &mut actions);
+        self.dropped_folders(ui, &mut actions);
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut actions));
         egui::Panel::bottom("status_bar").show(ui, |ui| {
@@ -321,6 +322,45 @@ impl KithApp {
 
         for action in actions {
             self.apply(action, ui.ctx());
+        }
+    }
+
+    /// Folders dragged from the desktop onto the window are added and scanned, one after another,
+    /// as "Add folder…" adds them. While they hover, the window says what dropping them does.
+    fn dropped_folders(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let (dropped, hovering) = ui.input(|i| {
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect();
+            (dropped, !i.raw.hovered_files.is_empty())
+        });
+        for path in dropped {
+            if path.is_dir() {
+                actions.push(Action::StartScan(ScanTarget::Folder(path)));
+            } else {
+                self.status = format!(
+                    "{} is a file: drop the folder that holds it to add its photos",
+                    path.display()
+                );
+            }
+        }
+        if hovering {
+            let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("dropping folders"),
+            ));
+            let screen = ui.ctx().content_rect();
+            painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(180));
+            painter.text(
+                screen.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop folders to add their photos to the library",
+                egui::FontId::proportional(24.0),
+                egui::Color32::WHITE,
+            );
         }
     }
 
