@@ -1,5 +1,6 @@
 //! Scan benchmarks: preparing a folder of photos at a chosen size, sampling the GPU's load while
-//! the scan runs, and the report `kith bench` prints.
+//! the scan runs, and the report `kith bench` prints; and the benchmarks on synthetic catalogs
+//! (search latency, placing faces while a scan runs).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -493,7 +494,7 @@ pub fn search_latency(
     faces: usize,
     repeats: usize,
 ) -> Result<Vec<SearchTiming>, crate::people::search::SearchError> {
-    use crate::catalog::{Catalog, NewFace, PhotoRecord};
+    use crate::catalog::Catalog;
     use crate::people::search::{search, Query};
 
     let persons = (faces / 50).max(2);
@@ -501,20 +502,7 @@ pub fn search_latency(
     let mut catalog = Catalog::open(path)?;
     let mut face_ids_by_person: Vec<Vec<i64>> = vec![Vec::new(); persons];
     for (photo, pair) in points.chunks(2).enumerate() {
-        let name = PathBuf::from(format!("/synthetic/{photo:07}.jpg"));
-        let record = PhotoRecord::synthetic(&name, 100, 100);
-        let new: Vec<NewFace> = pair
-            .iter()
-            .map(|e| NewFace {
-                tagged_name: None,
-                bbox: [0.0, 0.0, 10.0, 10.0],
-                score: 1.0,
-                landmarks: [[0.0; 2]; 5],
-                embedding: *e,
-                thumbnail: Vec::new(),
-            })
-            .collect();
-        let id = catalog.record_photo(&record, &new)?;
+        let id = record_synthetic_photo(&mut catalog, photo, pair)?;
         let ids: Vec<i64> = catalog.faces_of_photo(id)?.iter().map(|f| f.id).collect();
         for (k, face) in ids.into_iter().enumerate() {
             face_ids_by_person[truth[photo * 2 + k]].push(face);
@@ -547,6 +535,129 @@ pub fn search_latency(
     Ok(out)
 }
 
+/// Stores synthetic photo number `index` with `faces` (descriptors only) in `catalog`.
+fn record_synthetic_photo(
+    catalog: &mut crate::catalog::Catalog,
+    index: usize,
+    faces: &[crate::vision::Embedding],
+) -> Result<i64, crate::catalog::CatalogError> {
+    use crate::catalog::{NewFace, PhotoRecord};
+    let name = PathBuf::from(format!("/synthetic/{index:07}.jpg"));
+    let record = PhotoRecord::synthetic(&name, 100, 100);
+    let new: Vec<NewFace> = faces
+        .iter()
+        .map(|e| NewFace {
+            tagged_name: None,
+            bbox: [0.0, 0.0, 10.0, 10.0],
+            score: 1.0,
+            landmarks: [[0.0; 2]; 5],
+            embedding: *e,
+            thumbnail: Vec::new(),
+        })
+        .collect();
+    catalog.record_photo(&record, &new)
+}
+
+/// What placing faces while a scan runs costs ([`crate::people::placing`]).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PlacingCost {
+    pub faces: usize,
+    /// Typical distance between two faces of one synthetic person.
+    pub spread: f32,
+    pub photos: usize,
+    /// Placings while the photos were stored, as the window's schedule has them (its 20 s
+    /// between placings left out: the most placings there could be).
+    pub placings: usize,
+    /// All of them together.
+    pub while_scanning_s: f64,
+    /// The placing at the end, which places again what was placed meanwhile: what a scan placed
+    /// only at its end would take.
+    pub at_end_s: f64,
+    /// People (with two faces or more) of the synthetic truth, after the last placing while
+    /// scanning (with the faces stored since placed as a scan's end would, incrementally), and
+    /// after the placing at the end.
+    pub people_true: usize,
+    pub people_provisional: usize,
+    pub people_at_end: usize,
+    /// BCubed F against the synthetic truth of the same two.
+    pub bcubed_provisional: f64,
+    pub bcubed_at_end: f64,
+}
+
+/// Stores `faces` synthetic faces (people whose faces are typically `spread` apart, dlib-like at
+/// 0.42; one face a photo, in a shuffled order) in a new catalog at `path` as a scan would,
+/// placing them as the window does while it scans, and times those placings and the one at the
+/// end.
+pub fn placing_cost(
+    path: &Path,
+    faces: usize,
+    spread: f32,
+) -> Result<PlacingCost, crate::people::settings::SettingsError> {
+    use crate::people::placing::{place_at_end, place_provisionally, Schedule};
+    use std::time::Instant;
+
+    let (points, truth) =
+        crate::people::synthetic::gaussian_people(faces, (faces / 50).max(2), spread, 11);
+    let mut catalog = crate::catalog::Catalog::open(path)?;
+    let algorithm = crate::people::settings::load(&catalog)?;
+    let schedule = Schedule {
+        gap: Duration::ZERO,
+        ..Schedule::default()
+    };
+    let (mut placings, mut while_scanning, mut last) = (0, Duration::ZERO, None);
+    // One face a photo: two drawn at random could be one person twice in a photo, which no
+    // photo shows and the placing rules out.
+    for (photo, face) in points.chunks(1).enumerate() {
+        record_synthetic_photo(&mut catalog, photo, face)?;
+        let stored = photo + 1;
+        let start = Instant::now();
+        if schedule.due(stored, last, start) {
+            place_provisionally(&mut catalog, &algorithm, 0)?;
+            while_scanning += start.elapsed();
+            placings += 1;
+            last = Some((stored, start));
+        }
+    }
+    let people =
+        |catalog: &crate::catalog::Catalog| -> Result<usize, crate::catalog::CatalogError> {
+            Ok(catalog.persons(true)?.len())
+        };
+    // Faces were stored in the order of `truth`, so the catalog's order by id is theirs.
+    let bcubed = |catalog: &crate::catalog::Catalog| -> Result<f64, crate::catalog::CatalogError> {
+        let predicted: Vec<Option<usize>> = catalog
+            .faces()?
+            .iter()
+            .map(|f| f.person.map(|p| p as usize))
+            .collect();
+        Ok(crate::eval::clustering::bcubed(&truth, &predicted).f)
+    };
+    // The provisional people as a scan's end would leave them without placing again.
+    let provisional_copy = path.with_extension("provisional.sqlite");
+    catalog.copy_to(&provisional_copy)?;
+    let mut provisional = crate::catalog::Catalog::open(&provisional_copy)?;
+    crate::people::assign::update(&mut provisional, &algorithm)?;
+    let start = Instant::now();
+    place_at_end(&mut catalog, &algorithm)?;
+    let at_end_s = start.elapsed().as_secs_f64();
+    let mut sizes = vec![0usize; truth.iter().max().map_or(0, |m| m + 1)];
+    for &person in &truth {
+        sizes[person] += 1;
+    }
+    Ok(PlacingCost {
+        faces,
+        spread,
+        photos: points.len(),
+        placings,
+        while_scanning_s: while_scanning.as_secs_f64(),
+        at_end_s,
+        people_true: sizes.iter().filter(|&&n| n >= 2).count(),
+        people_provisional: people(&provisional)?,
+        people_at_end: people(&catalog)?,
+        bcubed_provisional: bcubed(&provisional)?,
+        bcubed_at_end: bcubed(&catalog)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,5 +667,15 @@ mod tests {
         let csv = "3, 512\n87, 20313\n[N/A], 1024\n";
         assert_eq!(busiest_gpu(csv), Some((87.0, 20313.0)));
         assert_eq!(busiest_gpu("[N/A], [N/A]\n"), None);
+    }
+
+    #[test]
+    fn placing_while_scanning_is_timed_and_placed_again_at_the_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cost = placing_cost(&dir.path().join("p.sqlite"), 1_000, 0.42).expect("bench");
+        // 200, 300, 450, 675 photos.
+        assert_eq!(cost.placings, 4);
+        assert_eq!(cost.people_at_end, cost.people_true);
+        assert!(cost.bcubed_at_end > 0.99, "{cost:?}");
     }
 }

@@ -37,8 +37,8 @@ pub enum PhotoCommand {
     /// no face of the photo is yet, with their names: faces left to look for.
     Listed,
     /// Measure speed: a folder's scan (photos/s, faces/s, time per stage), clustering at
-    /// 1k/10k/100k synthetic faces (--clustering), search latency (--search N faces), or training
-    /// a head (--train N faces).
+    /// 1k/10k/100k synthetic faces (--clustering), search latency (--search N faces), training
+    /// a head (--train N faces), or placing faces while a scan runs (--placing N faces).
     Bench {
         folder: Option<PathBuf>,
         /// Time clustering on synthetic faces instead: at 1k/10k/100k faces, or at the sizes given.
@@ -50,6 +50,10 @@ pub enum PhotoCommand {
         /// Time training a head with each loss on this many synthetic faces instead.
         #[arg(long, value_name = "FACES")]
         train: Option<usize>,
+        /// Time placing faces while a scan runs (as the window does) on this many synthetic
+        /// faces instead, against placing them once at the end.
+        #[arg(long, value_name = "FACES")]
+        placing: Option<usize>,
         /// Time the desktop window's frames (no window is opened) on a synthetic library of
         /// 50,000 faces instead.
         #[arg(long)]
@@ -92,6 +96,10 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
         PhotoCommand::Bench {
             train: Some(faces), ..
         } => bench_train(cli, *faces),
+        PhotoCommand::Bench {
+            placing: Some(faces),
+            ..
+        } => bench_placing(cli, *faces),
         PhotoCommand::Bench { gui: true, .. } => bench_gui(cli),
         PhotoCommand::Bench {
             folder: Some(folder),
@@ -113,7 +121,7 @@ pub fn run(cli: &Cli, command: &PhotoCommand) -> Result<()> {
             *networks,
         ),
         PhotoCommand::Bench { .. } => {
-            bail!("give a FOLDER, --clustering, --search N, --train N or --gui")
+            bail!("give a FOLDER, --clustering, --search N, --train N, --placing N or --gui")
         }
     }
 }
@@ -523,6 +531,38 @@ fn bench_search(cli: &Cli, faces: usize) -> Result<()> {
         println!("|---|---|---|");
         for r in rows {
             println!("| {} | {} | {:.2} |", r.query, r.photos, r.mean_ms);
+        }
+    })
+}
+
+fn bench_placing(cli: &Cli, faces: usize) -> Result<()> {
+    let work = tempfile::tempdir().context("cannot create a scratch folder")?;
+    // dlib-like people, and people whose faces vary more (closer to the threshold).
+    let costs = [0.42, 0.5]
+        .into_iter()
+        .map(|spread| {
+            let path = work.path().join(format!("placing-{spread}.sqlite"));
+            kith::bench::placing_cost(&path, faces, spread)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    cli.emit(&costs, |costs| {
+        println!("{faces} synthetic faces, one a photo, stored as a scan stores them");
+        println!("| spread | placings while scanning | their time, s | placing at the end, s | ratio | people: true / provisional / at the end | BCubed F: provisional / at the end |");
+        println!("|---|---|---|---|---|---|---|");
+        for c in costs {
+            println!(
+            "| {:.2} | {} | {:.2} | {:.2} | {:.1} | {} / {} / {} | {:.4} / {:.4} |",
+            c.spread,
+            c.placings,
+            c.while_scanning_s,
+            c.at_end_s,
+            c.while_scanning_s / c.at_end_s.max(f64::EPSILON),
+            c.people_true,
+            c.people_provisional,
+            c.people_at_end,
+            c.bcubed_provisional,
+            c.bcubed_at_end
+        );
         }
     })
 }

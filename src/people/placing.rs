@@ -83,16 +83,21 @@ pub fn place_at_end(
     Ok(report)
 }
 
-/// Notes that the faces after `face_id` are about to be placed provisionally, unless faces from
-/// an earlier one are noted already (a scan killed before its end).
-fn mark_provisional(catalog: &Catalog, face_id: i64) -> Result<(), CatalogError> {
+/// A placing while a scan runs, of the faces stored so far: noted as provisional from the face
+/// after `last_face_before` on (unless faces of an earlier scan, killed before its end, are noted
+/// already), so that [`place_at_end`] places them again.
+pub fn place_provisionally(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+    last_face_before: i64,
+) -> Result<AssignReport, CatalogError> {
     let noted = catalog
         .setting(PROVISIONAL_AFTER)?
         .and_then(|v| v.parse::<i64>().ok());
-    if noted.is_none_or(|earlier| face_id < earlier) {
-        catalog.set_setting(PROVISIONAL_AFTER, &face_id.to_string())?;
+    if noted.is_none_or(|earlier| last_face_before < earlier) {
+        catalog.set_setting(PROVISIONAL_AFTER, &last_face_before.to_string())?;
     }
-    Ok(())
+    assign::update(catalog, algorithm)
 }
 
 /// How often [`place_while_scanning`] looks whether a placing is due.
@@ -127,11 +132,11 @@ pub fn place_while_scanning(
         let Some(catalog) = connection.as_mut() else {
             continue;
         };
-        let placed = mark_provisional(catalog, last_face_before)
+        let placed = settings::load(catalog)
             .map_err(|err| err.to_string())
-            .and_then(|()| settings::load(catalog).map_err(|err| err.to_string()))
             .and_then(|algorithm| {
-                assign::update(catalog, &algorithm).map_err(|err| err.to_string())
+                place_provisionally(catalog, &algorithm, last_face_before)
+                    .map_err(|err| err.to_string())
             });
         match placed {
             Ok(report) => {
