@@ -445,6 +445,18 @@ fn not_this_person_takes_the_face_out() {
     );
 }
 
+/// Opens the search view and searches for `query`, as typed and entered.
+fn search_for(harness: &mut Harness<'static, KithApp>, query: &str) {
+    harness.get_by_label("Search").click();
+    harness.run();
+    let field = harness.get_by_label("Search people");
+    field.focus();
+    field.type_text(query);
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+}
+
 #[test]
 fn search_lists_the_photos_of_a_named_person_and_reports_unknown_names() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -453,14 +465,7 @@ fn search_lists_the_photos_of_a_named_person_and_reports_unknown_names() {
     reopen(&path).name_person(sheldon, "Sheldon").expect("name");
     let mut harness = harness(&path);
 
-    harness.get_by_label("Search").click();
-    harness.run();
-    let field = harness.get_by_label("Search people");
-    field.focus();
-    field.type_text("sheldon");
-    harness.run();
-    harness.key_press(Key::Enter);
-    harness.run();
+    search_for(&mut harness, "sheldon");
 
     let folder = testdata("faces/sheldon").canonicalize().expect("folder");
     let results = harness.state().search_view().results().to_vec();
@@ -505,14 +510,7 @@ fn the_photos_found_are_copied_into_an_album_folder() {
     let penny = person_of(&reopen(&path), "penny");
     reopen(&path).name_person(penny, "Penny").expect("name");
     let mut harness = harness(&path);
-    harness.get_by_label("Search").click();
-    harness.run();
-    let field = harness.get_by_label("Search people");
-    field.focus();
-    field.type_text("Penny");
-    harness.run();
-    harness.key_press(Key::Enter);
-    harness.run();
+    search_for(&mut harness, "Penny");
     let found: Vec<PathBuf> = harness
         .state()
         .search_view()
@@ -1552,14 +1550,7 @@ fn a_search_result_opens_in_the_photo_viewer() {
     assert_eq!(placed.copies, 1, "{placed:?}");
     let mut harness = harness(&path);
 
-    harness.get_by_label("Search").click();
-    harness.run();
-    let field = harness.get_by_label("Search people");
-    field.focus();
-    field.type_text("amy");
-    harness.run();
-    harness.key_press(Key::Enter);
-    harness.run();
+    search_for(&mut harness, "amy");
     let results = harness.state().search_view().results().to_vec();
     assert!(results.len() >= 2);
     assert_eq!(results[0].path, first.path);
@@ -1799,14 +1790,7 @@ fn search_shows_the_found_photos_as_thumbnails_with_their_dates() {
     assert!(expected.len() >= 3, "{} photos", expected.len());
     let mut harness = harness(&path);
 
-    harness.get_by_label("Search").click();
-    harness.run();
-    let field = harness.get_by_label("Search people");
-    field.focus();
-    field.type_text("penny");
-    harness.run();
-    harness.key_press(Key::Enter);
-    harness.run();
+    search_for(&mut harness, "penny");
     wait_until(&mut harness, "the thumbnails", |h| !h.state().is_busy());
 
     // One cell per photo found, labelled with its file name and date.

@@ -59,6 +59,10 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonSummary> {
     })
 }
 
+/// Unnamed people left without faces go: nobody can see or name them.
+const DROP_EMPTY_UNNAMED: &str = "DELETE FROM persons WHERE name IS NULL
+     AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = persons.id)";
+
 impl Catalog {
     /// Persons, named ones first (alphabetically), then unnamed ones by size.
     pub fn persons(&self, include_hidden: bool) -> Result<Vec<PersonSummary>> {
@@ -208,11 +212,7 @@ impl Catalog {
                  AND id NOT IN (SELECT b FROM distinct_persons))",
             [face_id],
         )?;
-        tx.execute(
-            "DELETE FROM persons WHERE name IS NULL
-             AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = persons.id)",
-            [],
-        )?;
+        tx.execute(DROP_EMPTY_UNNAMED, [])?;
         tx.commit()?;
         Ok(unplaced)
     }
@@ -246,11 +246,7 @@ impl Catalog {
             }
             created.push(id);
         }
-        tx.execute(
-            "DELETE FROM persons WHERE name IS NULL
-             AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = persons.id)",
-            [],
-        )?;
+        tx.execute(DROP_EMPTY_UNNAMED, [])?;
         tx.commit()?;
         Ok(created)
     }
