@@ -670,13 +670,7 @@ fn nearest_faces_panel_shows_distances_against_tau() {
 fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("empty.sqlite");
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
-        .with_scanner(Some(models), DeviceChoice::Cpu);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    let mut harness = scanning_harness(&path, kith::gui::Prefs::default());
     harness.run();
     assert!(harness.state().is_first_run());
 
@@ -718,13 +712,7 @@ impl egui::DroppedFile for Dropped {
 fn folders_dropped_on_the_window_are_scanned_and_a_file_is_explained() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("empty.sqlite");
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let app = KithApp::new(Catalog::open(&path).expect("catalog"), tau())
-        .with_scanner(Some(models), DeviceChoice::Cpu);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut KithApp| app.show(ui), app);
+    let mut harness = scanning_harness(&path, kith::gui::Prefs::default());
     harness.run();
 
     let photo = testdata("faces/amy/1.png");
