@@ -229,12 +229,13 @@ impl Catalog {
     /// their photos (by capture time, then path), so that stepping through the photos of the
     /// person from one face goes on to the faces beside it.
     pub fn faces_of_person(&self, person: i64) -> Result<Vec<FaceRow>> {
-        let filter = format!(
+        let order = format!("{}, faces.id", super::listing_order("photos"));
+        self.query_faces_in(
             "WHERE faces.person_id = ?1 AND faces.ignored = 0 AND photos.status = 'ok'
-               AND photos.copy_of IS NULL{}, faces.id",
-            super::listing_order("photos")
-        );
-        self.query_faces(&filter, [person])
+               AND photos.copy_of IS NULL",
+            &order,
+            [person],
+        )
     }
 
     /// The faces with nobody: neither clustering nor the user put them with a person, mostly
@@ -394,13 +395,18 @@ impl Catalog {
         )?)
     }
 
-    /// The faces `filter` selects, by id unless it ends in an ORDER BY of its own.
+    /// The faces `filter` selects, by id.
     fn query_faces<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<FaceRow>> {
-        let order = if filter.contains("ORDER BY") {
-            ""
-        } else {
-            " ORDER BY faces.id"
-        };
+        self.query_faces_in(filter, " ORDER BY faces.id", params)
+    }
+
+    /// The faces `filter` selects, in `order` (an ORDER BY clause).
+    fn query_faces_in<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        order: &str,
+        params: P,
+    ) -> Result<Vec<FaceRow>> {
         let sql = format!(
             "SELECT faces.id, photo_id, photos.path, x, y, w, h, score, landmarks, embedding,
                     person_id, pinned, ignored, drawn

@@ -17,6 +17,7 @@ use crate::people::placing::{place_at_end, place_while_scanning, Schedule};
 use crate::people::suggest::FaceSpace;
 use crate::scan::{ScanEvent, ScanOptions};
 use crate::vision::{self, DeviceChoice, FaceAnalyzer, Precision};
+use crate::wording::counted;
 
 /// What a scan worker reports.
 enum ScanMsg {
@@ -258,10 +259,7 @@ fn scan(
     };
     let moved = match summary.moved + placed.moved_and_changed {
         0 => String::new(),
-        n => format!(
-            ", {} moved or renamed (names kept)",
-            crate::wording::counted(n, "photo")
-        ),
+        n => format!(", {} moved or renamed (names kept)", counted(n, "photo")),
     };
     let copies = match placed.copies {
         0 => String::new(),
@@ -272,10 +270,9 @@ fn scan(
         0 => String::new(),
         n => format!(
             ", {} named as the photos' metadata names them",
-            crate::wording::counted(n, "face")
+            counted(n, "face")
         ),
     };
-    let counted = crate::wording::counted;
     Ok(format!(
         "{} analysed, {}, {} unchanged, {}{moved}{tagged}{copies}{not_found}{}",
         counted(summary.photos, "photo"),

@@ -116,8 +116,7 @@ pub fn place_while_scanning(
     scan_over: &AtomicBool,
     on_placed: &mut dyn FnMut(AssignReport),
 ) -> Result<(), CatalogError> {
-    // Opened at the first placing: a short scan never needs it.
-    let mut connection: Option<Catalog> = None;
+    let mut catalog = Catalog::open(catalog_path)?;
     let mut last = None;
     while !scan_over.load(Ordering::Relaxed) {
         std::thread::sleep(LOOK);
@@ -126,16 +125,10 @@ pub fn place_while_scanning(
             continue;
         }
         last = Some((now_stored, Instant::now()));
-        if connection.is_none() {
-            connection = Some(Catalog::open(catalog_path)?);
-        }
-        let Some(catalog) = connection.as_mut() else {
-            continue;
-        };
-        let placed = settings::load(catalog)
+        let placed = settings::load(&catalog)
             .map_err(|err| err.to_string())
             .and_then(|algorithm| {
-                place_provisionally(catalog, &algorithm, last_face_before)
+                place_provisionally(&mut catalog, &algorithm, last_face_before)
                     .map_err(|err| err.to_string())
             });
         match placed {
