@@ -431,6 +431,11 @@ fn not_this_person_takes_the_face_out() {
     let mut harness = harness(&path);
 
     open_person(&mut harness, &format!("Unnamed #{person}"));
+    // A name half typed, not saved yet, outlives what the person is read again after.
+    let field = harness.get_by_label("Name");
+    field.focus();
+    field.type_text("Abdul");
+    harness.run();
     harness.get_by_label(&format!("Face {face}")).click();
     harness.run();
     harness.get_by_label("Not this person").click();
@@ -442,6 +447,14 @@ fn not_this_person_takes_the_face_out() {
     assert_eq!(
         after.faces_of_person(person).expect("faces").len(),
         faces.len() - 1
+    );
+    assert_eq!(
+        harness.get_by_label("Name").value().as_deref(),
+        Some("Abdul")
+    );
+    assert_eq!(
+        after.person(person).expect("read").expect("person").name,
+        None
     );
 }
 

@@ -494,7 +494,7 @@ impl KithApp {
         let result = match job.poll() {
             ScanPoll::Running { placed: true } => {
                 // People found so far: shown while the scan goes on.
-                self.catalog_changed();
+                self.catalog_changed_by(Changer::Scan);
                 return;
             }
             ScanPoll::Running { placed: false } => return,
@@ -510,7 +510,7 @@ impl KithApp {
             self.status = format!("{}. Scanning {next}", self.status);
             self.launch_scan(next, ctx);
         }
-        self.catalog_changed();
+        self.catalog_changed_by(Changer::Scan);
         ctx.request_repaint();
     }
 
@@ -652,9 +652,14 @@ impl KithApp {
         self.catalog_changed();
     }
 
+    /// After a decision: see [`Self::catalog_changed_by`].
+    fn catalog_changed(&mut self) {
+        self.catalog_changed_by(Changer::User);
+    }
+
     /// After a decision or a scan: the face index is out of date, the review queue (counted in the
     /// top bar whatever is shown) re-ranks, and the view is read again.
-    fn catalog_changed(&mut self) {
+    fn catalog_changed_by(&mut self, changer: Changer) {
         self.faces = FaceIndex::Stale;
         self.sidecar_keeper.want();
         let empty = self
@@ -668,7 +673,18 @@ impl KithApp {
         if let Err(err) = self.review.reload(&self.catalog) {
             tracing::warn!(%err, "cannot read the review queue");
         }
-        self.reload();
+        match changer {
+            Changer::User => self.reload(),
+            // The people grid keeps its cards where they are (new people after them): the user,
+            // pointing at one, did nothing to move it.
+            Changer::Scan if self.view == View::People => {
+                self.reload_problems();
+                if let Err(err) = self.people.refresh(&self.catalog) {
+                    tracing::warn!(%err, "cannot read the people");
+                }
+            }
+            Changer::Scan => self.reload(),
+        }
     }
 
     /// Starts making a face of the box drawn on `photo`, on a worker: the networks are loaded
@@ -747,11 +763,16 @@ impl KithApp {
         }
     }
 
-    /// Re-reads what the current view shows.
-    fn reload(&mut self) {
+    /// The scan errors, counted in the top bar whatever is shown.
+    fn reload_problems(&mut self) {
         if let Err(err) = self.problems.reload(&self.catalog) {
             tracing::warn!(%err, "cannot read the scan errors");
         }
+    }
+
+    /// Re-reads what the current view shows.
+    fn reload(&mut self) {
+        self.reload_problems();
         let shown = match self.view {
             View::Search => self
                 .search
@@ -783,6 +804,13 @@ impl KithApp {
             self.status = format!("Cannot read the catalog: {err}");
         }
     }
+}
+
+/// Who changed the catalog: the user, or a scan placing the faces it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Changer {
+    User,
+    Scan,
 }
 
 fn scan_progress(ui: &mut egui::Ui, job: &ScanJob, actions: &mut Vec<Action>) {

@@ -2,6 +2,8 @@
 //! request, ctrl-click multi-selection with "Merge selected", a click to open a person, and the
 //! way to the faces with nobody.
 
+use std::collections::HashMap;
+
 use crate::catalog::{Catalog, CatalogError, PersonSummary};
 use crate::gui::app::{Action, View};
 use crate::gui::thumbs::face_button;
@@ -13,7 +15,8 @@ const CARD_HEIGHT: f32 = THUMB + 52.0;
 
 #[derive(Default)]
 pub struct PeopleView {
-    /// In the library's order: named first, then unnamed by size.
+    /// In the library's order (named first, then unnamed by size), or as shown before a scan
+    /// placed faces ([`Self::refresh`]).
     persons: Vec<PersonSummary>,
     filter: String,
     /// Selected person ids in click order; the first named one is the merge target.
@@ -30,6 +33,23 @@ impl PeopleView {
         self.ungrouped = catalog.count_ungrouped_faces()?;
         self.selected
             .retain(|id| self.persons.iter().any(|p| p.id == *id));
+        Ok(())
+    }
+
+    /// [`Self::reload`], keeping the people shown in the order they are shown, new ones after
+    /// them in the library's order: for changes the user did not make (a scan placing faces), so
+    /// that no card moves under the pointer. The next reload puts everyone in order again.
+    pub fn refresh(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+        let shown: HashMap<i64, usize> = self
+            .persons
+            .iter()
+            .enumerate()
+            .map(|(at, p)| (p.id, at))
+            .collect();
+        self.reload(catalog)?;
+        // A stable sort: those not shown keep the library's order among themselves.
+        self.persons
+            .sort_by_key(|p| shown.get(&p.id).copied().unwrap_or(usize::MAX));
         Ok(())
     }
 
@@ -185,4 +205,55 @@ fn card(
         .inner
     });
     inner.inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::bench::synthetic_library;
+
+    fn ids(view: &PeopleView) -> Vec<i64> {
+        view.persons.iter().map(|p| p.id).collect()
+    }
+
+    #[test]
+    fn a_scans_placings_leave_the_cards_where_they_are_and_add_new_people_after_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.sqlite");
+        let (_, largest) = synthetic_library(&path, 600, 200).expect("library");
+        let mut catalog = Catalog::open(&path).expect("open");
+        let mut view = PeopleView::default();
+        view.reload(&catalog).expect("reload");
+        let shown = ids(&view);
+        // The smallest person takes the largest's faces, and faces with nobody become someone.
+        let smallest = *shown.last().expect("people");
+        let moved: Vec<(i64, Option<i64>)> = catalog
+            .face_ids_of(largest)
+            .expect("faces")
+            .into_iter()
+            .map(|f| (f, Some(smallest)))
+            .collect();
+        let nobody: Vec<i64> = catalog
+            .faces()
+            .expect("faces")
+            .iter()
+            .filter(|f| f.person.is_none())
+            .map(|f| f.id)
+            .collect();
+        let new = catalog.apply_clustering(&moved, &[nobody]).expect("placed")[0];
+
+        view.refresh(&catalog).expect("refresh");
+        let kept: Vec<i64> = shown.iter().copied().filter(|&p| p != largest).collect();
+        assert_eq!(ids(&view), [kept, vec![new]].concat());
+        // Put in order again by the next reload: the grown person leads the unnamed.
+        view.reload(&catalog).expect("reload");
+        let in_order: Vec<i64> = catalog
+            .persons(false)
+            .expect("persons")
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids(&view), in_order);
+        assert_ne!(in_order.last(), Some(&smallest));
+    }
 }

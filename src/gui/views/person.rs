@@ -38,10 +38,16 @@ impl PersonView {
             self.person = None;
             return Ok(false);
         };
-        if self.person.as_ref().is_none_or(|p| p.id != id) {
+        let shown = self.person.as_ref().filter(|p| p.id == id);
+        if shown.is_none() {
             self.move_to.clear();
         }
-        self.name = person.name.clone().unwrap_or_default();
+        // A name being typed stays while the person and their name do: the person is read again
+        // after every change, a scan's placings among them.
+        if shown.is_none_or(|p| p.name != person.name) {
+            self.name = person.name.clone().unwrap_or_default();
+        }
+        // Who else has the name typed is looked up again: that may have changed too.
         self.namesake = None;
         self.grid.load(FaceSet::Person(id));
         self.check_these = None;
