@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use common::{copy_into, scan, testdata};
-use kith::catalog::Catalog;
+use kith::catalog::{Catalog, NewCopy};
 use kith::people::cluster::Algorithm;
 use kith::people::search::{search, Query};
 use kith::people::suggest::FaceSpace;
@@ -1940,6 +1940,53 @@ fn shots_of_one_burst_are_not_copies_of_each_other() {
         catalog.copy_groups().expect("groups")
     };
     assert!(copies(&[&burst]).is_empty(), "two shots, not one picture");
+
+    // A catalog written before the fraction was kept took them for one picture. Its next placing
+    // reads their times again from the files, once: the shots come apart, and the faces of the
+    // second join the people of the first's again.
+    let mut old = Catalog::open(&burst.with_extension("sqlite")).expect("catalog");
+    let shots: Vec<i64> = ["IMG_0001.jpg", "IMG_0002.jpg"]
+        .iter()
+        .map(|name| {
+            let path = burst.join(name).canonicalize().expect("path");
+            old.photo_status(&path).expect("read").expect("scanned").0
+        })
+        .collect();
+    for &shot in &shots {
+        old.set_taken_at(shot, "2019-07-14T18:03:22").expect("time");
+    }
+    let from_the_left = |catalog: &Catalog, photo| {
+        let mut faces = catalog.faces_of_photo(photo).expect("faces");
+        faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+        faces
+    };
+    let pairs: Vec<(i64, i64)> = from_the_left(&old, shots[1])
+        .iter()
+        .zip(&from_the_left(&old, shots[0]))
+        .map(|(copy, original)| (copy.id, original.id))
+        .collect();
+    old.mark_copies(&[NewCopy {
+        photo: shots[1],
+        original: shots[0],
+        faces: pairs,
+    }])
+    .expect("mark");
+    old.remove_setting("copies.fractions_read")
+        .expect("as before");
+    assert_eq!(old.copy_groups().expect("groups").len(), 1);
+    let algorithm = settings::load(&old).expect("settings");
+    assign::update(&mut old, &algorithm).expect("place");
+    assert!(old.copy_groups().expect("groups").is_empty());
+    let taken = |photo| old.photo(photo).expect("read").expect("photo").taken_at;
+    assert_eq!(taken(shots[1]).as_deref(), Some("2019-07-14T18:03:22.2"));
+    let people_in = |photo| -> Vec<Option<i64>> {
+        from_the_left(&old, photo)
+            .iter()
+            .map(|f| f.person)
+            .collect()
+    };
+    assert!(people_in(shots[0]).iter().all(Option::is_some));
+    assert_eq!(people_in(shots[1]), people_in(shots[0]));
 
     // The first shot saved again elsewhere, keeping its fraction or losing it: a copy.
     for fraction in [Some("10"), None] {

@@ -115,6 +115,28 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Copies and their originals, both readable, whose capture times the catalog has to the
+    /// second only, as (copy, original).
+    pub fn copies_timed_to_the_second(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT c.id, o.id FROM photos c JOIN photos o ON o.id = c.copy_of
+             WHERE c.status = 'ok' AND o.status = 'ok'
+               AND instr(c.taken_at, '.') = 0 AND instr(o.taken_at, '.') = 0
+             ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets when `photo` was taken (see [`crate::scan::capture_time`] for the form).
+    pub fn set_taken_at(&mut self, photo: i64, taken_at: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE photos SET taken_at = ?2 WHERE id = ?1",
+            params![photo, taken_at],
+        )?;
+        Ok(())
+    }
+
     /// The photos marked as copies of `original`, by id.
     pub fn copies_of(&self, original: i64) -> Result<Vec<i64>> {
         let mut stmt = self

@@ -14,6 +14,10 @@
 //! as close as 0.26 and 2%. The faces' pixels did tell them apart: correlations of at least 0.92
 //! between copies, at most 0.81 between different photos.
 //!
+//! A catalog written before capture times kept their fraction of the second may hold the shots
+//! of a burst as copies of one picture: once, the times of its copies and their originals are
+//! read again from the files, and the shots stand alone again.
+//!
 //! Only the faces the detector found are compared: a face the user drew stays with the photo it
 //! was drawn on, and a copy made later has only the detector's faces.
 //!
@@ -79,6 +83,9 @@ pub struct Settled {
 /// Finds the photos that became copies, frees those whose original is no longer readable, and
 /// gives photos moved and changed the decisions made about them where they were.
 pub fn settle(catalog: &mut Catalog) -> Result<Settled, CatalogError> {
+    if catalog.setting(FRACTIONS_KEY)?.is_none() {
+        part_bursts_timed_to_the_second(catalog)?;
+    }
     let fingerprint = catalog.copies_fingerprint()?;
     if catalog.setting(FINGERPRINT_KEY)?.as_deref() == Some(fingerprint.as_str()) {
         return Ok(Settled::default());
@@ -100,6 +107,62 @@ pub fn settle(catalog: &mut Catalog) -> Result<Settled, CatalogError> {
         copies: copies.len(),
         moved_and_changed,
     })
+}
+
+/// Set once [`part_bursts_timed_to_the_second`] has run.
+const FRACTIONS_KEY: &str = "copies.fractions_read";
+
+/// Shots of one burst share their second, and a catalog written before capture times kept the
+/// fraction of the second may have taken them for copies of one picture. Once per catalog, the
+/// copies and originals it has times to the second for have their times read again from their
+/// files: those with a fraction keep it, and a copy whose fraction differs from its original's
+/// stands alone again, its faces to be placed. Returns how many did.
+fn part_bursts_timed_to_the_second(catalog: &mut Catalog) -> Result<usize, CatalogError> {
+    let mut read: HashMap<i64, Option<String>> = HashMap::new();
+    let mut parted = 0;
+    for (copy, original) in catalog.copies_timed_to_the_second()? {
+        for photo in [copy, original] {
+            if !read.contains_key(&photo) {
+                let finer = finer_taken_at(catalog, photo)?;
+                if let Some(time) = &finer {
+                    catalog.set_taken_at(photo, time)?;
+                }
+                read.insert(photo, finer);
+            }
+        }
+        let fraction = |photo| read[&photo].as_deref().and_then(capture_time::fraction);
+        if fraction(copy)
+            .zip(fraction(original))
+            .is_some_and(|(a, b)| a != b)
+        {
+            let pairs = face_pairs(catalog, original, copy)?;
+            catalog.release_copy(copy, &pairs)?;
+            parted += 1;
+        }
+    }
+    if parted > 0 {
+        tracing::info!(
+            parted,
+            "shots of a burst taken for copies stand alone again"
+        );
+    }
+    catalog.set_setting(FRACTIONS_KEY, "1")?;
+    Ok(parted)
+}
+
+/// The capture time of `photo` read from its file, where it is the catalog's with the fraction of
+/// the second (the file unchanged in that respect, and the camera having recorded one).
+fn finer_taken_at(catalog: &Catalog, photo: i64) -> Result<Option<String>, CatalogError> {
+    let Some(row) = catalog.photo(photo)? else {
+        return Ok(None);
+    };
+    let Some(known) = row.taken_at else {
+        return Ok(None);
+    };
+    Ok(crate::scan::decode::taken_at_of(&row.path).filter(|time| {
+        capture_time::fraction(time).is_some()
+            && capture_time::to_the_second(time) == capture_time::to_the_second(&known)
+    }))
 }
 
 /// Gives each readable photo that is the same picture as a missing one holding the user's

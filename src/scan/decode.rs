@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::path::Path;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
@@ -99,6 +100,21 @@ pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, 
         taken_at: exif.taken_at,
         turned: orientation,
     })
+}
+
+/// When the photo at `path` was taken, as a scan reads it (decoding it small); `None` where the
+/// file says nothing or cannot be read.
+pub fn taken_at_of(path: &Path) -> Option<String> {
+    let decoded = std::fs::read(path)
+        .map_err(|err| err.to_string())
+        .and_then(|bytes| decode(&bytes, Some(1)).map_err(|err| err.to_string()));
+    match decoded {
+        Ok(photo) => photo.taken_at,
+        Err(err) => {
+            tracing::debug!(photo = %path.display(), %err, "capture time not read");
+            None
+        }
+    }
 }
 
 /// Shrinks `image` so its long side is at most `limit`, keeping the aspect ratio.
