@@ -16,6 +16,14 @@ pub fn counted_are(n: usize, noun: &str) -> String {
     }
 }
 
+/// "1 new person", "2 new people": people of a kind, counted.
+pub fn counted_people(n: usize, kind: &str) -> String {
+    match n {
+        1 => format!("1 {kind} person"),
+        n => format!("{n} {kind} people"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -27,5 +35,7 @@ mod tests {
         assert_eq!(counted(2, "named face"), "2 named faces");
         assert_eq!(counted_are(1, "face"), "1 face is");
         assert_eq!(counted_are(3, "face"), "3 faces are");
+        assert_eq!(counted_people(1, "new"), "1 new person");
+        assert_eq!(counted_people(0, "new"), "0 new people");
     }
 }

@@ -200,21 +200,43 @@ impl Catalog {
     /// Takes the faces after `face_id` that clustering placed (not the user) out of their people
     /// again, to be placed anew, except in people the user did something about (named, hid,
     /// gave a cover, took a face out of, or told apart from another): those stay as they are.
-    /// People left without faces and without a name go. How many faces were taken out.
-    pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<usize> {
+    /// Returns, for each face taken out of a person it leaves without faces, that person: the
+    /// emptied people stay until the next [`Catalog::apply_clustering`], so that a group of
+    /// those faces placed again can keep its person (and the window showing it) rather than
+    /// become a new one; those given no faces go then.
+    pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<HashMap<i64, i64>> {
+        // The faces after `face_id` that clustering put in people nobody touched.
+        const TAKEN: &str = "FROM faces WHERE id > ?1 AND pinned = 0 AND person_id IN (
+            SELECT id FROM persons WHERE name IS NULL AND hidden = 0 AND cover_face IS NULL
+            AND id NOT IN (SELECT person_id FROM not_person)
+            AND id NOT IN (SELECT a FROM distinct_persons)
+            AND id NOT IN (SELECT b FROM distinct_persons))";
         let tx = self.conn_mut().transaction()?;
-        let unplaced = tx.execute(
-            "UPDATE faces SET person_id = NULL
-             WHERE id > ?1 AND pinned = 0 AND person_id IN (
-                 SELECT id FROM persons WHERE name IS NULL AND hidden = 0 AND cover_face IS NULL
-                 AND id NOT IN (SELECT person_id FROM not_person)
-                 AND id NOT IN (SELECT a FROM distinct_persons)
-                 AND id NOT IN (SELECT b FROM distinct_persons))",
+        let taken: Vec<(i64, i64)> = {
+            let mut stmt = tx.prepare(&format!("SELECT id, person_id {TAKEN}"))?;
+            let rows = stmt.query_map([face_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        tx.execute(
+            &format!("UPDATE faces SET person_id = NULL WHERE id IN (SELECT id {TAKEN})"),
             [face_id],
         )?;
-        tx.execute(DROP_EMPTY_UNNAMED, [])?;
+        let emptied: HashSet<i64> = {
+            let mut stmt =
+                tx.prepare("SELECT EXISTS (SELECT 1 FROM faces WHERE person_id = ?1)")?;
+            let mut emptied = HashSet::new();
+            for person in taken.iter().map(|&(_, p)| p).collect::<HashSet<i64>>() {
+                if !stmt.query_row([person], |row| row.get::<_, bool>(0))? {
+                    emptied.insert(person);
+                }
+            }
+            emptied
+        };
         tx.commit()?;
-        Ok(unplaced)
+        Ok(taken
+            .into_iter()
+            .filter(|(_, person)| emptied.contains(person))
+            .collect())
     }
 
     /// Writes clustering's guesses: `assign` maps unpinned faces to a person (`None`: unassigned);
@@ -788,11 +810,18 @@ mod tests {
             .expect("distinct");
 
         let unplaced = catalog.unplace_faces_after(before).expect("unplace");
-        // Only the untouched person of the scan lost its faces, and is gone.
-        assert_eq!(unplaced, 2);
+        // Only the untouched person of the scan lost its faces: no longer listed, but kept for
+        // them to come back to until clustering is written next.
+        let expected: HashMap<i64, i64> = groups[1].iter().map(|&f| (f, people[1])).collect();
+        assert_eq!(unplaced, expected);
         let person = |face: i64| catalog.face(face).expect("read").expect("face").person;
         assert_eq!(person(groups[1][0]), None);
         assert_eq!(catalog.person(people[1]).expect("read"), None);
+        assert!(!catalog
+            .persons(true)
+            .expect("persons")
+            .iter()
+            .any(|p| p.id == people[1]));
         assert_eq!(
             person(groups[0][0]),
             Some(people[0]),
@@ -806,6 +835,25 @@ mod tests {
                 .count();
             assert!(kept >= 1, "person {i}");
         }
+        // Given back its faces, it is the same person; otherwise it goes.
+        let back = catalog
+            .apply_clustering(&[(groups[1][0], Some(people[1]))], &[])
+            .expect("apply");
+        assert!(back.is_empty());
+        let face = catalog.face(groups[1][0]).expect("read").expect("face");
+        assert_eq!(face.person, Some(people[1]));
+        catalog
+            .apply_clustering(&[(groups[1][0], None)], &[])
+            .expect("apply");
+        let left: i64 = catalog
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM persons WHERE id = ?1",
+                [people[1]],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(left, 0, "an unnamed person without faces goes");
     }
 
     #[test]

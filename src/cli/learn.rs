@@ -301,10 +301,7 @@ fn adapt_command(cli: &Cli, options: &AdaptOptions, dry_run: bool) -> Result<()>
                 println!("(dry run: the library is unchanged)");
             }
             if let Some(c) = outcome.reclustered {
-                println!(
-                    "re-clustered: {} faces considered, {} with a person, {} new people",
-                    c.faces, c.assigned, c.new_persons
-                );
+                println!("re-clustered: {}", c.said());
             }
         },
     )
@@ -363,10 +360,7 @@ fn adapt_reset(cli: &Cli) -> Result<()> {
     cli.emit(
         &serde_json::json!({ "dropped": clustered.is_some(), "recluster": clustered }),
         |_| match clustered {
-            Some(c) => println!(
-                "back to the plain embedding; re-clustered: {} faces considered, {} with a person, {} new people",
-                c.faces, c.assigned, c.new_persons
-            ),
+            Some(c) => println!("back to the plain embedding; re-clustered: {}", c.said()),
             None => println!("no adaptation head was in use"),
         },
     )

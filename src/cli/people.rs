@@ -526,13 +526,7 @@ fn execute(cli: &Cli, catalog: &mut Catalog, command: &PeopleCommand) -> Result<
             settings::save(catalog, &algorithm)?;
             let report = assign::recluster(catalog, &algorithm)?;
             cli.emit(&report, |r| {
-                println!(
-                    "{}: {} faces considered, {} with a person, {} new people",
-                    settings::describe(&algorithm),
-                    r.faces,
-                    r.assigned,
-                    r.new_persons
-                );
+                println!("{}: {}", settings::describe(&algorithm), r.said());
             })
         }
         PeopleCommand::Search {

@@ -1,7 +1,7 @@
 //! Commands about photos and faces: scan, faces, compare, errors, copies, bench.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -10,9 +10,10 @@ use indicatif::ProgressBar;
 
 use super::Cli;
 use kith::catalog::Catalog;
+use kith::people::placing;
 use kith::scan::{ScanEvent, ScanOptions, ScanSummary};
 use kith::vision::{self, FaceAnalyzer};
-use kith::wording::counted;
+use kith::wording::{counted, counted_people};
 
 #[derive(Subcommand)]
 pub enum PhotoCommand {
@@ -139,7 +140,9 @@ pub(super) fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
 /// The progress bar of a scan, unless `show` is false; the folders of one scan share it.
 struct ScanProgress {
     bar: ProgressBar,
-    faces: usize,
+    faces: AtomicUsize,
+    /// People the placings while scanning found (see [`placing::scan_placing_meanwhile`]).
+    new_people: AtomicUsize,
 }
 
 impl ScanProgress {
@@ -148,18 +151,27 @@ impl ScanProgress {
             show,
             "{bar:40} {pos}/{len} photos  {per_sec}  ETA {eta}  {msg}",
         );
-        Self { bar, faces: 0 }
+        Self {
+            bar,
+            faces: AtomicUsize::new(0),
+            new_people: AtomicUsize::new(0),
+        }
     }
 
-    fn on_event(&mut self, event: ScanEvent) {
+    fn on_event(&self, event: ScanEvent) {
         match event {
             // Each folder is planned when its walk ends: what it adds comes after what is done.
             ScanEvent::Planned { to_analyse, .. } => {
                 self.bar.set_length(self.bar.position() + to_analyse as u64)
             }
             ScanEvent::Analysed { faces, .. } => {
-                self.faces += faces;
-                self.bar.set_message(format!("{} faces", self.faces));
+                let faces = self.faces.fetch_add(faces, Ordering::Relaxed) + faces;
+                let people = match self.new_people.load(Ordering::Relaxed) {
+                    0 => String::new(),
+                    n => format!(", {}", counted_people(n, "new")),
+                };
+                self.bar
+                    .set_message(format!("{}{people}", counted(faces, "face")));
                 self.bar.inc(1);
             }
             ScanEvent::Failed { .. } => self.bar.inc(1),
@@ -181,7 +193,7 @@ fn scan_with_progress(
     cancel: &AtomicBool,
     show: bool,
 ) -> Result<ScanSummary> {
-    let mut progress = ScanProgress::new(show);
+    let progress = ScanProgress::new(show);
     Ok(kith::scan::scan_folder(
         catalog,
         analyzer,
@@ -226,23 +238,39 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
     }
     .options(&analyzer);
     let cancel = cancel_on_ctrl_c();
-    let mut progress = ScanProgress::new(!cli.json);
-    let mut on_event = |event| progress.on_event(event);
-    let summary = if folders.is_empty() {
-        kith::scan::scan_library(&mut catalog, &analyzer, &options, &cancel, &mut on_event)?
-    } else {
-        kith::scan::scan_folders(
-            &mut catalog,
-            &analyzer,
-            folders,
-            &options,
-            &cancel,
-            &mut on_event,
-        )?
-    };
+    let progress = ScanProgress::new(!cli.json);
+    // People so far, for `kith people` and the window while a long scan runs.
+    let catalog_path = catalog.path().to_path_buf();
+    let last_face_before = catalog.last_face_id()?;
+    let summary = placing::scan_placing_meanwhile(
+        &catalog_path,
+        last_face_before,
+        placing::Schedule::default(),
+        &mut |event| progress.on_event(event),
+        &mut |report| {
+            tracing::info!(?report, "people so far");
+            progress
+                .new_people
+                .fetch_add(report.new_persons, Ordering::Relaxed);
+        },
+        |on_event| {
+            if folders.is_empty() {
+                kith::scan::scan_library(&mut catalog, &analyzer, &options, &cancel, on_event)
+            } else {
+                kith::scan::scan_folders(
+                    &mut catalog,
+                    &analyzer,
+                    folders,
+                    &options,
+                    &cancel,
+                    on_event,
+                )
+            }
+        },
+    )?;
     drop(progress);
     let algorithm = kith::people::settings::load(&catalog)?;
-    let placed = kith::people::placing::place_at_end(&mut catalog, &algorithm)?;
+    let placed = placing::place_at_end(&mut catalog, &algorithm)?;
     super::people::keep_sidecars(&mut catalog)?;
     cli.emit(&summary, |s| {
         println!(
@@ -274,10 +302,7 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
         println!(
             "people: {} placed, {}",
             counted(placed.assigned, "new face"),
-            match placed.new_persons {
-                1 => "1 new person".to_string(),
-                n => format!("{n} new people"),
-            }
+            counted_people(placed.new_persons, "new")
         );
         if placed.moved_and_changed > 0 {
             println!(

@@ -5,7 +5,7 @@
 //! lets the UI read meanwhile) and reports over an mpsc channel that the UI polls once per frame.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::catalog::Catalog;
 use crate::models::ModelDir;
 use crate::name_sidecars::{self, SidecarReport};
-use crate::people::placing::{place_at_end, place_while_scanning, Schedule};
+use crate::people::placing::{place_at_end, scan_placing_meanwhile, Schedule};
 use crate::people::suggest::FaceSpace;
 use crate::scan::{ScanEvent, ScanOptions};
 use crate::vision::{self, DeviceChoice, FaceAnalyzer, Precision};
@@ -209,26 +209,14 @@ fn scan(
     let analyzer = FaceAnalyzer::load_in(&models, &device, precision)?
         .with_detect_long_side(setup.detect_long_side);
     let options = ScanOptions::for_analyzer(&analyzer);
-    let (stored, scan_over) = (AtomicUsize::new(0), AtomicBool::new(false));
     let last_face_before = catalog.last_face_id()?;
-    let summary = std::thread::scope(|scope| {
-        let placer = scope.spawn(|| {
-            place_while_scanning(
-                catalog_path,
-                last_face_before,
-                Schedule::default(),
-                &stored,
-                &scan_over,
-                &mut |_| on_placed(),
-            )
-        });
-        let on_event = &mut |event: ScanEvent| {
-            if matches!(event, ScanEvent::Analysed { .. }) {
-                stored.fetch_add(1, Ordering::Relaxed);
-            }
-            on_event(event)
-        };
-        let summary = match target {
+    let summary = scan_placing_meanwhile(
+        catalog_path,
+        last_face_before,
+        Schedule::default(),
+        on_event,
+        &mut |_| on_placed(),
+        |on_event| match target {
             ScanTarget::Folder(folder) => crate::scan::scan_folder(
                 &mut catalog,
                 &analyzer,
@@ -240,15 +228,8 @@ fn scan(
             ScanTarget::Library => {
                 crate::scan::scan_library(&mut catalog, &analyzer, &options, cancel, on_event)
             }
-        };
-        scan_over.store(true, Ordering::Relaxed);
-        match placer.join() {
-            Ok(Err(err)) => tracing::warn!(%err, "no placing while scanning"),
-            Err(_) => tracing::warn!("placing while scanning stopped unexpectedly"),
-            Ok(Ok(())) => {}
-        }
-        summary
-    })?;
+        },
+    )?;
     // Even a cancelled scan committed its photos: give their faces people.
     let algorithm = crate::people::settings::load(&catalog)?;
     let placed = place_at_end(&mut catalog, &algorithm)?;

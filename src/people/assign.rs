@@ -25,6 +25,7 @@ use crate::people::neighbours::NeighbourIndex;
 use crate::people::{copies, listed};
 use crate::train::adapt::apply_active;
 use crate::vision::distance;
+use crate::wording::{counted, counted_people};
 
 /// What a clustering pass changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -42,6 +43,18 @@ pub struct AssignReport {
     pub tagged: usize,
     /// Photos found to be missing ones moved and changed, which kept the decisions about them.
     pub moved_and_changed: usize,
+}
+
+impl AssignReport {
+    /// "120 faces considered, 118 with a person, 3 new people": what a placing did, for the user.
+    pub fn said(&self) -> String {
+        format!(
+            "{} considered, {} with a person, {}",
+            counted(self.faces, "face"),
+            self.assigned,
+            counted_people(self.new_persons, "new")
+        )
+    }
 }
 
 /// What the people would be after a re-cluster, without changing anything.
@@ -187,6 +200,18 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
 /// Places the faces that have no person yet (after a scan), leaving everything placed alone.
 /// Copies of photos already in the catalog are found first, so that their faces are not placed.
 pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
+    update_taking_back(catalog, algorithm, &HashMap::new())
+}
+
+/// [`update`], where `earlier` gives some faces without a person the person they were in before
+/// (one with no faces now, as [`Catalog::unplace_faces_after`] leaves it): a group of them that
+/// is still a group takes back the person most of its faces were in, rather than a new one, so
+/// that the window showing that person goes on showing it.
+pub fn update_taking_back(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+    earlier: &HashMap<i64, i64>,
+) -> Result<AssignReport, CatalogError> {
     let (tagged, settled) = settle(catalog, algorithm)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
@@ -238,9 +263,21 @@ pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignRepo
         }
     }
     // A lone face is nobody yet: agglomerative clustering gives singletons labels too.
-    let (mut new_persons, alone): (Vec<Vec<i64>>, Vec<Vec<i64>>) =
+    let (mut groups, alone): (Vec<Vec<i64>>, Vec<Vec<i64>>) =
         groups.into_values().partition(|g| g.len() >= 2);
     assign.extend(alone.into_iter().flatten().map(|id| (id, None)));
+    // Largest first, so that a person split in two goes on as its larger part.
+    groups.sort_by_key(|g| (std::cmp::Reverse(g.len()), g.clone()));
+    let mut new_persons = Vec::new();
+    let mut taken_back = HashSet::new();
+    for group in groups {
+        let before = most_common(group.iter().filter_map(|f| earlier.get(f).copied()))
+            .filter(|p| taken_back.insert(*p));
+        match before {
+            Some(p) => assign.extend(group.into_iter().map(|id| (id, Some(p)))),
+            None => new_persons.push(group),
+        }
+    }
     new_persons.sort();
     let report = finish(catalog, &faces, assign, new_persons)?;
     Ok(AssignReport {

@@ -10,10 +10,13 @@
 //! provisional: when the scan ends, [`place_at_end`] places the faces it stored all at once, as if
 //! nothing had been placed before, keeping what the user decided meanwhile: a face the user
 //! placed, and every person the user did something about (named, hid, gave a cover, took a face
-//! out of, told apart from another), stay as they are. The catalog notes when placings are
-//! provisional, so that those of a scan killed before its end are placed again at the next. The placings come further apart as the library grows
-//! ([`Schedule`]), so that their cost stays a small multiple of one placing.
+//! out of, told apart from another), stay as they are. A group placed again keeps the person most
+//! of its faces were in, so that a person open in the window stays open. The catalog notes when
+//! placings are provisional, so that those of a scan killed before its end are placed again at
+//! the next. The placings come further apart as the library grows ([`Schedule`]), so that their
+//! cost stays a small multiple of one placing.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -22,6 +25,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::people::assign::{self, AssignReport};
 use crate::people::cluster::Algorithm;
 use crate::people::settings;
+use crate::scan::ScanEvent;
 
 /// When the faces stored so far are worth placing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,11 +76,11 @@ pub fn place_at_end(
     algorithm: &Algorithm,
 ) -> Result<AssignReport, CatalogError> {
     let provisional = catalog.setting(PROVISIONAL_AFTER)?;
-    if let Some(after) = provisional.as_deref().and_then(|v| v.parse::<i64>().ok()) {
-        let unplaced = catalog.unplace_faces_after(after)?;
-        tracing::debug!(unplaced, "faces placed while scanning, placed again");
-    }
-    let report = assign::update(catalog, algorithm)?;
+    let earlier = match provisional.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+        Some(after) => catalog.unplace_faces_after(after)?,
+        None => HashMap::new(),
+    };
+    let report = assign::update_taking_back(catalog, algorithm, &earlier)?;
     if provisional.is_some() {
         catalog.remove_setting(PROVISIONAL_AFTER)?;
     }
@@ -100,6 +104,57 @@ pub fn place_provisionally(
     assign::update(catalog, algorithm)
 }
 
+/// Runs `scan`, which stores photos in the catalog at `catalog_path` (faces after
+/// `last_face_before`) and tells what happens to the closure it is given, with
+/// [`place_while_scanning`] beside it on a thread of its own. Each event goes on to `on_event`,
+/// each placing to `on_placed`. The placing at the end ([`place_at_end`]) is the caller's.
+pub fn scan_placing_meanwhile<T>(
+    catalog_path: &Path,
+    last_face_before: i64,
+    schedule: Schedule,
+    on_event: &mut dyn FnMut(ScanEvent),
+    on_placed: &mut (dyn FnMut(AssignReport) + Send),
+    scan: impl FnOnce(&mut dyn FnMut(ScanEvent)) -> T,
+) -> T {
+    let (stored, scan_over) = (AtomicUsize::new(0), AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let placer = scope.spawn(|| {
+            place_while_scanning(
+                catalog_path,
+                last_face_before,
+                schedule,
+                &stored,
+                &scan_over,
+                on_placed,
+            )
+        });
+        // Set however the scan ends, a panic included, so that the placer stops and is joined.
+        let over = Over(&scan_over);
+        let result = scan(&mut |event| {
+            if matches!(event, ScanEvent::Analysed { .. }) {
+                stored.fetch_add(1, Ordering::Relaxed);
+            }
+            on_event(event);
+        });
+        drop(over);
+        match placer.join() {
+            Ok(Err(err)) => tracing::warn!(%err, "no placing while scanning"),
+            Err(_) => tracing::warn!("placing while scanning stopped unexpectedly"),
+            Ok(Ok(())) => {}
+        }
+        result
+    })
+}
+
+/// Says the scan is over when dropped.
+struct Over<'a>(&'a AtomicBool);
+
+impl Drop for Over<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// How often [`place_while_scanning`] looks whether a placing is due.
 const LOOK: Duration = Duration::from_millis(250);
 
@@ -108,13 +163,13 @@ const LOOK: Duration = Duration::from_millis(250);
 /// stored, `scan_over` is set when it ends. Each placing is told to `on_placed`. A placing that
 /// fails (the catalog busy for long) is logged and tried again at the next one due; the placing
 /// at the scan's end ([`place_at_end`]) is the one that counts.
-pub fn place_while_scanning(
+fn place_while_scanning(
     catalog_path: &Path,
     last_face_before: i64,
     schedule: Schedule,
     stored: &AtomicUsize,
     scan_over: &AtomicBool,
-    on_placed: &mut dyn FnMut(AssignReport),
+    on_placed: &mut (dyn FnMut(AssignReport) + Send),
 ) -> Result<(), CatalogError> {
     let mut catalog = Catalog::open(catalog_path)?;
     let mut last = None;

@@ -208,10 +208,7 @@ impl SettingsView {
         if let Some(result) = self.applying.as_ref().and_then(Task::poll) {
             self.applying = None;
             actions.push(Action::Changed(match result {
-                Ok(r) => format!(
-                    "Re-clustered: {} faces considered, {} with a person, {} new people",
-                    r.faces, r.assigned, r.new_persons
-                ),
+                Ok(r) => format!("Re-clustered: {}", r.said()),
                 Err(err) => format!("Re-clustering failed: {err}"),
             }));
         }
