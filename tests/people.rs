@@ -2496,8 +2496,13 @@ fn people_appear_while_a_scan_runs_and_are_placed_again_after_a_kill() {
         .iter()
         .filter_map(|f| Some((f.id, f.person?)))
         .collect();
-    place_at_end(&mut catalog, &algorithm).expect("place at the end");
+    let at_end = place_at_end(&mut catalog, &algorithm).expect("place at the end");
     assert_eq!(provisional(), None);
+    // Every person is the scan's own, those taken back included.
+    assert_eq!(
+        at_end.new_persons,
+        catalog.persons(true).expect("persons").len()
+    );
 
     // Placed again, a group keeps the person most of its faces were in (the largest group, where
     // placing as it went had split a person), so that the window showing it goes on.

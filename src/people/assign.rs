@@ -206,7 +206,7 @@ pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignRepo
 /// [`update`], where `earlier` gives some faces without a person the person they were in before
 /// (one with no faces now, as [`Catalog::unplace_faces_after`] leaves it): a group of them that
 /// is still a group takes back the person most of its faces were in, rather than a new one, so
-/// that the window showing that person goes on showing it.
+/// that the window showing that person goes on showing it. Such people count as new.
 pub fn update_taking_back(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
@@ -281,6 +281,8 @@ pub fn update_taking_back(
     new_persons.sort();
     let report = finish(catalog, &faces, assign, new_persons)?;
     Ok(AssignReport {
+        // A person taken back is as new as the faces it was made of.
+        new_persons: report.new_persons + taken_back.len(),
         copies: settled.copies,
         moved_and_changed: settled.moved_and_changed,
         tagged,
