@@ -20,7 +20,7 @@ use crate::gui::views::search::SearchView;
 use crate::gui::views::settings::{library_menu, SettingsView};
 use crate::gui::views::ungrouped::UngroupedView;
 use crate::gui::views::welcome::WelcomeView;
-use crate::gui::views::ViewCtx;
+use crate::gui::views::{Order, ViewCtx};
 use crate::photo_thumbnails::ThumbnailCache;
 use crate::vision::DeviceChoice;
 use crate::wording::counted;
@@ -493,8 +493,9 @@ impl KithApp {
         let Some(job) = &mut self.scan else { return };
         let result = match job.poll() {
             ScanPoll::Running { placed: true } => {
-                // People found so far: shown while the scan goes on.
-                self.catalog_changed_by(Changer::Scan);
+                // People found so far, shown while the scan goes on, where nothing moves under
+                // the pointer: the user did not ask for the change.
+                self.catalog_changed_as(Order::AsShown);
                 return;
             }
             ScanPoll::Running { placed: false } => return,
@@ -510,7 +511,8 @@ impl KithApp {
             self.status = format!("{}. Scanning {next}", self.status);
             self.launch_scan(next, ctx);
         }
-        self.catalog_changed_by(Changer::Scan);
+        // The people placed again at the end: those shown stay where they are.
+        self.catalog_changed_as(Order::AsShown);
         ctx.request_repaint();
     }
 
@@ -652,14 +654,14 @@ impl KithApp {
         self.catalog_changed();
     }
 
-    /// After a decision: see [`Self::catalog_changed_by`].
+    /// After a decision: see [`Self::catalog_changed_as`].
     fn catalog_changed(&mut self) {
-        self.catalog_changed_by(Changer::User);
+        self.catalog_changed_as(Order::Library);
     }
 
     /// After a decision or a scan: the face index is out of date, the review queue (counted in the
-    /// top bar whatever is shown) re-ranks, and the view is read again.
-    fn catalog_changed_by(&mut self, changer: Changer) {
+    /// top bar whatever is shown) re-ranks, and the view is read again, in `order`.
+    fn catalog_changed_as(&mut self, order: Order) {
         self.faces = FaceIndex::Stale;
         self.sidecar_keeper.want();
         let empty = self
@@ -673,18 +675,7 @@ impl KithApp {
         if let Err(err) = self.review.reload(&self.catalog) {
             tracing::warn!(%err, "cannot read the review queue");
         }
-        match changer {
-            Changer::User => self.reload(),
-            // The people grid keeps its cards where they are (new people after them): the user,
-            // pointing at one, did nothing to move it.
-            Changer::Scan if self.view == View::People => {
-                self.reload_problems();
-                if let Err(err) = self.people.refresh(&self.catalog) {
-                    tracing::warn!(%err, "cannot read the people");
-                }
-            }
-            Changer::Scan => self.reload(),
-        }
+        self.reload_in(order);
     }
 
     /// Starts making a face of the box drawn on `photo`, on a worker: the networks are loaded
@@ -770,20 +761,25 @@ impl KithApp {
         }
     }
 
-    /// Re-reads what the current view shows.
+    /// Re-reads what the current view shows, in the library's order.
     fn reload(&mut self) {
+        self.reload_in(Order::Library);
+    }
+
+    /// Re-reads what the current view shows, its people or faces in `order`.
+    fn reload_in(&mut self, order: Order) {
         self.reload_problems();
         let shown = match self.view {
             View::Search => self
                 .search
                 .reload(&self.catalog)
-                .and_then(|()| self.people.reload(&self.catalog))
+                .and_then(|()| self.people.reload(&self.catalog, order))
                 .map(|()| true),
             View::People | View::Merges | View::Problems | View::Review => {
-                self.people.reload(&self.catalog).map(|()| true)
+                self.people.reload(&self.catalog, order).map(|()| true)
             }
-            View::Person(id) => self.person.load(&self.catalog, id),
-            View::Ungrouped => self.ungrouped.load(&self.catalog).map(|()| true),
+            View::Person(id) => self.person.load(&self.catalog, id, order),
+            View::Ungrouped => self.ungrouped.load(&self.catalog, order).map(|()| true),
             View::Settings => self.settings.reload(&self.catalog).map(|()| true),
             View::Photo { photo, from } => {
                 self.photo
@@ -795,7 +791,7 @@ impl KithApp {
             // Merged away, emptied or gone: back to everyone.
             Ok(false) => {
                 self.view = View::People;
-                self.people.reload(&self.catalog)
+                self.people.reload(&self.catalog, Order::Library)
             }
             Err(err) => Err(err),
         };
@@ -804,13 +800,6 @@ impl KithApp {
             self.status = format!("Cannot read the catalog: {err}");
         }
     }
-}
-
-/// Who changed the catalog: the user, or a scan placing the faces it found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Changer {
-    User,
-    Scan,
 }
 
 fn scan_progress(ui: &mut egui::Ui, job: &ScanJob, actions: &mut Vec<Action>) {

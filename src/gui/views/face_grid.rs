@@ -11,7 +11,7 @@ use crate::gui::jobs::Task;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::neighbours::{pair_ui, NeighboursPanel};
 use crate::gui::views::photo::PhotoSource;
-use crate::gui::views::{click_modifiers, toggle, ViewCtx};
+use crate::gui::views::{click_modifiers, toggle, Order, ViewCtx};
 
 /// Which faces a grid shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +43,10 @@ pub struct FaceGrid {
     set: Option<FaceSet>,
     /// The faces last read for `set` (still those of the previous read while a new one runs).
     faces: Vec<FaceRow>,
-    /// A read `load` asked for: the next frame starts the worker.
-    wanted: bool,
+    /// A read `load` asked for, and how to order what it reads: the next frame starts the worker.
+    wanted: Option<Order>,
     /// The worker reading the faces. Replacing it drops its result unread.
-    reading: Option<(FaceSet, Task<Vec<FaceRow>>)>,
+    reading: Option<(FaceSet, Order, Task<Vec<FaceRow>>)>,
     /// Selected face ids in click order.
     selected: Vec<i64>,
     neighbours: NeighboursPanel,
@@ -55,13 +55,13 @@ pub struct FaceGrid {
 impl FaceGrid {
     /// Reads `set`'s faces again from the next frame on. Another set than the one shown starts
     /// empty, with nothing selected; the same set keeps its faces until the read ends.
-    pub fn load(&mut self, set: FaceSet) {
+    pub fn load(&mut self, set: FaceSet, order: Order) {
         if self.set != Some(set) {
             self.selected.clear();
             self.faces.clear();
         }
         self.set = Some(set);
-        self.wanted = true;
+        self.wanted = Some(order);
         self.reading = None;
         // Who the neighbours are may have changed with whatever made the set be read again.
         self.neighbours.clear();
@@ -69,7 +69,7 @@ impl FaceGrid {
 
     /// Whether the faces are still being read.
     pub fn is_loading(&self) -> bool {
-        self.wanted || self.reading.is_some()
+        self.wanted.is_some() || self.reading.is_some()
     }
 
     /// The selected faces, in the order they were clicked.
@@ -119,26 +119,28 @@ impl FaceGrid {
     /// Starts the read `load` asked for, and takes in its faces once they are read.
     fn poll(&mut self, egui_ctx: &egui::Context, catalog: &Catalog) {
         let Some(set) = self.set else { return };
-        if std::mem::take(&mut self.wanted) {
+        if let Some(order) = self.wanted.take() {
             let path = catalog.path().to_path_buf();
             let task = Task::spawn(egui_ctx, move || {
                 Catalog::open(&path)
                     .and_then(|catalog| set.read(&catalog))
                     .map_err(|err| err.to_string())
             });
-            self.reading = Some((set, task));
+            self.reading = Some((set, order, task));
         }
-        let Some((read, task)) = &self.reading else {
+        let Some((read, order, task)) = &self.reading else {
             return;
         };
         let Some(result) = task.poll() else { return };
-        let read = *read;
+        let (read, order) = (*read, *order);
         self.reading = None;
         if read != set {
             return;
         }
         match result {
-            Ok(faces) => {
+            Ok(mut faces) => {
+                let shown: Vec<i64> = self.faces.iter().map(|f| f.id).collect();
+                order.apply(&mut faces, &shown, |f| f.id);
                 self.faces = faces;
                 let faces = &self.faces;
                 self.selected

@@ -20,6 +20,8 @@ pub mod sidecars;
 pub mod ungrouped;
 pub mod welcome;
 
+use std::collections::HashMap;
+
 use crate::catalog::Catalog;
 use crate::gui::app::Action;
 use crate::gui::jobs::FaceIndex;
@@ -99,5 +101,28 @@ pub fn toggle(selection: &mut Vec<i64>, id: i64) {
         selection.remove(pos);
     } else {
         selection.push(id);
+    }
+}
+
+/// How a view read again orders what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The library's order: people named first, then by size; faces as search lists photos.
+    Library,
+    /// What is shown stays where it is, what is new comes after it in the library's order: for
+    /// changes the user did not make (a scan placing faces), which must not move anything under
+    /// the pointer. The next read in the library's order puts everything in place.
+    AsShown,
+}
+
+impl Order {
+    /// Puts `items`, read in the library's order, in this order, given the ids `shown` before.
+    pub fn apply<T>(self, items: &mut [T], shown: &[i64], id: impl Fn(&T) -> i64) {
+        if self == Order::Library {
+            return;
+        }
+        let at: HashMap<i64, usize> = shown.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        // A stable sort: those not shown keep the library's order among themselves.
+        items.sort_by_key(|item| at.get(&id(item)).copied().unwrap_or(usize::MAX));
     }
 }

@@ -2,12 +2,10 @@
 //! request, ctrl-click multi-selection with "Merge selected", a click to open a person, and the
 //! way to the faces with nobody.
 
-use std::collections::HashMap;
-
 use crate::catalog::{Catalog, CatalogError, PersonSummary};
 use crate::gui::app::{Action, View};
 use crate::gui::thumbs::face_button;
-use crate::gui::views::{is_multi_click, toggle, ViewCtx};
+use crate::gui::views::{is_multi_click, toggle, Order, ViewCtx};
 
 const CARD_WIDTH: f32 = 140.0;
 const THUMB: f32 = 112.0;
@@ -16,7 +14,7 @@ const CARD_HEIGHT: f32 = THUMB + 52.0;
 #[derive(Default)]
 pub struct PeopleView {
     /// In the library's order (named first, then unnamed by size), or as shown before a scan
-    /// placed faces ([`Self::refresh`]).
+    /// placed faces ([`Order::AsShown`]).
     persons: Vec<PersonSummary>,
     filter: String,
     /// Selected person ids in click order; the first named one is the merge target.
@@ -28,28 +26,13 @@ pub struct PeopleView {
 }
 
 impl PeopleView {
-    pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+    pub fn reload(&mut self, catalog: &Catalog, order: Order) -> Result<(), CatalogError> {
+        let shown: Vec<i64> = self.persons.iter().map(|p| p.id).collect();
         self.persons = catalog.persons(self.show_hidden)?;
+        order.apply(&mut self.persons, &shown, |p| p.id);
         self.ungrouped = catalog.count_ungrouped_faces()?;
         self.selected
             .retain(|id| self.persons.iter().any(|p| p.id == *id));
-        Ok(())
-    }
-
-    /// [`Self::reload`], keeping the people shown in the order they are shown, new ones after
-    /// them in the library's order: for changes the user did not make (a scan placing faces), so
-    /// that no card moves under the pointer. The next reload puts everyone in order again.
-    pub fn refresh(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
-        let shown: HashMap<i64, usize> = self
-            .persons
-            .iter()
-            .enumerate()
-            .map(|(at, p)| (p.id, at))
-            .collect();
-        self.reload(catalog)?;
-        // A stable sort: those not shown keep the library's order among themselves.
-        self.persons
-            .sort_by_key(|p| shown.get(&p.id).copied().unwrap_or(usize::MAX));
         Ok(())
     }
 
@@ -223,7 +206,7 @@ mod tests {
         let (_, largest) = synthetic_library(&path, 600, 200).expect("library");
         let mut catalog = Catalog::open(&path).expect("open");
         let mut view = PeopleView::default();
-        view.reload(&catalog).expect("reload");
+        view.reload(&catalog, Order::Library).expect("reload");
         let shown = ids(&view);
         // The smallest person takes the largest's faces, and faces with nobody become someone.
         let smallest = *shown.last().expect("people");
@@ -242,11 +225,11 @@ mod tests {
             .collect();
         let new = catalog.apply_clustering(&moved, &[nobody]).expect("placed")[0];
 
-        view.refresh(&catalog).expect("refresh");
+        view.reload(&catalog, Order::AsShown).expect("as shown");
         let kept: Vec<i64> = shown.iter().copied().filter(|&p| p != largest).collect();
         assert_eq!(ids(&view), [kept, vec![new]].concat());
         // Put in order again by the next reload: the grown person leads the unnamed.
-        view.reload(&catalog).expect("reload");
+        view.reload(&catalog, Order::Library).expect("reload");
         let in_order: Vec<i64> = catalog
             .persons(false)
             .expect("persons")

@@ -9,7 +9,7 @@ use crate::gui::app::{Action, View};
 use crate::gui::thumbs::face_button;
 use crate::gui::views::face_grid::{FaceGrid, FaceSet};
 use crate::gui::views::picker::PersonPicker;
-use crate::gui::views::{click_modifiers, submitted, ViewCtx};
+use crate::gui::views::{click_modifiers, submitted, Order, ViewCtx};
 use crate::people::suggest::worth_checking;
 
 const THUMB: f32 = 96.0;
@@ -33,7 +33,7 @@ impl PersonView {
     /// Shows person `id`; false when it no longer exists (merged away, or all faces moved out).
     /// Their faces are read on a worker from the next frame on; meanwhile a person opened anew
     /// shows "Loading…", and the person shown already keeps the faces read before.
-    pub fn load(&mut self, catalog: &Catalog, id: i64) -> Result<bool, CatalogError> {
+    pub fn load(&mut self, catalog: &Catalog, id: i64, order: Order) -> Result<bool, CatalogError> {
         let Some(person) = catalog.person(id)? else {
             self.person = None;
             return Ok(false);
@@ -49,7 +49,7 @@ impl PersonView {
         }
         // Who else has the name typed is looked up again: that may have changed too.
         self.namesake = None;
-        self.grid.load(FaceSet::Person(id));
+        self.grid.load(FaceSet::Person(id), order);
         self.check_these = None;
         // The summary counts the same faces as `faces_of_person`: not ignored, readable photos.
         let any = person.faces > 0;

@@ -7,7 +7,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
 use crate::gui::views::face_grid::{FaceGrid, FaceSet};
 use crate::gui::views::picker::PersonPicker;
-use crate::gui::views::ViewCtx;
+use crate::gui::views::{Order, ViewCtx};
 
 const THUMB: f32 = 96.0;
 
@@ -21,9 +21,9 @@ pub struct UngroupedView {
 
 impl UngroupedView {
     /// Counts the faces with nobody and reads them again on a worker from the next frame on.
-    pub fn load(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+    pub fn load(&mut self, catalog: &Catalog, order: Order) -> Result<(), CatalogError> {
         self.count = catalog.count_ungrouped_faces()?;
-        self.grid.load(FaceSet::Ungrouped);
+        self.grid.load(FaceSet::Ungrouped, order);
         Ok(())
     }
 
