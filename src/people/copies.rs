@@ -43,6 +43,7 @@
 //! So does one cropped on the way, where both say when they were taken and agree, and its faces
 //! are the missing photo's by their descriptors and pixels.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -122,12 +123,12 @@ fn part_bursts_timed_to_the_second(catalog: &mut Catalog) -> Result<usize, Catal
     let mut parted = 0;
     for (copy, original) in catalog.copies_timed_to_the_second()? {
         for photo in [copy, original] {
-            if !read.contains_key(&photo) {
+            if let Entry::Vacant(slot) = read.entry(photo) {
                 let finer = finer_taken_at(catalog, photo)?;
                 if let Some(time) = &finer {
                     catalog.set_taken_at(photo, time)?;
                 }
-                read.insert(photo, finer);
+                slot.insert(finer);
             }
         }
         let fraction = |photo| read[&photo].as_deref().and_then(capture_time::fraction);
