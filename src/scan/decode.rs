@@ -102,9 +102,18 @@ pub fn decode(bytes: &[u8], min_long_side: Option<u32>) -> Result<DecodedPhoto, 
     })
 }
 
-/// When the photo at `path` was taken, as a scan reads it (decoding it small); `None` where the
-/// file says nothing or cannot be read.
+/// When the photo at `path` was taken: from its EXIF alone, where the EXIF reader knows the
+/// format and finds it (a few kilobytes read), else as a scan reads it (decoding it small);
+/// `None` where the file says nothing or cannot be read.
 pub fn taken_at_of(path: &Path) -> Option<String> {
+    let exif = std::fs::File::open(path).ok().and_then(|file| {
+        exif::Reader::new()
+            .read_from_container(&mut std::io::BufReader::new(file))
+            .ok()
+    });
+    if let Some(exif) = exif {
+        return exif_fields(&exif).1;
+    }
     let decoded = std::fs::read(path)
         .map_err(|err| err.to_string())
         .and_then(|bytes| decode(&bytes, Some(1)).map_err(|err| err.to_string()));
@@ -485,9 +494,14 @@ fn upright_size((w, h): (u32, u32), orientation: Orientation) -> (u32, u32) {
 
 /// Orientation and capture date from a raw TIFF-structured EXIF block.
 fn read_exif(raw: &[u8]) -> (Orientation, Option<String>) {
-    let Ok(exif) = exif::Reader::new().read_raw(raw.to_vec()) else {
-        return (Orientation::NoTransforms, None);
-    };
+    match exif::Reader::new().read_raw(raw.to_vec()) {
+        Ok(exif) => exif_fields(&exif),
+        Err(_) => (Orientation::NoTransforms, None),
+    }
+}
+
+/// Orientation and capture date (with the fraction of its second, where recorded) from EXIF.
+fn exif_fields(exif: &exif::Exif) -> (Orientation, Option<String>) {
     let orientation = exif
         .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
         .and_then(|f| f.value.get_uint(0))
@@ -612,6 +626,43 @@ mod tests {
         // A plain TIFF is no RAW by its first bytes (DNG, NEF and ARW are told apart by LibRaw).
         assert!(!has_raw_signature(b"II*\0\x08\0\0\0\0\0\0\0"));
         assert!(!has_raw_signature(b"CR"));
+    }
+
+    #[test]
+    fn a_capture_time_is_read_from_the_exif_alone() {
+        use exif::{Field, In, Tag, Value};
+        use image::ImageEncoder;
+        let ascii = |tag, text: &str| Field {
+            tag,
+            ifd_num: In::PRIMARY,
+            value: Value::Ascii(vec![text.as_bytes().to_vec()]),
+        };
+        let fields = [
+            ascii(Tag::DateTimeOriginal, "2019:07:14 18:03:22"),
+            ascii(Tag::SubSecTimeOriginal, "45"),
+        ];
+        let mut writer = exif::experimental::Writer::new();
+        for field in &fields {
+            writer.push_field(field);
+        }
+        let mut tiff = Cursor::new(Vec::new());
+        writer.write(&mut tiff, false).expect("exif");
+        let photo = RgbImage::from_pixel(64, 48, image::Rgb([90, 120, 150]));
+        let mut jpeg = Vec::new();
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new(&mut jpeg);
+        encoder
+            .set_exif_metadata(tiff.into_inner())
+            .expect("exif accepted");
+        encoder
+            .write_image(photo.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
+            .expect("encode");
+        // Cut short, the photo no longer decodes: the time comes from its header.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cut = dir.path().join("cut.jpg");
+        std::fs::write(&cut, &jpeg[..jpeg.len() * 2 / 3]).expect("write");
+        assert!(decode(&std::fs::read(&cut).expect("read"), None).is_err());
+        assert_eq!(taken_at_of(&cut).as_deref(), Some("2019-07-14T18:03:22.45"));
+        assert_eq!(taken_at_of(&dir.path().join("gone.jpg")), None);
     }
 
     #[test]
