@@ -2552,3 +2552,63 @@ fn people_appear_while_a_scan_runs_and_are_placed_again_after_a_kill() {
         placings.len()
     );
 }
+
+/// A scan stopped early and run again leaves the people of one that ran through: the faces of
+/// the stopped scan are placed provisionally, and again with the rest when the work ends.
+#[test]
+fn a_scan_stopped_and_resumed_places_its_faces_as_one() {
+    use kith::people::placing::place_when_stopped;
+    use std::sync::atomic::AtomicBool;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    let algorithm = settings::load(&catalog).expect("settings");
+    let faces = testdata("faces");
+    let stop = AtomicBool::new(false);
+    let mut stored = 0;
+    let first = kith::scan::scan_folder(
+        &mut catalog,
+        common::analyzer(),
+        &faces,
+        &kith::scan::ScanOptions::default(),
+        &stop,
+        &mut |event| {
+            if matches!(event, kith::scan::ScanEvent::Analysed { .. }) {
+                stored += 1;
+                stop.store(stored >= 40, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+    )
+    .expect("scan");
+    assert!(first.cancelled && first.photos < 98, "{first:?}");
+    place_when_stopped(&mut catalog, &algorithm, 0, true).expect("placed");
+    assert!(!catalog.persons(true).expect("persons").is_empty());
+    assert_eq!(
+        catalog_setting(&path, "placing.provisional_after").as_deref(),
+        Some("0")
+    );
+
+    let last_face = catalog.last_face_id().expect("last face");
+    let rest = scan(&mut catalog, &faces);
+    assert!(!rest.cancelled && rest.photos + first.photos == 98);
+    let at_end = place_when_stopped(&mut catalog, &algorithm, last_face, false).expect("placed");
+    assert_eq!(catalog_setting(&path, "placing.provisional_after"), None);
+    let people = catalog.persons(true).expect("persons");
+    // All of them the work's own: the end of the scan that finished it says so.
+    assert_eq!(at_end.new_persons, people.len());
+
+    let mut once = Catalog::open(&dir.path().join("once.sqlite")).expect("catalog");
+    scan(&mut once, &faces);
+    assign::update(&mut once, &algorithm).expect("placed once");
+    let sizes = |catalog: &Catalog| {
+        let mut sizes: Vec<usize> = catalog
+            .persons(true)
+            .expect("persons")
+            .iter()
+            .map(|p| p.faces)
+            .collect();
+        sizes.sort_unstable();
+        sizes
+    };
+    assert_eq!(sizes(&catalog), sizes(&once));
+}

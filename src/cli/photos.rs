@@ -270,7 +270,12 @@ fn scan(cli: &Cli, folders: &[PathBuf], threads: Option<usize>) -> Result<()> {
     )?;
     drop(progress);
     let algorithm = kith::people::settings::load(&catalog)?;
-    let placed = placing::place_at_end(&mut catalog, &algorithm)?;
+    let placed = placing::place_when_stopped(
+        &mut catalog,
+        &algorithm,
+        last_face_before,
+        summary.cancelled,
+    )?;
     super::people::keep_sidecars(&mut catalog)?;
     cli.emit(&summary, |s| {
         println!(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::catalog::Catalog;
 use crate::models::ModelDir;
 use crate::name_sidecars::{self, SidecarReport};
-use crate::people::placing::{place_at_end, scan_placing_meanwhile, Schedule};
+use crate::people::placing::{place_when_stopped, scan_placing_meanwhile, Schedule};
 use crate::people::suggest::FaceSpace;
 use crate::scan::{ScanEvent, ScanOptions};
 use crate::vision::{self, DeviceChoice, FaceAnalyzer, Precision};
@@ -232,7 +232,12 @@ fn scan(
     )?;
     // Even a cancelled scan committed its photos: give their faces people.
     let algorithm = crate::people::settings::load(&catalog)?;
-    let placed = place_at_end(&mut catalog, &algorithm)?;
+    let placed = place_when_stopped(
+        &mut catalog,
+        &algorithm,
+        last_face_before,
+        summary.cancelled,
+    )?;
     let not_found = match summary.folders_not_found.len() {
         0 => String::new(),
         1 => ", 1 folder not found".to_string(),

@@ -12,8 +12,8 @@
 //! placed, and every person the user did something about (named, hid, gave a cover, took a face
 //! out of, told apart from another), stay as they are. A group placed again keeps the person most
 //! of its faces were in, so that a person open in the window stays open. The catalog notes when
-//! placings are provisional, so that those of a scan killed before its end are placed again at
-//! the next. The placings come further apart as the library grows ([`Schedule`]), so that their
+//! placings are provisional, so that those of a scan stopped or killed before its end are placed
+//! again at the end of the next ([`place_when_stopped`]). The placings come further apart as the library grows ([`Schedule`]), so that their
 //! cost stays a small multiple of one placing.
 
 use std::collections::HashMap;
@@ -64,16 +64,43 @@ impl Schedule {
 }
 
 /// The catalog setting that says faces were placed while a scan ran, and from which face on:
-/// written before the first such placing, removed by [`place_at_end`]. A scan killed meanwhile
-/// leaves it, and the next scan's end places those faces again.
+/// written before the first such placing, removed by [`place_at_end`]. A scan stopped or killed
+/// meanwhile leaves it, and the next scan's end places those faces again.
 const PROVISIONAL_AFTER: &str = "placing.provisional_after";
 
 /// The placing when a scan ends (any scan: from the window, the command line, or after one that
-/// was killed). Where faces were placed while a scan ran, the faces it stored that clustering
-/// placed are placed again, all at once, with those of this scan; then every new face is placed.
+/// was stopped or killed). Where faces were placed while a scan ran, the faces it stored that
+/// clustering placed are placed again, all at once, with those of this scan; then every new face
+/// is placed.
 pub fn place_at_end(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
+) -> Result<AssignReport, CatalogError> {
+    place_again(catalog, algorithm, true)
+}
+
+/// The placing when a scan stops, whose faces are those after `last_face_before`: when it ran
+/// to its end, [`place_at_end`]. Stopped early (cancelled, to be run again), its faces are placed
+/// the same way, all at once, but provisionally, so that the scan that ends the work places them
+/// again with its own: a scan stopped and resumed leaves the people of one that ran through.
+pub fn place_when_stopped(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+    last_face_before: i64,
+    stopped_early: bool,
+) -> Result<AssignReport, CatalogError> {
+    if stopped_early {
+        note_provisional(catalog, last_face_before)?;
+    }
+    place_again(catalog, algorithm, !stopped_early)
+}
+
+/// Places the faces noted as provisional again, with every face that has no person, all at once;
+/// when the scan's work is `done`, they are provisional no longer.
+fn place_again(
+    catalog: &mut Catalog,
+    algorithm: &Algorithm,
+    done: bool,
 ) -> Result<AssignReport, CatalogError> {
     let provisional = catalog.setting(PROVISIONAL_AFTER)?;
     let earlier = match provisional.as_deref().and_then(|v| v.parse::<i64>().ok()) {
@@ -81,27 +108,33 @@ pub fn place_at_end(
         None => HashMap::new(),
     };
     let report = assign::update_taking_back(catalog, algorithm, &earlier)?;
-    if provisional.is_some() {
+    if done && provisional.is_some() {
         catalog.remove_setting(PROVISIONAL_AFTER)?;
     }
     Ok(report)
 }
 
-/// A placing while a scan runs, of the faces stored so far: noted as provisional from the face
-/// after `last_face_before` on (unless faces of an earlier scan, killed before its end, are noted
-/// already), so that [`place_at_end`] places them again.
+/// A placing while a scan runs, of the faces stored so far, noted as provisional (see
+/// [`note_provisional`]), so that [`place_at_end`] places them again.
 pub fn place_provisionally(
     catalog: &mut Catalog,
     algorithm: &Algorithm,
     last_face_before: i64,
 ) -> Result<AssignReport, CatalogError> {
+    note_provisional(catalog, last_face_before)?;
+    assign::update(catalog, algorithm)
+}
+
+/// Notes the faces after `last_face_before` as placed provisionally, unless faces of an earlier
+/// scan, stopped or killed before its end, are noted already.
+fn note_provisional(catalog: &mut Catalog, last_face_before: i64) -> Result<(), CatalogError> {
     let noted = catalog
         .setting(PROVISIONAL_AFTER)?
         .and_then(|v| v.parse::<i64>().ok());
     if noted.is_none_or(|earlier| last_face_before < earlier) {
         catalog.set_setting(PROVISIONAL_AFTER, &last_face_before.to_string())?;
     }
-    assign::update(catalog, algorithm)
+    Ok(())
 }
 
 /// Runs `scan`, which stores photos in the catalog at `catalog_path` (faces after
