@@ -537,17 +537,7 @@ fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
         .split_faces(&[group[0].id], Some("Anna"))
         .expect("name");
     // Anna, and one person for Ian once he is in two photos: the strangers stay nobody.
-    let faces_per_person = |catalog: &Catalog| {
-        let mut sizes: Vec<usize> = catalog
-            .persons(true)
-            .expect("persons")
-            .iter()
-            .map(|p| p.faces)
-            .collect();
-        sizes.sort();
-        sizes
-    };
-    assert_eq!(faces_per_person(&catalog), [1]);
+    assert_eq!(person_sizes(&catalog), [1]);
 
     std::fs::copy(&original, backup.join("copy.jpg")).expect("copy");
     let picture = image::open(&original).expect("decode");
@@ -583,7 +573,7 @@ fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
         .collect();
     assert_eq!(names, ["copy.jpg", "copy.png", "half.jpg", "raw.dng"]);
     // Ian's second photo is his, not a copy.
-    assert_eq!(faces_per_person(&catalog), [1, 2], "{report:?}");
+    assert_eq!(person_sizes(&catalog), [1, 2], "{report:?}");
     let anna_now = catalog.person(anna).expect("person").expect("Anna");
     assert_eq!((anna_now.faces, anna_now.photos), (1, 1));
     let photos_of_anna = |catalog: &Catalog| {
@@ -609,7 +599,7 @@ fn copies_of_a_picture_are_counted_once_and_stand_in_when_the_original_goes() {
     let in_copy = catalog.faces_of_person(anna).expect("faces");
     assert_eq!(in_copy.len(), 1);
     assert!(in_copy[0].pinned);
-    assert_eq!(faces_per_person(&catalog), [1, 2]);
+    assert_eq!(person_sizes(&catalog), [1, 2]);
     assert_eq!(catalog.faces().expect("faces").len(), 7);
 }
 
@@ -2430,6 +2420,26 @@ fn a_person_split_in_two_is_a_likely_merge_and_lookalikes_are_not() {
     );
 }
 
+/// How many faces each person has, smallest first.
+fn person_sizes(catalog: &Catalog) -> Vec<usize> {
+    let mut sizes: Vec<usize> = catalog
+        .persons(true)
+        .expect("persons")
+        .iter()
+        .map(|p| p.faces)
+        .collect();
+    sizes.sort_unstable();
+    sizes
+}
+
+/// `folder` scanned into a catalog of its own in `dir`, its faces placed once at the end.
+fn placed_in_one_go(dir: &Path, folder: &Path, algorithm: &Algorithm) -> Catalog {
+    let mut once = Catalog::open(&dir.join("once.sqlite")).expect("catalog");
+    scan(&mut once, folder);
+    assign::update(&mut once, algorithm).expect("placed once");
+    once
+}
+
 fn catalog_setting(path: &Path, key: &str) -> Option<String> {
     Catalog::open(path)
         .expect("catalog")
@@ -2525,9 +2535,7 @@ fn people_appear_while_a_scan_runs_and_are_placed_again_after_a_kill() {
         }
     }
     assert!(kept.len() >= 10, "{} people kept their ids", kept.len());
-    let mut once = Catalog::open(&dir.path().join("once.sqlite")).expect("catalog");
-    scan(&mut once, &faces);
-    assign::update(&mut once, &algorithm).expect("placed once");
+    let once = placed_in_one_go(dir.path(), &faces, &algorithm);
     let groups = |catalog: &Catalog| -> HashSet<Vec<PathBuf>> {
         catalog
             .persons(true)
@@ -2597,18 +2605,6 @@ fn a_scan_stopped_and_resumed_places_its_faces_as_one() {
     // All of them the work's own: the end of the scan that finished it says so.
     assert_eq!(at_end.new_persons, people.len());
 
-    let mut once = Catalog::open(&dir.path().join("once.sqlite")).expect("catalog");
-    scan(&mut once, &faces);
-    assign::update(&mut once, &algorithm).expect("placed once");
-    let sizes = |catalog: &Catalog| {
-        let mut sizes: Vec<usize> = catalog
-            .persons(true)
-            .expect("persons")
-            .iter()
-            .map(|p| p.faces)
-            .collect();
-        sizes.sort_unstable();
-        sizes
-    };
-    assert_eq!(sizes(&catalog), sizes(&once));
+    let once = placed_in_one_go(dir.path(), &faces, &algorithm);
+    assert_eq!(person_sizes(&catalog), person_sizes(&once));
 }
