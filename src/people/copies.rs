@@ -117,8 +117,8 @@ const FRACTIONS_KEY: &str = "copies.fractions_read";
 /// fraction of the second may have taken them for copies of one picture. Once per catalog, the
 /// copies and originals it has times to the second for have their times read again from their
 /// files: those with a fraction keep it, and a copy whose fraction differs from its original's
-/// stands alone again, its faces to be placed. Returns how many did.
-fn part_bursts_timed_to_the_second(catalog: &mut Catalog) -> Result<usize, CatalogError> {
+/// stands alone again, its faces to be placed.
+fn part_bursts_timed_to_the_second(catalog: &mut Catalog) -> Result<(), CatalogError> {
     let mut read: HashMap<i64, Option<String>> = HashMap::new();
     let mut parted = 0;
     for (copy, original) in catalog.copies_timed_to_the_second()? {
@@ -148,7 +148,7 @@ fn part_bursts_timed_to_the_second(catalog: &mut Catalog) -> Result<usize, Catal
         );
     }
     catalog.set_setting(FRACTIONS_KEY, "1")?;
-    Ok(parted)
+    Ok(())
 }
 
 /// The capture time of `photo` read from its file, where it is the catalog's with the fraction of
