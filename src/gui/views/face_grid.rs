@@ -139,8 +139,7 @@ impl FaceGrid {
         }
         match result {
             Ok(mut faces) => {
-                let shown: Vec<i64> = self.faces.iter().map(|f| f.id).collect();
-                order.apply(&mut faces, &shown, |f| f.id);
+                order.apply(&mut faces, &self.faces, |f| f.id);
                 self.faces = faces;
                 let faces = &self.faces;
                 self.selected

@@ -116,12 +116,12 @@ pub enum Order {
 }
 
 impl Order {
-    /// Puts `items`, read in the library's order, in this order, given the ids `shown` before.
-    pub fn apply<T>(self, items: &mut [T], shown: &[i64], id: impl Fn(&T) -> i64) {
+    /// Puts `items`, read in the library's order, in this order, given the items `shown` before.
+    pub fn apply<T>(self, items: &mut [T], shown: &[T], id: impl Fn(&T) -> i64) {
         if self == Order::Library {
             return;
         }
-        let at: HashMap<i64, usize> = shown.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let at: HashMap<i64, usize> = shown.iter().enumerate().map(|(i, s)| (id(s), i)).collect();
         // A stable sort: those not shown keep the library's order among themselves.
         items.sort_by_key(|item| at.get(&id(item)).copied().unwrap_or(usize::MAX));
     }

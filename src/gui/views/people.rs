@@ -27,9 +27,9 @@ pub struct PeopleView {
 
 impl PeopleView {
     pub fn reload(&mut self, catalog: &Catalog, order: Order) -> Result<(), CatalogError> {
-        let shown: Vec<i64> = self.persons.iter().map(|p| p.id).collect();
-        self.persons = catalog.persons(self.show_hidden)?;
-        order.apply(&mut self.persons, &shown, |p| p.id);
+        let mut persons = catalog.persons(self.show_hidden)?;
+        order.apply(&mut persons, &self.persons, |p| p.id);
+        self.persons = persons;
         self.ungrouped = catalog.count_ungrouped_faces()?;
         self.selected
             .retain(|id| self.persons.iter().any(|p| p.id == *id));
