@@ -5,6 +5,43 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::gui::jobs::Task;
+
+/// A file or folder being handed to the desktop on a worker, and why the last one failed.
+#[derive(Default)]
+pub struct Handover {
+    running: Option<Task<()>>,
+    failed: Option<String>,
+}
+
+impl Handover {
+    /// Hands `path` to the desktop with `how` ([`open_file`] or [`show_in_folder`]).
+    pub fn start(
+        &mut self,
+        ctx: &egui::Context,
+        path: &Path,
+        how: fn(&Path) -> Result<(), String>,
+    ) {
+        let path = path.to_path_buf();
+        self.failed = None;
+        self.running = Some(Task::spawn(ctx, move || how(&path)));
+    }
+
+    /// Why the last hand-over failed, once the opener has said so; `None` while it runs.
+    pub fn failed(&mut self) -> Option<&str> {
+        if let Some(result) = self.running.as_ref().and_then(Task::poll) {
+            self.running = None;
+            self.failed = result.err();
+        }
+        self.failed.as_deref()
+    }
+
+    /// Forgets why the last hand-over failed: it was about something no longer shown.
+    pub fn forget(&mut self) {
+        self.failed = None;
+    }
+}
+
 /// Opens `path` in the desktop's default application for it.
 pub fn open_file(path: &Path) -> Result<(), String> {
     require(path)?;

@@ -20,7 +20,7 @@ use egui::{
 
 use crate::catalog::{Catalog, CatalogError, PhotoFace, PhotoRow};
 use crate::gui::app::{Action, View};
-use crate::gui::desktop;
+use crate::gui::desktop::{self, Handover};
 use crate::gui::jobs::Task;
 use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::ViewCtx;
@@ -76,10 +76,8 @@ pub struct PhotoView {
     pictures: Vec<(i64, Picture)>,
     /// The photos before and after the one shown, to decode ahead.
     neighbours: Vec<(i64, PathBuf)>,
-    /// Opening the file or its folder, on a worker: the opener may take a while to return.
-    opening: Option<Task<()>>,
-    /// What went wrong opening the file.
-    message: Option<String>,
+    /// Opening the file or its folder, and what went wrong doing so.
+    handover: Handover,
     /// Where else the same picture is (copies, or the original of a copy), counted once.
     copies: Vec<String>,
     /// People another app lists in the photo whom no face of it is.
@@ -151,7 +149,7 @@ impl PhotoView {
         if self.photo.as_ref().map(|p| p.id) != Some(photo) {
             self.selected = None;
             self.move_to.clear();
-            self.message = None;
+            self.handover.forget();
             self.adding_face = false;
             self.drag_from = None;
             self.zoom = Zoom::default();
@@ -275,10 +273,12 @@ impl PhotoView {
             }
             ui.separator();
             if ui.button("Open file").clicked() {
-                self.open(ui.ctx(), &photo.path, desktop::open_file);
+                self.handover
+                    .start(ui.ctx(), &photo.path, desktop::open_file);
             }
             if ui.button("Show in folder").clicked() {
-                self.open(ui.ctx(), &photo.path, desktop::show_in_folder);
+                self.handover
+                    .start(ui.ctx(), &photo.path, desktop::show_in_folder);
             }
             ui.separator();
             if ui
@@ -307,8 +307,8 @@ impl PhotoView {
                  and places it with the person it resembles; you can name it then",
             );
         }
-        if let Some(message) = &self.message {
-            ui.colored_label(ui.visuals().error_fg_color, message);
+        if let Some(failed) = self.handover.failed() {
+            ui.colored_label(ui.visuals().error_fg_color, failed);
         }
         if !self.copies.is_empty() {
             ui.weak(format!(
@@ -417,12 +417,6 @@ impl PhotoView {
             }
         }
         self.sharpen(ctx, photo, limit);
-        if let Some(opening) = &mut self.opening {
-            if let Some(result) = opening.poll() {
-                self.message = result.err();
-                self.opening = None;
-            }
-        }
     }
 
     /// Once the photo shown is zoomed in, decodes it again at full size (at most the largest
@@ -466,12 +460,6 @@ impl PhotoView {
             let pending = Task::spawn(ctx, move || for_screen(&path, wanted));
             self.sharper = Some((photo.id, wanted, pending));
         }
-    }
-
-    fn open(&mut self, ctx: &egui::Context, path: &Path, how: fn(&Path) -> Result<(), String>) {
-        let path = path.to_path_buf();
-        self.message = None;
-        self.opening = Some(Task::spawn(ctx, move || how(&path)));
     }
 
     /// Draws the photo as large as fits, with the faces' boxes; returns the face whose box was

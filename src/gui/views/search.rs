@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::album::{copy_into, AlbumReport};
 use crate::catalog::{Catalog, CatalogError};
 use crate::gui::app::{Action, View};
+use crate::gui::desktop::{self, Handover};
 use crate::gui::jobs::Task;
 use crate::gui::views::photo::PhotoSource;
 use crate::gui::views::{submitted, ViewCtx};
@@ -47,8 +48,8 @@ pub struct SearchView {
     album_message: Option<String>,
     /// The folder the last copy went into, to open.
     album_done: Option<std::path::PathBuf>,
-    /// Opening that folder in the desktop's file manager, which may take a while to return.
-    opening: Option<Task<()>>,
+    /// Opening that folder in the desktop's file manager, and what went wrong doing so.
+    handover: Handover,
 }
 
 impl SearchView {
@@ -177,21 +178,15 @@ impl SearchView {
             });
             self.copying = Some((task, done, stop));
         }
-        if let Some(opened) = self.opening.as_ref().and_then(Task::poll) {
-            self.opening = None;
-            if let Err(err) = opened {
-                self.album_message = Some(err);
-            }
-        }
         if let Some(message) = &self.album_message {
             ui.label(message);
         }
         if let Some(folder) = &self.album_done {
             if ui.button("Open the folder").clicked() {
-                let folder = folder.clone();
-                self.opening = Some(Task::spawn(ui.ctx(), move || {
-                    crate::gui::desktop::open_file(&folder)
-                }));
+                self.handover.start(ui.ctx(), folder, desktop::open_file);
+            }
+            if let Some(failed) = self.handover.failed() {
+                ui.label(failed);
             }
         }
     }
@@ -201,6 +196,7 @@ impl SearchView {
         // What was copied belongs to the photos found before.
         self.album_message = None;
         self.album_done = None;
+        self.handover.forget();
         match outcome {
             Ok(hits) => {
                 self.results = hits;
