@@ -520,6 +520,12 @@ impl KithApp {
     pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let outcome: Result<Option<String>, CatalogError> = match action {
             Action::Show(view) => {
+                if let View::Photo { from, .. } = view {
+                    if !matches!(self.view, View::Photo { .. }) {
+                        let shown = self.photos_shown(from);
+                        self.photo.opened_from(from, shown);
+                    }
+                }
                 self.view = view;
                 self.reload();
                 return;
@@ -754,6 +760,16 @@ impl KithApp {
         }
     }
 
+    /// The photos the view `from` shows, in the order shown there.
+    fn photos_shown(&self, from: PhotoSource) -> Vec<i64> {
+        match from {
+            PhotoSource::Person(person) => self.person.photos_shown(person),
+            PhotoSource::Ungrouped => self.ungrouped.photos_shown(),
+            PhotoSource::Search => self.search.results().iter().map(|h| h.photo_id).collect(),
+            PhotoSource::Review => Vec::new(),
+        }
+    }
+
     /// The scan errors, counted in the top bar whatever is shown.
     fn reload_problems(&mut self) {
         if let Err(err) = self.problems.reload(&self.catalog) {
@@ -781,10 +797,7 @@ impl KithApp {
             View::Person(id) => self.person.load(&self.catalog, id, order),
             View::Ungrouped => self.ungrouped.load(&self.catalog, order).map(|()| true),
             View::Settings => self.settings.reload(&self.catalog).map(|()| true),
-            View::Photo { photo, from } => {
-                self.photo
-                    .load(&self.catalog, photo, from, self.search.results())
-            }
+            View::Photo { photo, from } => self.photo.load(&self.catalog, photo, from),
         };
         let result = match shown {
             Ok(true) => Ok(()),

@@ -77,6 +77,19 @@ impl FaceGrid {
         &self.selected
     }
 
+    /// The photos of the faces shown for `set`, in the grid's order, each once.
+    pub fn photos_shown(&self, set: FaceSet) -> Vec<i64> {
+        if self.set != Some(set) {
+            return Vec::new();
+        }
+        let mut seen = HashSet::new();
+        self.faces
+            .iter()
+            .map(|f| f.photo_id)
+            .filter(|&p| seen.insert(p))
+            .collect()
+    }
+
     /// The photo of face `face`, if it is in the grid.
     pub fn photo_of(&self, face: i64) -> Option<i64> {
         self.faces.iter().find(|f| f.id == face).map(|f| f.photo_id)

@@ -57,6 +57,11 @@ impl PersonView {
         Ok(any)
     }
 
+    /// The photos of person `id`'s faces as the grid shows them (none if another is shown).
+    pub fn photos_shown(&self, id: i64) -> Vec<i64> {
+        self.grid.photos_shown(FaceSet::Person(id))
+    }
+
     /// Whether the shown person's faces are still being read.
     pub fn is_loading(&self) -> bool {
         self.grid.is_loading()

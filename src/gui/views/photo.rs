@@ -23,8 +23,7 @@ use crate::gui::app::{Action, View};
 use crate::gui::desktop::{self, Handover};
 use crate::gui::jobs::Task;
 use crate::gui::views::picker::PersonPicker;
-use crate::gui::views::ViewCtx;
-use crate::people::search::PhotoHit;
+use crate::gui::views::{Order, ViewCtx};
 use crate::scan::decode;
 
 const SIDE_PANEL: f32 = 260.0;
@@ -133,14 +132,21 @@ impl Placement {
 }
 
 impl PhotoView {
-    /// Shows photo `photo`, opened from `from` (`search`: the search results, for stepping through
-    /// them); false when the photo is not in the catalog.
+    /// Opens the viewer from a view showing `shown` photos, in that order: Left/Right step
+    /// through them as they were shown, which after a scan's placings need not be the library's.
+    pub fn opened_from(&mut self, from: PhotoSource, shown: Vec<i64>) {
+        self.from = Some(from);
+        self.sequence = shown;
+    }
+
+    /// Shows photo `photo`, opened from `from`; false when the photo is not in the catalog.
+    /// The photos stepped through are read again, but keep the order they had: a photo added
+    /// since (by a scan, or by a face moved here) comes after them.
     pub fn load(
         &mut self,
         catalog: &Catalog,
         photo: i64,
         from: PhotoSource,
-        search: &[PhotoHit],
     ) -> Result<bool, CatalogError> {
         let Some(row) = catalog.photo(photo)? else {
             self.photo = None;
@@ -160,16 +166,21 @@ impl PhotoView {
         self.selected = self
             .selected
             .filter(|s| self.faces.iter().any(|f| f.id == *s));
-        let sequence = match from {
+        if self.from != Some(from) {
+            self.sequence.clear();
+        }
+        let mut sequence = match from {
             PhotoSource::Person(person) => catalog
                 .photos_with_persons(&[vec![person]], &[], None, None)?
                 .into_iter()
                 .map(|hit| hit.photo_id)
                 .collect(),
-            PhotoSource::Search => search.iter().map(|hit| hit.photo_id).collect(),
+            // The results the viewer was opened from: a search is not run again by itself.
+            PhotoSource::Search => self.sequence.clone(),
             PhotoSource::Review => vec![photo],
             PhotoSource::Ungrouped => catalog.photos_of_ungrouped_faces()?,
         };
+        Order::AsShown.apply(&mut sequence, &self.sequence, |&p| p);
         // A correction can take the person out of this very photo: then keep stepping from here.
         if sequence.contains(&photo) || self.from != Some(from) {
             self.sequence = sequence;
@@ -884,6 +895,52 @@ fn for_screen(path: &Path, limit: u32) -> Result<ColorImage, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gui::bench::synthetic_library;
+
+    #[test]
+    fn the_viewer_steps_in_the_order_it_was_opened_with_and_puts_photos_added_after() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.sqlite");
+        let (_, largest) = synthetic_library(&path, 400, 100).expect("library");
+        let mut catalog = Catalog::open(&path).expect("open");
+        let photos_of = |catalog: &Catalog, person: i64| -> Vec<i64> {
+            catalog
+                .photos_with_persons(&[vec![person]], &[], None, None)
+                .expect("photos")
+                .iter()
+                .map(|hit| hit.photo_id)
+                .collect()
+        };
+        let library = photos_of(&catalog, largest);
+        assert!(library.len() > 10);
+        // As a grid kept in another order than the library's shows them.
+        let shown: Vec<i64> = library.iter().rev().copied().collect();
+        let from = PhotoSource::Person(largest);
+        let mut view = PhotoView::default();
+        view.opened_from(from, shown.clone());
+        assert!(view.load(&catalog, shown[0], from).expect("load"));
+        assert_eq!(view.sequence, shown);
+
+        // A scan places a face of another photo with this person: it comes after, not between.
+        let face = catalog
+            .faces()
+            .expect("faces")
+            .into_iter()
+            .find(|f| !library.contains(&f.photo_id))
+            .expect("a face of another photo");
+        catalog
+            .apply_clustering(&[(face.id, Some(largest))], &[])
+            .expect("placed");
+        assert!(photos_of(&catalog, largest).contains(&face.photo_id));
+        assert!(view.load(&catalog, shown[1], from).expect("step"));
+        assert_eq!(view.sequence, [shown.clone(), vec![face.photo_id]].concat());
+
+        // Opened again from a grid in the library's order, it steps in that order.
+        let library = photos_of(&catalog, largest);
+        view.opened_from(from, library.clone());
+        assert!(view.load(&catalog, library[0], from).expect("load"));
+        assert_eq!(view.sequence, library);
+    }
 
     #[test]
     fn many_copies_are_counted_past_the_first_few() {

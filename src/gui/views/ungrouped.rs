@@ -27,6 +27,11 @@ impl UngroupedView {
         Ok(())
     }
 
+    /// The photos of the faces with nobody, as the grid shows them.
+    pub fn photos_shown(&self) -> Vec<i64> {
+        self.grid.photos_shown(FaceSet::Ungrouped)
+    }
+
     pub fn is_loading(&self) -> bool {
         self.grid.is_loading()
     }
