@@ -1,4 +1,5 @@
-//! How counts read in what Kith tells the user, in the window and on the command line alike.
+//! How counts and distances read in what Kith tells the user, in the window and on the command
+//! line alike.
 
 /// "1 face", "2 faces": a count with its noun, singular for one.
 pub fn counted(n: usize, noun: &str) -> String {
@@ -24,6 +25,19 @@ pub fn counted_people(n: usize, kind: &str) -> String {
     }
 }
 
+/// A distance between faces as shown beside the same-person threshold `tau`: two decimals, or
+/// as many more as it takes not to read as `tau` itself. 0.598 shown as "0.60" beside "closer
+/// than 0.60" would contradict the words next to it.
+pub fn distance(d: f32, tau: f32) -> String {
+    for decimals in 2..4 {
+        let shown = format!("{d:.decimals$}");
+        if shown != format!("{tau:.decimals$}") {
+            return shown;
+        }
+    }
+    format!("{d:.4}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +51,14 @@ mod tests {
         assert_eq!(counted_are(3, "face"), "3 faces are");
         assert_eq!(counted_people(1, "new"), "1 new person");
         assert_eq!(counted_people(0, "new"), "0 new people");
+    }
+
+    #[test]
+    fn a_distance_never_reads_as_the_threshold_it_is_on_one_side_of() {
+        assert_eq!(distance(0.4321, 0.6), "0.43");
+        assert_eq!(distance(0.598, 0.6), "0.598");
+        assert_eq!(distance(0.6021, 0.6), "0.602");
+        assert_eq!(distance(0.59996, 0.6), "0.6000");
+        assert_eq!(distance(0.551, 0.55), "0.551");
     }
 }

@@ -17,6 +17,7 @@ use kith::models::ModelDir;
 use kith::people::review;
 use kith::photo_thumbnails::ThumbnailCache;
 use kith::vision::DeviceChoice;
+use kith::wording;
 
 /// faces/ scanned and clustered once; each test works on its own copy, returned as its path.
 fn library(dir: &Path) -> PathBuf {
@@ -1308,13 +1309,16 @@ fn review_answers_many_faces_of_one_person_at_once() {
         .apply(kith::gui::Action::Show(photo), &ctx);
     harness.run();
     // The list of the photo's faces says the guess before any is selected.
-    let guess = format!("Leonard? ({:.2})", q.distance);
+    let guess = format!("Leonard? ({})", wording::distance(q.distance, tau()));
     assert!(harness.query_by_label(&guess).is_some(), "{guess}");
     harness
         .get_by_label(&format!("Face {}: Unnamed #{group}", q.face))
         .click();
     harness.run();
-    let question = format!("Is this Leonard? ({:.2})", q.distance);
+    let question = format!(
+        "Is this Leonard? ({})",
+        wording::distance(q.distance, tau())
+    );
     assert!(harness.query_by_label(&question).is_some(), "{question}");
     harness.get_by_label("Yes").click();
     harness.run();
@@ -1342,7 +1346,10 @@ fn review_queue_is_answered_with_the_keyboard_and_undone() {
     wait_until(&mut harness, "a question", |h| asked(h).is_some());
     let first = (questions[0].face, questions[0].person);
     assert_eq!(asked(&harness), Some(first));
-    let question = format!("Is this Leonard? ({:.2})", questions[0].distance);
+    let question = format!(
+        "Is this Leonard? ({})",
+        wording::distance(questions[0].distance, tau())
+    );
     assert!(harness.query_by_label(&question).is_some(), "{question}");
     assert!(harness
         .query_by_label(&format!("Review ({})", questions.len()))

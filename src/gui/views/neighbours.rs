@@ -5,6 +5,7 @@
 use crate::gui::thumbs::face_button;
 use crate::gui::views::ViewCtx;
 use crate::people::suggest::Neighbour;
+use crate::wording;
 
 const K: usize = 8;
 const THUMB: f32 = 40.0;
@@ -63,7 +64,7 @@ impl NeighboursPanel {
                         ui.label(n.person_label.as_deref().unwrap_or("No person"));
                         ui.horizontal(|ui| {
                             distance_bar(ui, n.distance, ctx.tau, scale);
-                            ui.monospace(format!("{:.2}", n.distance));
+                            ui.monospace(wording::distance(n.distance, ctx.tau));
                         });
                     });
                 });
@@ -98,7 +99,7 @@ pub fn pair_ui(ui: &mut egui::Ui, ctx: &mut ViewCtx<'_>, a: i64, b: i64) {
     };
     ui.horizontal(|ui| {
         distance_bar(ui, distance, ctx.tau, ctx.tau * 2.0);
-        ui.monospace(format!("{distance:.2}"));
+        ui.monospace(wording::distance(distance, ctx.tau));
     });
     ui.label(if distance < ctx.tau {
         format!(

@@ -25,6 +25,7 @@ use crate::gui::jobs::Task;
 use crate::gui::views::picker::PersonPicker;
 use crate::gui::views::{Order, ViewCtx};
 use crate::scan::decode;
+use crate::wording;
 
 const SIDE_PANEL: f32 = 260.0;
 /// Side of a face's thumbnail in the list of the photo's faces.
@@ -755,7 +756,11 @@ impl PhotoView {
                     let label = ui.add(egui::Label::new(name.as_str()).sense(Sense::click()));
                     // The review's guess, where it has one: a click away from Yes or No.
                     if let Some(q) = ctx.questions.iter().find(|q| q.face == face.id) {
-                        ui.weak(format!("{}? ({:.2})", q.name, q.distance));
+                        ui.weak(format!(
+                            "{}? ({})",
+                            q.name,
+                            wording::distance(q.distance, ctx.tau)
+                        ));
                     }
                     thumb.clicked() || label.clicked()
                 })
@@ -805,11 +810,15 @@ impl PhotoView {
         }
         if let Some(q) = ctx.questions.iter().find(|q| q.face == face.id) {
             ui.separator();
-            ui.label(format!("Is this {}? ({:.2})", q.name, q.distance))
-                .on_hover_text(format!(
-                    "The nearest named person; below {:.2} the network calls them the same",
-                    ctx.tau
-                ));
+            ui.label(format!(
+                "Is this {}? ({})",
+                q.name,
+                wording::distance(q.distance, ctx.tau)
+            ))
+            .on_hover_text(format!(
+                "The nearest named person; below {:.2} the network calls them the same",
+                ctx.tau
+            ));
             ui.horizontal(|ui| {
                 if ui.button("Yes").clicked() {
                     ctx.actions.push(Action::Confirm {

@@ -20,6 +20,7 @@ use crate::gui::views::review_many::ManyAnswers;
 use crate::gui::views::ViewCtx;
 use crate::people::review::{Decisions, Question, ReviewQueue};
 use crate::people::suggest::FaceSpace;
+use crate::wording;
 
 const FACE: f32 = 224.0;
 
@@ -166,7 +167,11 @@ impl ReviewView {
                 ui.weak(q.name.as_str());
             });
         });
-        ui.heading(format!("Is this {}? ({:.2})", q.name, q.distance));
+        ui.heading(format!(
+            "Is this {}? ({})",
+            q.name,
+            wording::distance(q.distance, ctx.tau)
+        ));
         ui.horizontal(|ui| {
             // Tau in the middle of the bar, as in the nearest-faces panel's scale.
             distance_bar(ui, q.distance, ctx.tau, ctx.tau * 2.0);

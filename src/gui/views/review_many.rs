@@ -12,6 +12,7 @@ use crate::gui::app::Action;
 use crate::gui::thumbs::face_button;
 use crate::gui::views::ViewCtx;
 use crate::people::review::Question;
+use crate::wording;
 
 const THUMB: f32 = 112.0;
 /// Most faces asked about at once: more would not fit a screen to look over.
@@ -109,7 +110,10 @@ impl ManyAnswers {
                             ticked(q),
                             &format!("Asked face {}", q.face),
                         )
-                        .on_hover_text(format!("{:.2} from {name}", q.distance));
+                        .on_hover_text(format!(
+                            "{} from {name}",
+                            wording::distance(q.distance, ctx.tau)
+                        ));
                         mark(ui, response.rect, ticked(q));
                         if response.clicked() {
                             clicked = Some(q.face);
