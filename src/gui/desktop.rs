@@ -109,9 +109,12 @@ fn folder_opener(path: &Path) -> Command {
 
 fn run(mut command: Command) -> Result<(), String> {
     let program = command.get_program().to_string_lossy().into_owned();
-    let status = command
-        .status()
-        .map_err(|err| format!("cannot run {program}: {err}"))?;
+    let status = command.status().map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => {
+            format!("The desktop has no way to open it here: {program} is not installed")
+        }
+        _ => format!("cannot run {program}: {err}"),
+    })?;
     // explorer reports failure even when it opened the window; its status says nothing.
     if status.success() || cfg!(windows) {
         Ok(())
