@@ -788,7 +788,7 @@ impl KithApp {
         let shown = match self.view {
             View::Search => self
                 .search
-                .reload(&self.catalog)
+                .reload(&self.catalog, order)
                 .and_then(|()| self.people.reload(&self.catalog, order))
                 .map(|()| true),
             View::People | View::Merges | View::Problems | View::Review => {

@@ -4,7 +4,9 @@
 //! not one) is shown inline. The people named so far are listed under the field, one click
 //! each, so that what can be searched for is in sight. "No face found" lists the photos in
 //! which the scans found nobody, to look through for faces to add by hand. The photos found can
-//! be copied into a folder as an album (see [`crate::album`]), on a worker.
+//! be copied into a folder as an album (see [`crate::album`]), on a worker. The results are
+//! found again whenever the view is read again, so that they stay true to the library: a scan's
+//! placings add the photos they find after those shown, and a face moved away takes its photo out.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use crate::gui::app::{Action, View};
 use crate::gui::desktop::{self, Handover};
 use crate::gui::jobs::Task;
 use crate::gui::views::photo::PhotoSource;
-use crate::gui::views::{submitted, ViewCtx};
+use crate::gui::views::{submitted, Order, ViewCtx};
 use crate::people::search::{date_range, search, PhotoHit, Query, SearchError};
 
 /// A thumbnail's square cell in points; its date goes under it.
@@ -35,15 +37,16 @@ pub struct SearchView {
     error: Option<String>,
     /// The query the results belong to, so an empty result says what was searched.
     searched: Option<String>,
+    /// What the results were found by, to find them again.
+    sought: Option<Sought>,
     /// The people named so far (hidden ones too: they can still be searched for), by name.
     names: Vec<String>,
     /// How many photos have no face found.
     without_faces: usize,
     /// The album folder as typed.
     album_folder: String,
-    /// The photos found being copied into an album: the work, how many are done, and the
-    /// flag that stops it.
-    copying: Option<(Task<AlbumReport>, Arc<AtomicUsize>, Arc<AtomicBool>)>,
+    /// The photos found being copied into an album.
+    copying: Option<AlbumCopy>,
     /// What the last copy did, or why it could not.
     album_message: Option<String>,
     /// The folder the last copy went into, to open.
@@ -61,8 +64,9 @@ impl SearchView {
         self.error.as_deref()
     }
 
-    /// Reads the names of the people named so far.
-    pub fn reload(&mut self, catalog: &Catalog) -> Result<(), CatalogError> {
+    /// Reads the names of the people named so far, and finds the results shown again, in
+    /// `order`.
+    pub fn reload(&mut self, catalog: &Catalog, order: Order) -> Result<(), CatalogError> {
         self.names = catalog
             .persons(true)?
             .into_iter()
@@ -70,6 +74,20 @@ impl SearchView {
             .collect();
         self.names.sort_by_key(|n| n.to_lowercase());
         self.without_faces = catalog.count_photos_without_faces()?;
+        if let Some(sought) = &self.sought {
+            match sought.find(catalog) {
+                Ok(mut hits) => {
+                    order.apply(&mut hits, &self.results, |hit| hit.photo_id);
+                    self.results = hits;
+                    self.error = None;
+                }
+                // A name searched for may be gone: renamed, or merged into someone else.
+                Err(err) => {
+                    self.results.clear();
+                    self.error = Some(err.to_string());
+                }
+            }
+        }
         Ok(())
     }
 
@@ -80,11 +98,10 @@ impl SearchView {
 
     /// Lists the photos without faces, within the dates typed.
     fn without_faces(&mut self, catalog: &Catalog) {
-        let outcome = date_range(&self.from, &self.to).and_then(|(from, to)| {
-            Ok(catalog.photos_without_faces(from.as_deref(), to.as_deref())?)
-        });
+        let sought =
+            date_range(&self.from, &self.to).map(|(from, to)| Sought::WithoutFaces { from, to });
         self.searched = Some("no face found".into());
-        self.show(outcome);
+        self.find(catalog, sought);
     }
 
     /// Runs `query` within the dates typed.
@@ -105,14 +122,19 @@ impl SearchView {
             Ok(Query { to: Some(to), .. }) => format!(", taken up to {to}"),
             _ => String::new(),
         };
-        let outcome = dated.and_then(|q| search(catalog, &q));
         self.searched = Some(format!("{}{when}", self.query.trim()));
-        self.show(outcome);
+        self.find(catalog, dated.map(Sought::People));
+    }
+
+    /// Shows what `sought` finds, or why it cannot be found.
+    fn find(&mut self, catalog: &Catalog, sought: Result<Sought, SearchError>) {
+        self.sought = sought.as_ref().ok().cloned();
+        self.show(sought.and_then(|sought| sought.find(catalog)));
     }
 
     /// "Copy to folder…": the photos found, copied into a folder picked or typed.
     fn album_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(result) = self.copying.as_ref().and_then(|(task, ..)| task.poll()) {
+        if let Some(result) = self.copying.as_ref().and_then(|copy| copy.task.poll()) {
             self.copying = None;
             self.album_message = Some(match result {
                 Ok(report) => {
@@ -123,11 +145,13 @@ impl SearchView {
                 Err(err) => err,
             });
         }
-        if let Some((_, done, stop)) = &self.copying {
+        if let Some(AlbumCopy {
+            done, total, stop, ..
+        }) = &self.copying
+        {
             ui.label(format!(
-                "Copying… {} of {}",
-                done.load(Ordering::Relaxed),
-                self.results.len()
+                "Copying… {} of {total}",
+                done.load(Ordering::Relaxed)
             ));
             if ui.button("Stop copying").clicked() {
                 stop.store(true, Ordering::Relaxed);
@@ -162,6 +186,7 @@ impl SearchView {
         );
         if let Some(folder) = chosen.or(typed) {
             let photos: Vec<_> = self.results.iter().map(|h| h.path.clone()).collect();
+            let photos_count = photos.len();
             (self.album_message, self.album_done) = (None, None);
             let (done, stop) = (
                 Arc::new(AtomicUsize::new(0)),
@@ -176,7 +201,12 @@ impl SearchView {
                 })
                 .map_err(|e| e.to_string())
             });
-            self.copying = Some((task, done, stop));
+            self.copying = Some(AlbumCopy {
+                task,
+                done,
+                total: photos_count,
+                stop,
+            });
         }
         if let Some(message) = &self.album_message {
             ui.label(message);
@@ -322,6 +352,37 @@ impl SearchView {
     }
 }
 
+/// The photos found being copied into an album, on a worker.
+struct AlbumCopy {
+    task: Task<AlbumReport>,
+    /// How many are copied so far, of `total`.
+    done: Arc<AtomicUsize>,
+    total: usize,
+    /// Set to stop before the next photo.
+    stop: Arc<AtomicBool>,
+}
+
+/// What results were found by: a search for people, or the photos without faces, with the dates.
+#[derive(Debug, Clone)]
+enum Sought {
+    People(Query),
+    WithoutFaces {
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+impl Sought {
+    fn find(&self, catalog: &Catalog) -> Result<Vec<PhotoHit>, SearchError> {
+        match self {
+            Sought::People(query) => search(catalog, query),
+            Sought::WithoutFaces { from, to } => {
+                Ok(catalog.photos_without_faces(from.as_deref(), to.as_deref())?)
+            }
+        }
+    }
+}
+
 /// A field for a date bound, labelled `name` for screen readers.
 fn date_field(ui: &mut egui::Ui, text: &mut String, hint: &str, name: &str) -> egui::Response {
     ui.add(
@@ -408,4 +469,70 @@ fn album_summary(report: &AlbumReport) -> String {
         );
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::bench::synthetic_library;
+
+    fn found(view: &SearchView) -> Vec<i64> {
+        view.results().iter().map(|hit| hit.photo_id).collect()
+    }
+
+    #[test]
+    fn results_are_found_again_with_photos_placed_since_after_those_shown() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.sqlite");
+        let (_, anna) = synthetic_library(&path, 400, 100).expect("library");
+        let mut catalog = Catalog::open(&path).expect("open");
+        catalog.name_person(anna, "Anna").expect("name");
+        let mut view = SearchView {
+            query: "anna".into(),
+            ..SearchView::default()
+        };
+        view.run(&catalog);
+        let library = found(&view);
+        assert!(library.len() > 10, "{library:?}");
+        // As if shown in another order than the library's.
+        view.results.reverse();
+        let shown = found(&view);
+
+        // A scan places a face of another photo with her, and she says a photo is not hers.
+        let faces = catalog.faces().expect("faces");
+        let placed = faces
+            .iter()
+            .find(|f| !shown.contains(&f.photo_id))
+            .expect("a face of another photo");
+        catalog
+            .apply_clustering(&[(placed.id, Some(anna))], &[])
+            .expect("placed");
+        let first = shown[0];
+        for face in faces.iter().filter(|f| f.photo_id == first) {
+            catalog.ignore_face(face.id, true).expect("ignore");
+        }
+
+        view.reload(&catalog, Order::AsShown).expect("reload");
+        assert_eq!(found(&view), [&shown[1..], &[placed.photo_id]].concat());
+        // Read again in the library's order, all are in that order.
+        view.reload(&catalog, Order::Library).expect("reload");
+        let mut in_order: Vec<i64> = library.iter().copied().filter(|&p| p != first).collect();
+        in_order.push(placed.photo_id);
+        assert_eq!(found(&view), in_order);
+
+        // Renamed, she is no longer found by the old name, and the view says so.
+        catalog.name_person(anna, "Hanna").expect("rename");
+        view.reload(&catalog, Order::Library).expect("reload");
+        assert!(view.results().is_empty());
+        assert!(
+            view.error().is_some_and(|e| e.contains("anna")),
+            "{:?}",
+            view.error()
+        );
+        // Undone, she is found again.
+        catalog.name_person(anna, "Anna").expect("rename");
+        view.reload(&catalog, Order::Library).expect("reload");
+        assert_eq!(found(&view), in_order);
+        assert!(view.error().is_none());
+    }
 }
