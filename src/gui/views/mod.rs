@@ -126,3 +126,15 @@ impl Order {
         items.sort_by_key(|item| at.get(&id(item)).copied().unwrap_or(usize::MAX));
     }
 }
+
+/// A synthetic library of `faces` faces for the views' tests (see
+/// [`crate::gui::bench::synthetic_library`]): the folder holding it, to keep while the test
+/// runs, its catalog, and its largest person, of `largest` faces.
+#[cfg(test)]
+pub fn synthetic_catalog(faces: usize, largest: usize) -> (tempfile::TempDir, Catalog, i64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.sqlite");
+    let (_, person) = crate::gui::bench::synthetic_library(&path, faces, largest).expect("library");
+    let catalog = Catalog::open(&path).expect("open");
+    (dir, catalog, person)
+}

@@ -193,7 +193,7 @@ fn card(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gui::bench::synthetic_library;
+    use crate::gui::views::synthetic_catalog;
 
     fn ids(view: &PeopleView) -> Vec<i64> {
         view.persons.iter().map(|p| p.id).collect()
@@ -201,10 +201,7 @@ mod tests {
 
     #[test]
     fn a_scans_placings_leave_the_cards_where_they_are_and_add_new_people_after_them() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("c.sqlite");
-        let (_, largest) = synthetic_library(&path, 600, 200).expect("library");
-        let mut catalog = Catalog::open(&path).expect("open");
+        let (_dir, mut catalog, largest) = synthetic_catalog(600, 200);
         let mut view = PeopleView::default();
         view.reload(&catalog, Order::Library).expect("reload");
         let shown = ids(&view);

@@ -904,14 +904,11 @@ fn for_screen(path: &Path, limit: u32) -> Result<ColorImage, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gui::bench::synthetic_library;
+    use crate::gui::views::synthetic_catalog;
 
     #[test]
     fn the_viewer_steps_in_the_order_it_was_opened_with_and_puts_photos_added_after() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("c.sqlite");
-        let (_, largest) = synthetic_library(&path, 400, 100).expect("library");
-        let mut catalog = Catalog::open(&path).expect("open");
+        let (_dir, mut catalog, largest) = synthetic_catalog(400, 100);
         let photos_of = |catalog: &Catalog, person: i64| -> Vec<i64> {
             catalog
                 .photos_with_persons(&[vec![person]], &[], None, None)

@@ -474,7 +474,7 @@ fn album_summary(report: &AlbumReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gui::bench::synthetic_library;
+    use crate::gui::views::synthetic_catalog;
 
     fn found(view: &SearchView) -> Vec<i64> {
         view.results().iter().map(|hit| hit.photo_id).collect()
@@ -482,10 +482,7 @@ mod tests {
 
     #[test]
     fn results_are_found_again_with_photos_placed_since_after_those_shown() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("c.sqlite");
-        let (_, anna) = synthetic_library(&path, 400, 100).expect("library");
-        let mut catalog = Catalog::open(&path).expect("open");
+        let (_dir, mut catalog, anna) = synthetic_catalog(400, 100);
         catalog.name_person(anna, "Anna").expect("name");
         let mut view = SearchView {
             query: "anna".into(),
