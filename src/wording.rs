@@ -1,5 +1,5 @@
-//! How counts and distances read in what Kith tells the user, in the window and on the command
-//! line alike.
+//! How counts, distances and errors read in what Kith tells the user, in the window and on the
+//! command line alike.
 
 /// "1 face", "2 faces": a count with its noun, singular for one.
 pub fn counted(n: usize, noun: &str) -> String {
@@ -38,6 +38,22 @@ pub fn distance(d: f32, tau: f32) -> String {
     format!("{d:.4}")
 }
 
+/// An error and its causes as one line: "cannot read a.jpg: permission denied". Kith's own
+/// errors say their cause in their message too, for the logs that print the message alone, so a
+/// cause already said is not said again.
+pub fn error_line(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(error) = cause {
+        let said = error.to_string();
+        if !line.contains(&said) {
+            line = format!("{line}: {said}");
+        }
+        cause = error.source();
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +76,28 @@ mod tests {
         assert_eq!(distance(0.6021, 0.6), "0.602");
         assert_eq!(distance(0.59996, 0.6), "0.6000");
         assert_eq!(distance(0.551, 0.55), "0.551");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{path} is not a folder that can be read: {source}")]
+    struct Unreadable {
+        path: String,
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_says_each_cause_once() {
+        let gone = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(Unreadable {
+            path: "/photos".into(),
+            source: gone(),
+        });
+        assert_eq!(
+            error_line(err.as_ref()),
+            "/photos is not a folder that can be read: no such file"
+        );
+        // A cause its message does not say is added after it.
+        let err = anyhow::Error::new(gone()).context("scanning /photos");
+        assert_eq!(error_line(err.as_ref()), "scanning /photos: no such file");
     }
 }

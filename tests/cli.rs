@@ -662,3 +662,16 @@ fn add_face_and_remove_face_for_faces_the_scan_missed() {
         .expect("run kith");
     assert!(String::from_utf8_lossy(&bad_box.stderr).contains("four numbers"));
 }
+
+#[test]
+fn a_library_that_cannot_be_made_says_why_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"not a folder").expect("write");
+    let said = kith_refused(&file.join("lib.sqlite"), &["people"]);
+    assert!(
+        said.contains("cannot create the catalog's folder"),
+        "{said}"
+    );
+    assert_eq!(said.matches("os error").count(), 1, "{said}");
+}

@@ -706,6 +706,20 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
         .query_all_by_label_contains("Unnamed #")
         .next()
         .is_some());
+
+    // A folder that is not there says so, giving the reason once.
+    let field = harness.get_by_label("Folder path");
+    field.focus();
+    field.type_text(&dir.path().join("gone").to_string_lossy());
+    harness.run();
+    harness.get_by_label("Scan").click();
+    harness.run();
+    let status = finish_scan(&mut harness);
+    assert!(
+        status.contains("gone is not a folder that can be read"),
+        "{status}"
+    );
+    assert_eq!(status.matches("os error").count(), 1, "{status}");
 }
 
 /// A file or folder dragged from the desktop onto the window.

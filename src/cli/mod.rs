@@ -77,7 +77,7 @@ pub fn main() {
         None => kith::gui::run(cli.library.clone(), cli.models.clone(), cli.device),
     };
     if let Err(err) = result {
-        eprintln!("kith: {err:#}");
+        eprintln!("kith: {}", kith::wording::error_line(err.as_ref()));
         std::process::exit(1);
     }
 }

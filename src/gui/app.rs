@@ -696,7 +696,7 @@ impl KithApp {
         let models = self.models.clone();
         self.drawing = Some(Task::spawn(ctx, move || {
             crate::gui::jobs::draw_face(&catalog_path, models.as_deref(), photo, bbox)
-                .map_err(|err| format!("{err:#}"))
+                .map_err(|err| crate::wording::error_line(err.as_ref()))
         }));
     }
 

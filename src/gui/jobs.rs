@@ -118,7 +118,7 @@ impl ScanJob {
                 &mut |event| send(ScanMsg::Event(event)),
                 &|| send(ScanMsg::Placed),
             )
-            .map_err(|err| format!("{err:#}"));
+            .map_err(|err| crate::wording::error_line(err.as_ref()));
             send(ScanMsg::Finished(result));
         });
         Self {

@@ -72,7 +72,7 @@ pub fn run(
             let catalog = match open_library(library, &prefs) {
                 Ok(catalog) => catalog,
                 Err(err) => {
-                    let message = format!("{err:#}");
+                    let message = crate::wording::error_line(err.as_ref());
                     opened = Err(err);
                     return Err(message.into());
                 }
@@ -100,7 +100,10 @@ fn open_library(library: Option<PathBuf>, prefs: &Prefs) -> anyhow::Result<Catal
     if let Some(last) = prefs.last_library() {
         match open(last) {
             Ok(catalog) => return Ok(catalog),
-            Err(err) => tracing::warn!("{err:#}; opening the default library"),
+            Err(err) => tracing::warn!(
+                "{}; opening the default library",
+                crate::wording::error_line(err.as_ref())
+            ),
         }
     }
     let default = crate::paths::default_catalog()
