@@ -854,3 +854,36 @@ fn damaged_raw_files_give_pixels_or_a_reason_never_a_crash() {
     kinds.sort();
     assert_eq!(kinds, ["corrupt", "decoded", "not-an-image"], "{reasons:?}");
 }
+
+/// A photo that cannot be stored (a trigger refuses it here, as a full disk would) ends the scan
+/// with its error, instead of leaving the decoding threads waiting for ever on a full queue.
+#[test]
+fn a_photo_that_cannot_be_stored_ends_the_scan_with_its_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("catalog");
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON photos
+             BEGIN SELECT RAISE(ABORT, 'no room left'); END;",
+        )
+        .expect("trigger");
+    let (ended, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let scanned = kith::scan::scan_folder(
+            &mut catalog,
+            analyzer(),
+            &testdata("faces"),
+            &ScanOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
+        let _ = ended.send(scanned.map(|s| s.photos).map_err(|e| e.to_string()));
+    });
+    let scanned = outcome
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the scan ended");
+    let err = scanned.expect_err("nothing could be stored");
+    assert!(err.contains("no room left"), "{err}");
+}

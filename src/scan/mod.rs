@@ -298,20 +298,27 @@ pub fn scan_folder(
     // A few photos per thread in flight: enough to keep the networks fed, little memory.
     let (sender, receiver) = mpsc::sync_channel::<Prepared>(options.decode_threads.max(1) * 2);
     let decode_long_side = options.decode_long_side;
+    // Set when the receiver has hung up: the photos left are not prepared.
+    let hung_up = &AtomicBool::new(false);
     std::thread::scope(|scope| -> Result<(), ScanError> {
         scope.spawn(move || {
             pool.install(|| {
                 work.par_iter()
                     .for_each_with(sender, |sender, (file, previous)| {
-                        if cancel.load(Ordering::Relaxed) {
+                        if cancel.load(Ordering::Relaxed) || hung_up.load(Ordering::Relaxed) {
                             return;
                         }
                         let prepared = prepare(analyzer, file, previous.as_ref(), decode_long_side);
-                        // The receiver only hangs up when the scan stops early; nothing to do then.
-                        let _ = sender.send(prepared);
+                        if sender.send(prepared).is_err() {
+                            hung_up.store(true, Ordering::Relaxed);
+                        }
                     });
             });
         });
+        // Owned here, so that however this ends (cancelled, or a photo that cannot be stored)
+        // the receiver hangs up before the scope waits for the decoding threads: kept alive, it
+        // would leave those blocked for ever on a full channel.
+        let receiver = receiver;
         for prepared in receiver.iter() {
             if cancel.load(Ordering::Relaxed) {
                 break;
