@@ -94,6 +94,11 @@ impl Catalog {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_WAIT)?;
+        // Every transaction here writes. Begun deferred, one that reads first fails at once with
+        // "database is locked" when another connection (the placer beside a scan) commits
+        // between its first read and its first write: waiting does not help it. Begun
+        // immediate, it takes the write lock first, waiting up to BUSY_WAIT.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         // WAL lets readers (the GUI) see committed photos while a scan writes; NORMAL sync keeps
         // every commit atomic and durable against a killed process, if not against power loss.
         use_wal(&conn)?;
@@ -186,4 +191,39 @@ pub(crate) fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As a scan's store of one photo reads, then writes, while the placer beside it commits.
+    #[test]
+    fn a_transaction_that_reads_first_still_writes_when_another_connection_commits_meanwhile() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.sqlite");
+        let mut scan = Catalog::open(&path).expect("open");
+        let placer = Catalog::open(&path).expect("open");
+        placer
+            .conn()
+            .busy_timeout(Duration::from_millis(50))
+            .expect("timeout");
+        let tx = scan.conn_mut().transaction().expect("begin");
+        let photos: i64 = tx
+            .query_row("SELECT COUNT(*) FROM photos", [], |row| row.get(0))
+            .expect("read");
+        // The placer's write waits for the transaction (here it gives up), instead of
+        // committing under it and making the write below fail with "database is locked".
+        let placed_meanwhile = placer.set_setting("placed", "1").is_ok();
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('stored', ?1)",
+            [photos],
+        )
+        .expect("the write after the read");
+        assert!(!placed_meanwhile);
+        tx.commit().expect("commit");
+        placer
+            .set_setting("placed", "1")
+            .expect("then the placer writes");
+    }
 }
