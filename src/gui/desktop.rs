@@ -36,8 +36,9 @@ impl Handover {
         self.failed.as_deref()
     }
 
-    /// Forgets why the last hand-over failed: it was about something no longer shown.
+    /// Forgets the last hand-over, and whether it fails: it was about something no longer shown.
     pub fn forget(&mut self) {
+        self.running = None;
         self.failed = None;
     }
 }
