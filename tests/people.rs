@@ -180,6 +180,56 @@ fn decisions_survive_reclustering_and_rescans() {
     expect(&catalog);
 }
 
+/// Who every face is with, by face id.
+fn placings(catalog: &Catalog) -> HashMap<i64, Option<i64>> {
+    let faces = catalog.faces().expect("faces");
+    faces.into_iter().map(|f| (f.id, f.person)).collect()
+}
+
+/// The faces whose person differs between two placings: (face, before, after).
+fn moved(
+    before: &HashMap<i64, Option<i64>>,
+    after: &HashMap<i64, Option<i64>>,
+) -> Vec<(i64, Option<i64>, Option<i64>)> {
+    let mut moved: Vec<_> = before
+        .iter()
+        .filter(|(face, person)| after.get(face) != Some(person))
+        .map(|(&face, &person)| (face, person, after.get(&face).copied().flatten()))
+        .collect();
+    moved.sort_unstable();
+    moved
+}
+
+#[test]
+fn a_scan_that_finds_nothing_new_moves_no_face() {
+    // The group photos hold faces that clustering leaves with nobody although one face of a
+    // person is within its radius: Solvay's small faces chain to that person through faces
+    // beside them in their own photo, and the chain is split apart.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    scan(&mut catalog, &testdata("faces"));
+    scan(&mut catalog, &testdata("group"));
+    let algorithm = settings::load(&catalog).expect("settings");
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let first = placings(&catalog);
+    assert!(
+        first.iter().filter(|(_, p)| p.is_none()).count() >= 20,
+        "most of Solvay's faces are with nobody"
+    );
+
+    // What the end of a scan that found nothing new does.
+    assert_eq!(scan(&mut catalog, &testdata("group")).photos, 0);
+    let again = assign::update(&mut catalog, &algorithm).expect("place again");
+    assert_eq!(moved(&first, &placings(&catalog)), [], "{again:?}");
+    assert_eq!(again.assigned, 0, "{again:?}");
+
+    // A re-cluster gives the same people, and a scan after it keeps them.
+    assign::recluster(&mut catalog, &algorithm).expect("recluster");
+    assert_eq!(moved(&first, &placings(&catalog)), []);
+    assign::update(&mut catalog, &algorithm).expect("place after");
+    assert_eq!(moved(&first, &placings(&catalog)), []);
+}
+
 #[test]
 fn a_reanalysed_photo_keeps_the_decisions_about_its_faces() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -41,6 +41,8 @@ pub struct FaceRow {
     pub ignored: bool,
     /// Drawn by the user where the detector found no face.
     pub drawn: bool,
+    /// Clustering looked at it and grouped it with no one (so `person` is `None`).
+    pub left_alone: bool,
 }
 
 /// A face as drawn on its photo: where it is and who it is.
@@ -409,7 +411,7 @@ impl Catalog {
     ) -> Result<Vec<FaceRow>> {
         let sql = format!(
             "SELECT faces.id, photo_id, photos.path, x, y, w, h, score, landmarks, embedding,
-                    person_id, pinned, ignored, drawn
+                    person_id, pinned, ignored, drawn, left_alone
              FROM faces JOIN photos ON photos.id = faces.photo_id {filter}{order}"
         );
         let mut stmt = self.conn().prepare(&sql)?;
@@ -431,6 +433,7 @@ impl Catalog {
                 pinned: r.get(11)?,
                 ignored: r.get(12)?,
                 drawn: r.get(13)?,
+                left_alone: r.get(14)?,
             });
         }
         Ok(faces)

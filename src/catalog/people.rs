@@ -203,7 +203,8 @@ impl Catalog {
     /// Returns, for each face taken out of a person it leaves without faces, that person: the
     /// emptied people stay until the next [`Catalog::apply_clustering`], so that a group of
     /// those faces placed again can keep its person (and the window showing it) rather than
-    /// become a new one; those given no faces go then.
+    /// become a new one; those given no faces go then. The faces after `face_id` that clustering
+    /// left with nobody are no longer [`left_alone`](super::FaceRow::left_alone): they are placed anew too.
     pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<HashMap<i64, i64>> {
         // The faces after `face_id` that clustering put in people nobody touched.
         const TAKEN: &str = "FROM faces WHERE id > ?1 AND pinned = 0 AND person_id IN (
@@ -219,6 +220,11 @@ impl Catalog {
         };
         tx.execute(
             &format!("UPDATE faces SET person_id = NULL WHERE id IN (SELECT id {TAKEN})"),
+            [face_id],
+        )?;
+        // Those left with nobody are placed again too, as new faces are.
+        tx.execute(
+            "UPDATE faces SET left_alone = 0 WHERE id > ?1 AND left_alone = 1",
             [face_id],
         )?;
         let emptied: HashSet<i64> = {
@@ -239,8 +245,8 @@ impl Catalog {
             .collect())
     }
 
-    /// Writes clustering's guesses: `assign` maps unpinned faces to a person (`None`: unassigned);
-    /// `new_persons` groups of faces become new unnamed persons. Pinned faces are never touched;
+    /// Writes clustering's guesses: `assign` maps unpinned faces to a person (`None`: left with
+    /// nobody, [`left_alone`](super::FaceRow::left_alone)); `new_persons` groups of faces become new unnamed persons. Pinned faces are never touched;
     /// unnamed persons left without faces are removed. Not an undoable action: it only re-derives
     /// what follows from the faces and the user's decisions.
     pub fn apply_clustering(
@@ -251,7 +257,8 @@ impl Catalog {
         let tx = self.conn_mut().transaction()?;
         {
             let mut stmt = tx.prepare(
-                "UPDATE faces SET person_id = ?2 WHERE id = ?1 AND pinned = 0 AND ignored = 0",
+                "UPDATE faces SET person_id = ?2, left_alone = (?2 IS NULL)
+                 WHERE id = ?1 AND pinned = 0 AND ignored = 0",
             )?;
             for (face, person) in assign {
                 stmt.execute(params![face, person])?;
@@ -261,7 +268,8 @@ impl Catalog {
         for faces in new_persons {
             let id = insert_person(&tx, None)?;
             let mut stmt = tx.prepare(
-                "UPDATE faces SET person_id = ?2 WHERE id = ?1 AND pinned = 0 AND ignored = 0",
+                "UPDATE faces SET person_id = ?2, left_alone = 0
+                 WHERE id = ?1 AND pinned = 0 AND ignored = 0",
             )?;
             for face in faces {
                 stmt.execute(params![face, id])?;

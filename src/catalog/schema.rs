@@ -125,6 +125,11 @@ const MIGRATIONS: &[&str] = &[
     // so that regions other apps drew on the stored pixels are known when writing sidecars. NULL:
     // analysed before this was kept.
     "ALTER TABLE photos ADD COLUMN turned INTEGER;",
+    // 13: faces clustering looked at and grouped with no one. A placing after a scan offers
+    // such a face to the people near it again only when a new face has come near it, so that a
+    // scan that finds nothing new moves no face (see people/assign.rs). 0 before this was kept:
+    // those faces are offered once more.
+    "ALTER TABLE faces ADD COLUMN left_alone INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -12,7 +12,11 @@
 //! After a scan only new faces are placed (`update`): a new face joins the person that most of its
 //! already-placed neighbours within the clustering radius belong to, if it has at least
 //! `min_points - 1` of them (the DBSCAN density rule, counting the face itself); the faces left
-//! over are clustered among themselves and clusters become new persons.
+//! over are clustered among themselves and clusters become new persons. A face clustering left
+//! with nobody before is offered to the people near it again only when a new face lies within
+//! the radius of it: the rule above is looser than the full clustering's (which splits a chain
+//! of faces from one photo apart), so offering it at every scan would move faces on scans that
+//! found nothing new, and a re-cluster would move them back.
 //!
 //! When `kith adapt` has put a head in use, distances are measured between the faces' descriptors
 //! passed through it.
@@ -215,8 +219,8 @@ pub fn update_taking_back(
     let (tagged, settled) = settle(catalog, algorithm)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
-    let (placed, fresh): (Vec<usize>, Vec<usize>) =
-        (0..faces.len()).partition(|&i| faces[i].person.is_some());
+    let (radius, min_points) = density(algorithm);
+    let (placed, fresh, alone) = placed_fresh_and_alone(&faces, radius);
     let mut photos_of = PersonPhotos::default();
     for &i in &placed {
         if let Some(p) = faces[i].person {
@@ -229,7 +233,6 @@ pub fn update_taking_back(
             .map(|&i| faces[i].embedding)
             .collect::<Vec<_>>(),
     );
-    let (radius, min_points) = density(algorithm);
     let mut assign = Vec::new();
     let mut leftover = Vec::new();
     for &i in &fresh {
@@ -252,6 +255,8 @@ pub fn update_taking_back(
             None => leftover.push(i),
         }
     }
+    leftover.extend(alone);
+    leftover.sort_unstable();
     let rest: Vec<FaceRow> = leftover.iter().map(|&i| faces[i].clone()).collect();
     let points: Vec<_> = rest.iter().map(|f| f.embedding).collect();
     let labels = cluster(&points, algorithm, &same_photo_constraints(&rest));
@@ -288,6 +293,28 @@ pub fn update_taking_back(
         tagged,
         ..report
     })
+}
+
+/// Positions in `faces`, ascending: the faces with a person; those to offer to the people near
+/// them (the faces with nobody that clustering has not looked at yet, and those it left alone
+/// that such a face has come within `radius` of); and the rest of those it left alone.
+fn placed_fresh_and_alone(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let (placed, unplaced): (Vec<usize>, Vec<usize>) =
+        (0..faces.len()).partition(|&i| faces[i].person.is_some());
+    let (alone, mut fresh): (Vec<usize>, Vec<usize>) =
+        unplaced.into_iter().partition(|&i| faces[i].left_alone);
+    let new = NeighbourIndex::build(
+        &fresh
+            .iter()
+            .map(|&i| faces[i].embedding)
+            .collect::<Vec<_>>(),
+    );
+    let (near_new, alone): (Vec<usize>, Vec<usize>) = alone
+        .into_iter()
+        .partition(|&i| !new.within(&faces[i].embedding, radius).is_empty());
+    fresh.extend(near_new);
+    fresh.sort_unstable();
+    (placed, fresh, alone)
 }
 
 /// The clustering radius and the minimum group size the rules above use.
@@ -396,5 +423,47 @@ impl PersonPhotos {
                 .0
                 .get(&person)
                 .is_some_and(|photos| photos.contains(&face.photo_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vision::EMBEDDING_DIM;
+
+    /// A face of photo `id` at `x` along the first axis, with `person` or left alone.
+    fn face(id: i64, x: f32, person: Option<i64>, left_alone: bool) -> FaceRow {
+        let mut embedding = [0.0; EMBEDDING_DIM];
+        embedding[0] = x;
+        FaceRow {
+            id,
+            photo_id: id,
+            photo_path: format!("{id}.jpg").into(),
+            bbox: [0.0, 0.0, 100.0, 100.0],
+            score: 1.0,
+            landmarks: [[0.0; 2]; 5],
+            embedding,
+            person,
+            pinned: false,
+            ignored: false,
+            drawn: false,
+            left_alone,
+        }
+    }
+
+    #[test]
+    fn a_face_left_alone_is_offered_again_only_when_a_new_face_comes_near() {
+        let faces = [
+            face(1, 0.0, Some(7), false),
+            face(2, 0.5, None, true),
+            face(3, 3.0, None, true),
+            face(4, 3.4, None, false),
+            face(5, 9.0, None, false),
+        ];
+        let (placed, fresh, alone) = placed_fresh_and_alone(&faces, 0.55);
+        assert_eq!(placed, [0]);
+        // Face 3 has new face 4 within the radius; face 2 has nothing new near it.
+        assert_eq!(fresh, [2, 3, 4]);
+        assert_eq!(alone, [1]);
     }
 }
