@@ -707,10 +707,25 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
         .next()
         .is_some());
 
-    // A folder that is not there says so, giving the reason once.
+    // A folder typed in the top bar is scanned, and the field is emptied for the next.
     let field = harness.get_by_label("Folder path");
     field.focus();
-    field.type_text(&dir.path().join("gone").to_string_lossy());
+    field.type_text(&testdata("faces/amy").to_string_lossy());
+    harness.run();
+    harness.get_by_label("Scan").click();
+    harness.run();
+    let status = finish_scan(&mut harness);
+    assert!(status.contains("photos analysed"), "{status}");
+    assert_eq!(
+        harness.get_by_label("Folder path").value().as_deref(),
+        Some("")
+    );
+
+    // A folder that is not there says so, giving the reason once, and stays to be corrected.
+    let gone = dir.path().join("gone").to_string_lossy().into_owned();
+    let field = harness.get_by_label("Folder path");
+    field.focus();
+    field.type_text(&gone);
     harness.run();
     harness.get_by_label("Scan").click();
     harness.run();
@@ -720,6 +735,10 @@ fn a_first_folder_added_on_the_welcome_screen_is_scanned_in_the_background() {
         "{status}"
     );
     assert_eq!(status.matches("os error").count(), 1, "{status}");
+    assert_eq!(
+        harness.get_by_label("Folder path").value().as_deref(),
+        Some(gone.as_str())
+    );
 }
 
 /// A file or folder dragged from the desktop onto the window.

@@ -467,6 +467,10 @@ impl KithApp {
             "Scan",
         );
         if let Some(folder) = typed {
+            // A path that is no folder stays, to be corrected once the scan has said why.
+            if folder.is_dir() {
+                self.folder_input.clear();
+            }
             actions.push(Action::StartScan(ScanTarget::Folder(folder)));
         }
     }

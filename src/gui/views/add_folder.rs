@@ -36,8 +36,11 @@ impl AddFolder {
             "Add and scan",
         );
         if let Some(folder) = typed {
+            // A path that is no folder stays, to be corrected once the scan has said why.
+            if folder.is_dir() {
+                self.input.clear();
+            }
             actions.push(Action::StartScan(ScanTarget::Folder(folder)));
-            self.input.clear();
         }
     }
 }
