@@ -9,6 +9,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::gui::jobs::{FaceIndex, ScanJob, ScanPoll, ScanSetup, ScanTarget, SidecarKeeper, Task};
 use crate::gui::prefs::Prefs;
 use crate::gui::thumbs::Thumbnails;
+use crate::gui::views::add_folder::AddFolder;
 use crate::gui::views::merges::MergesView;
 use crate::gui::views::people::PeopleView;
 use crate::gui::views::person::PersonView;
@@ -142,8 +143,8 @@ pub struct KithApp {
     sidecar_keeper: SidecarKeeper,
     /// A face being made from the box the user drew: its id and a line for the status bar.
     drawing: Option<Task<(i64, String)>>,
-    /// Typed folder path: the fallback when no folder picker is available.
-    folder_input: String,
+    /// The top bar's folder path: the fallback when no folder picker is available.
+    folder_input: AddFolder,
     status: String,
 }
 
@@ -175,7 +176,7 @@ impl KithApp {
             scans_waiting: Vec::new(),
             sidecar_keeper: SidecarKeeper::default(),
             drawing: None,
-            folder_input: String::new(),
+            folder_input: AddFolder::compact(),
             status: String::new(),
         };
         app.catalog_changed();
@@ -458,21 +459,7 @@ impl KithApp {
                 }
             }
         }
-        let typed = crate::gui::views::path_field(
-            ui,
-            &mut self.folder_input,
-            "or a folder path",
-            "Folder path",
-            220.0,
-            "Scan",
-        );
-        if let Some(folder) = typed {
-            // A path that is no folder stays, to be corrected once the scan has said why.
-            if folder.is_dir() {
-                self.folder_input.clear();
-            }
-            actions.push(Action::StartScan(ScanTarget::Folder(folder)));
-        }
+        self.folder_input.typed(ui, actions);
     }
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
