@@ -303,18 +303,31 @@ fn placed_fresh_and_alone(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<us
         (0..faces.len()).partition(|&i| faces[i].person.is_some());
     let (alone, mut fresh): (Vec<usize>, Vec<usize>) =
         unplaced.into_iter().partition(|&i| faces[i].left_alone);
-    let new = NeighbourIndex::build(
-        &fresh
+    // Indexed are the faces left alone, usually fewer than the new ones while a scan runs.
+    let index = NeighbourIndex::build(
+        &alone
             .iter()
             .map(|&i| faces[i].embedding)
             .collect::<Vec<_>>(),
     );
-    let (near_new, alone): (Vec<usize>, Vec<usize>) = alone
-        .into_iter()
-        .partition(|&i| !new.within(&faces[i].embedding, radius).is_empty());
-    fresh.extend(near_new);
+    let mut near = vec![false; alone.len()];
+    if !alone.is_empty() {
+        for &i in &fresh {
+            for (j, _) in index.within(&faces[i].embedding, radius) {
+                near[j] = true;
+            }
+        }
+    }
+    let mut still_alone = Vec::new();
+    for (i, near) in alone.into_iter().zip(near) {
+        if near {
+            fresh.push(i);
+        } else {
+            still_alone.push(i);
+        }
+    }
     fresh.sort_unstable();
-    (placed, fresh, alone)
+    (placed, fresh, still_alone)
 }
 
 /// The clustering radius and the minimum group size the rules above use.
