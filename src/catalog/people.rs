@@ -305,6 +305,11 @@ impl Catalog {
     pub fn merge_persons(&mut self, target: i64, others: &[i64]) -> Result<()> {
         self.require_person(target)?;
         let others: Vec<i64> = others.iter().copied().filter(|&p| p != target).collect();
+        if others.is_empty() {
+            return Err(CatalogError::Invalid(format!(
+                "nothing to merge: give a person other than #{target}"
+            )));
+        }
         let mut faces = self.face_ids_of(target)?;
         for &p in &others {
             self.require_person(p)?;
@@ -614,6 +619,11 @@ impl Catalog {
     /// Chooses the face shown for a person.
     pub fn set_cover(&mut self, person: i64, face: i64) -> Result<()> {
         self.require_person(person)?;
+        if !self.face_ids_of(person)?.contains(&face) {
+            return Err(CatalogError::Invalid(format!(
+                "face {face} is not one of #{person}'s: a cover is one of the person's own faces"
+            )));
+        }
         self.act(&format!("cover of #{person}"), &[], &[person], |tx| {
             tx.execute(
                 "UPDATE persons SET cover_face = ?2 WHERE id = ?1",
@@ -796,6 +806,38 @@ mod tests {
         let b_now = catalog.person(pb).expect("read").expect("named");
         assert_eq!((b_now.faces, b_now.photos), (0, 0));
         assert!(catalog.persons(true).expect("persons").contains(&b_now));
+    }
+
+    #[test]
+    fn a_person_is_not_merged_with_itself_nor_given_another_persons_face_as_cover() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        two_faces_per_photo(&mut catalog, 2);
+        let faces = face_ids(&catalog);
+        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
+        let people = catalog.apply_clustering(&[], &groups).expect("people");
+
+        let merged = catalog.merge_persons(people[0], &[people[0]]);
+        assert!(
+            matches!(&merged, Err(CatalogError::Invalid(m)) if m.contains("nothing to merge")),
+            "{merged:?}"
+        );
+        let covered = catalog.set_cover(people[0], groups[1][0]);
+        assert!(
+            matches!(&covered, Err(CatalogError::Invalid(m)) if m.contains("not one of")),
+            "{covered:?}"
+        );
+        // Neither left a trace: nothing pinned, no cover, nothing to undo.
+        assert!(catalog.faces().expect("faces").iter().all(|f| !f.pinned));
+        let first = catalog.person(people[0]).expect("read").expect("person");
+        assert_eq!(first.cover_face, Some(groups[0][0]));
+        assert_eq!(catalog.undo().expect("undo"), None);
+
+        catalog
+            .set_cover(people[0], groups[0][1])
+            .expect("own face");
+        let first = catalog.person(people[0]).expect("read").expect("person");
+        assert_eq!(first.cover_face, Some(groups[0][1]));
     }
 
     #[test]

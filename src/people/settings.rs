@@ -10,7 +10,7 @@ const KEY: &str = "clustering";
 pub enum SettingsError {
     #[error("unknown clustering algorithm {0:?}: use dbscan or agglomerative")]
     UnknownAlgorithm(String),
-    #[error("{0} must be a positive number, got {1}")]
+    #[error("{0} must be more than 0 and at most 2 (2 puts every face near every other), got {1}")]
     OutOfRange(&'static str, f32),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
@@ -22,7 +22,7 @@ pub fn algorithm(
     radius: Option<f32>,
     min_points: Option<usize>,
 ) -> Result<Algorithm, SettingsError> {
-    if let Some(r) = radius.filter(|r| !(r.is_finite() && *r > 0.0)) {
+    if let Some(r) = radius.filter(|r| !(r.is_finite() && *r > 0.0 && *r <= 2.0)) {
         return Err(SettingsError::OutOfRange("the distance", r));
     }
     match name.to_ascii_lowercase().as_str() {
@@ -118,5 +118,7 @@ mod tests {
         assert!(algorithm("kmeans", None, None).is_err());
         assert!(algorithm("dbscan", Some(-1.0), None).is_err());
         assert!(algorithm("dbscan", Some(f32::NAN), None).is_err());
+        assert!(algorithm("dbscan", Some(5.0), None).is_err());
+        assert!(algorithm("agglomerative", Some(2.0), None).is_ok());
     }
 }
