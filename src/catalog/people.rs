@@ -406,6 +406,10 @@ impl Catalog {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         drop(stmt);
+        for (_, name, _) in &mut tagged {
+            *name = tidy_name(name);
+        }
+        tagged.retain(|(_, name, _)| !name.is_empty());
         // Named persons by their name in lower case, the first of each name as find_persons.
         let mut persons: HashMap<String, i64> = HashMap::new();
         for person in self.person_briefs()? {
@@ -447,7 +451,7 @@ impl Catalog {
                 let person = match persons.get(&key) {
                     Some(&id) => id,
                     None => {
-                        let id = insert_person(tx, Some(&clean_name(name)?))?;
+                        let id = insert_person(tx, Some(name))?;
                         persons.insert(key, id);
                         created.push(id);
                         id
@@ -721,12 +725,24 @@ fn pin_face(tx: &Transaction<'_>, face: i64, person: Option<i64>, old: Option<i6
     Ok(())
 }
 
+/// A name as kept: each run of white space (a line break, a tab) one space, none at the ends, and
+/// no other control characters, which would break the lines that list people.
+fn tidy_name(name: &str) -> String {
+    let words = name
+        .split_whitespace()
+        .map(|word| word.chars().filter(|c| !c.is_control()).collect::<String>());
+    words
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn clean_name(name: &str) -> Result<String> {
-    let name = name.trim();
+    let name = tidy_name(name);
     if name.is_empty() {
         return Err(CatalogError::Invalid("a name cannot be empty".into()));
     }
-    Ok(name.to_string())
+    Ok(name)
 }
 
 #[cfg(test)]
@@ -806,6 +822,14 @@ mod tests {
         let b_now = catalog.person(pb).expect("read").expect("named");
         assert_eq!((b_now.faces, b_now.photos), (0, 0));
         assert!(catalog.persons(true).expect("persons").contains(&b_now));
+    }
+
+    #[test]
+    fn names_are_kept_on_one_line() {
+        assert_eq!(tidy_name("  Anna\n Maria\tSmith \u{7}"), "Anna Maria Smith");
+        assert_eq!(tidy_name("Zoë  O'Brien"), "Zoë O'Brien");
+        assert!(clean_name(" \n\t ").is_err());
+        assert!(clean_name("\u{1b}").is_err());
     }
 
     #[test]
