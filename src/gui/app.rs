@@ -112,6 +112,8 @@ pub enum Action {
     OpenLibrary(PathBuf),
     /// A worker changed the catalog: show this and read it again.
     Changed(String),
+    /// Show this in the status line; nothing changed.
+    Say(String),
 }
 
 pub struct KithApp {
@@ -446,19 +448,8 @@ impl KithApp {
     }
 
     fn add_folder(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        if ui.button("Add folder…").clicked() {
-            // Without a desktop portal the picker returns None at once: the field below remains.
-            match rfd::FileDialog::new()
-                .set_title("Add a photo folder")
-                .pick_folder()
-            {
-                Some(folder) => actions.push(Action::StartScan(ScanTarget::Folder(folder))),
-                None => {
-                    self.status =
-                        "No folder chosen: type its path in the field and press Scan".into()
-                }
-            }
-        }
+        self.folder_input
+            .pick(ui, egui::Button::new("Add folder…"), actions);
         self.folder_input.typed(ui, actions);
     }
 
@@ -536,6 +527,10 @@ impl KithApp {
                 return;
             }
             Action::Changed(message) => Ok(Some(message)),
+            Action::Say(message) => {
+                self.status = message;
+                return;
+            }
             Action::DrawFace { photo, bbox } => {
                 self.start_drawing(photo, bbox, ctx);
                 return;

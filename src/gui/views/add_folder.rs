@@ -35,12 +35,17 @@ impl AddFolder {
     pub fn pick(&mut self, ui: &mut egui::Ui, button: egui::Button<'_>, actions: &mut Vec<Action>) {
         if ui.add(button).clicked() {
             // Without a desktop portal the picker returns None at once: the path field remains.
-            if let Some(folder) = rfd::FileDialog::new()
+            let action = match rfd::FileDialog::new()
                 .set_title("Add a photo folder")
                 .pick_folder()
             {
-                actions.push(Action::StartScan(ScanTarget::Folder(folder)));
-            }
+                Some(folder) => Action::StartScan(ScanTarget::Folder(folder)),
+                None => Action::Say(format!(
+                    "No folder chosen: type its path in the field and press {}",
+                    self.look.2
+                )),
+            };
+            actions.push(action);
         }
     }
 

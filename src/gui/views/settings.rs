@@ -731,18 +731,21 @@ fn pick_library_buttons(ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
             .add_filter("Kith library", &["sqlite"])
             .set_file_name("library.kith.sqlite")
     };
-    let mut clicked = false;
-    if ui.button("Open library…").clicked() {
-        clicked = true;
-        if let Some(path) = dialog().set_title("Open a Kith library").pick_file() {
-            actions.push(Action::OpenLibrary(path));
-        }
-    }
-    if ui.button("New library…").clicked() {
-        clicked = true;
-        if let Some(path) = dialog().set_title("Create a Kith library").save_file() {
-            actions.push(Action::OpenLibrary(path));
-        }
-    }
-    clicked
+    let open = ui.button("Open library…").clicked();
+    let create = ui.button("New library…").clicked();
+    let chosen = if open {
+        dialog().set_title("Open a Kith library").pick_file()
+    } else if create {
+        dialog().set_title("Create a Kith library").save_file()
+    } else {
+        return false;
+    };
+    actions.push(match chosen {
+        Some(path) => Action::OpenLibrary(path),
+        None => Action::Say(
+            "No library chosen: type its path in Settings, under Library, and press Open library"
+                .into(),
+        ),
+    });
+    true
 }
