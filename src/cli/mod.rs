@@ -68,6 +68,9 @@ enum Command {
 pub fn main() {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    if cli.command.is_some() {
+        end_quietly_when_output_closes();
+    }
     let result = match &cli.command {
         _ if cli.version => print_version(&cli),
         Some(Command::Photos(c)) => photos::run(&cli, c),
@@ -81,6 +84,20 @@ pub fn main() {
         std::process::exit(1);
     }
 }
+
+/// A command piped into a program that stops reading (`kith export | head`) ends there, quietly,
+/// as other Unix tools do, rather than with a panic at its next line printed. Not for the window,
+/// whose sockets (X11, D-Bus) must see a closed peer as an error, not be killed by it.
+#[cfg(unix)]
+fn end_quietly_when_output_closes() {
+    // SAFETY: gives SIGPIPE back its default action, which the Rust runtime set to "ignore".
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn end_quietly_when_output_closes() {}
 
 /// `--version`: what this binary is and which weights it would run, so a bug report says both.
 fn print_version(cli: &Cli) -> Result<()> {
