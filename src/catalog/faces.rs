@@ -41,7 +41,8 @@ pub struct FaceRow {
     pub ignored: bool,
     /// Drawn by the user where the detector found no face.
     pub drawn: bool,
-    /// Clustering looked at it and grouped it with no one (so `person` is `None`).
+    /// Clustering last grouped it with no one. Meaningful only while `person` is `None`: a face
+    /// the user gives a person keeps the mark, for an undo to find as it was.
     pub left_alone: bool,
 }
 
