@@ -204,7 +204,8 @@ impl Catalog {
     /// emptied people stay until the next [`Catalog::apply_clustering`], so that a group of
     /// those faces placed again can keep its person (and the window showing it) rather than
     /// become a new one; those given no faces go then. The faces after `face_id` that clustering
-    /// left with nobody are no longer [`left_alone`](super::FaceRow::left_alone): they are placed anew too.
+    /// left with nobody lose their [`left_alone`](super::FaceRow::left_alone) mark: they are
+    /// placed anew too.
     pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<HashMap<i64, i64>> {
         // The faces after `face_id` that clustering put in people nobody touched.
         const TAKEN: &str = "FROM faces WHERE id > ?1 AND pinned = 0 AND person_id IN (
@@ -246,9 +247,10 @@ impl Catalog {
     }
 
     /// Writes clustering's guesses: `assign` maps unpinned faces to a person (`None`: left with
-    /// nobody, [`left_alone`](super::FaceRow::left_alone)); `new_persons` groups of faces become new unnamed persons. Pinned faces are never touched;
-    /// unnamed persons left without faces are removed. Not an undoable action: it only re-derives
-    /// what follows from the faces and the user's decisions.
+    /// nobody, marked [`left_alone`](super::FaceRow::left_alone)); `new_persons` groups of faces
+    /// become new unnamed persons. Pinned faces are never touched; unnamed persons left without
+    /// faces are removed. Not an undoable action: it only re-derives what follows from the faces
+    /// and the user's decisions.
     pub fn apply_clustering(
         &mut self,
         assign: &[(i64, Option<i64>)],

@@ -303,6 +303,9 @@ fn placed_fresh_and_alone(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<us
         (0..faces.len()).partition(|&i| faces[i].person.is_some());
     let (alone, mut fresh): (Vec<usize>, Vec<usize>) =
         unplaced.into_iter().partition(|&i| faces[i].left_alone);
+    if alone.is_empty() {
+        return (placed, fresh, alone);
+    }
     // Indexed are the faces left alone, usually fewer than the new ones while a scan runs.
     let index = NeighbourIndex::build(
         &alone
@@ -311,11 +314,9 @@ fn placed_fresh_and_alone(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<us
             .collect::<Vec<_>>(),
     );
     let mut near = vec![false; alone.len()];
-    if !alone.is_empty() {
-        for &i in &fresh {
-            for (j, _) in index.within(&faces[i].embedding, radius) {
-                near[j] = true;
-            }
+    for &i in &fresh {
+        for (j, _) in index.within(&faces[i].embedding, radius) {
+            near[j] = true;
         }
     }
     let mut still_alone = Vec::new();
