@@ -699,3 +699,64 @@ fn output_piped_into_a_reader_that_stops_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+#[test]
+fn who_names_the_faces_of_a_photo_left_to_right_and_gives_the_librarys_own_by_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("w.sqlite");
+    for (folder, name) in [("faces/sheldon", "Sheldon"), ("faces/penny", "Penny")] {
+        kith(&library, &["scan", &testdata(folder).to_string_lossy()]);
+        let people = kith(&library, &["people"]);
+        let unnamed = people
+            .as_array()
+            .expect("people")
+            .iter()
+            .find(|p| p["name"].is_null())
+            .unwrap_or_else(|| panic!("a person for {folder}: {people}"));
+        kith(&library, &["name", &format!("#{}", unnamed["id"]), name]);
+    }
+    let labels = |seen: &Value| -> Vec<String> {
+        seen["faces"]
+            .as_array()
+            .expect("faces")
+            .iter()
+            .map(|f| f["person_label"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+
+    // bbt3 shows Sheldon, Howard, Penny, Raj and Leonard, left to right; only two are known.
+    let elsewhere = kith(
+        &library,
+        &["who", &testdata("scenes/bbt3.jpg").to_string_lossy()],
+    );
+    assert_eq!(elsewhere["in_library"], false);
+    assert_eq!(labels(&elsewhere), ["Sheldon", "", "Penny", "", ""]);
+    assert!(elsewhere["faces"]
+        .as_array()
+        .expect("faces")
+        .iter()
+        .all(|f| f["face"].is_null() && f["candidates"][0]["distance"].as_f64().is_some()));
+
+    // Once scanned, its faces are the library's: ids to act on, and the user's decisions.
+    let folder = dir.path().join("party");
+    std::fs::create_dir(&folder).expect("folder");
+    let copied = common::copy_into(&folder, &["scenes/bbt3.jpg"]);
+    kith(&library, &["scan", &folder.to_string_lossy()]);
+    let photo = copied[0].to_string_lossy().into_owned();
+    let seen = kith(&library, &["who", &photo]);
+    assert_eq!(seen["in_library"], true);
+    assert_eq!(labels(&seen), ["Sheldon", "", "Penny", "", ""]);
+    let ids: Vec<String> = seen["faces"]
+        .as_array()
+        .expect("faces")
+        .iter()
+        .map(|f| f["face"].as_i64().expect("a face id").to_string())
+        .collect();
+    kith(&library, &["move", &ids[1], "Penny"]);
+    kith(&library, &["ignore", &ids[4]]);
+    let seen = kith(&library, &["who", &photo]);
+    assert_eq!(labels(&seen), ["Sheldon", "Penny", "Penny", "", ""]);
+    assert_eq!(seen["faces"][1]["confirmed"], true);
+    assert_eq!(seen["faces"][4]["ignored"], true);
+    assert_eq!(seen["faces"][0]["confirmed"], false);
+}

@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use super::photos::{analyse_photo, largest_face};
 use super::Cli;
-use kith::catalog::{Catalog, PersonSummary};
+use kith::catalog::{Catalog, PersonSummary, PhotoStatus};
 use kith::people::search::{date_range, search, PhotoHit, Query};
 use kith::people::suggest::FaceSpace;
 use kith::people::{assign, review, settings};
@@ -147,7 +147,8 @@ pub enum PeopleCommand {
         #[arg(long, value_name = "FOLDER")]
         copy_to: Option<PathBuf>,
     },
-    /// Who is in this photo? Recognises its faces against the library's people.
+    /// Who is in this photo, left to right? A photo in the library: its faces with their ids and
+    /// people. Any other: its faces recognised against the library's people.
     Who { photo: PathBuf },
     /// Export people, faces and photos as JSON (default) or CSV (one row per face).
     Export {
@@ -835,44 +836,138 @@ fn identify(space: &FaceSpace, embedding: &kith::vision::Embedding) -> Result<i6
         .context("this face is not close enough to anyone in the library")
 }
 
+/// `kith who`: for a photo in the library, its faces as the library has them (ids, people and
+/// the user's decisions, a copy's as its original has them); for any other photo, its faces
+/// recognised against the library's people. Left to right either way.
 fn who(cli: &Cli, catalog: &Catalog, photo: &Path) -> Result<()> {
-    let analyzer = cli.analyzer()?;
-    let space = FaceSpace::load(catalog, analyzer.threshold())?;
-    let faces = analyse_photo(&analyzer, photo)?;
-    let found: Vec<_> = faces
-        .iter()
-        .map(|(f, e)| {
-            let guesses = space.guesses(e, 3, None);
-            serde_json::json!({
-                "box": f.bbox,
-                "person": guesses.first().filter(|g| g.within_threshold),
-                "candidates": guesses,
-            })
+    let catalogued = match photo.canonicalize() {
+        Ok(path) => catalog.photo_status(&path)?,
+        Err(_) => None,
+    };
+    match catalogued {
+        Some((id, PhotoStatus::Ok)) => who_in_library(cli, catalog, photo, id),
+        _ => who_elsewhere(cli, catalog, photo),
+    }
+}
+
+/// One face of `kith who`: `face` is its id where the library has it.
+#[derive(serde::Serialize)]
+struct SeenFace {
+    face: Option<i64>,
+    #[serde(rename = "box")]
+    bbox: [f32; 4],
+    /// Who the library holds it to be, or whom it is recognised as (within the threshold).
+    person: Option<i64>,
+    person_label: Option<String>,
+    confirmed: bool,
+    ignored: bool,
+    /// The nearest people, closest first, with distances.
+    candidates: Vec<kith::people::suggest::PersonGuess>,
+}
+
+fn who_in_library(cli: &Cli, catalog: &Catalog, photo: &Path, id: i64) -> Result<()> {
+    let original = catalog.picture(id)?.and_then(|p| p.copy_of);
+    let original_path = match original {
+        Some(o) => catalog.photo(o)?.map(|p| p.path),
+        None => None,
+    };
+    let space = face_space(cli, catalog)?;
+    let seen: Vec<SeenFace> = catalog
+        .photo_faces(original.unwrap_or(id))?
+        .into_iter()
+        .map(|f| SeenFace {
+            face: Some(f.id),
+            bbox: f.bbox,
+            person: f.person,
+            person_label: f.person_label(),
+            confirmed: f.pinned,
+            ignored: f.ignored,
+            candidates: space
+                .face(f.id)
+                .map(|row| space.guesses(&row.embedding, 3, Some(f.id)))
+                .unwrap_or_default(),
         })
         .collect();
-    cli.emit(&found, |_| {
-        println!("{} in {}", counted(faces.len(), "face"), photo.display());
-        for (i, (f, e)) in faces.iter().enumerate() {
-            let [x, y, w, h] = f.bbox.map(|v| v.round() as i64);
-            match space.guesses(e, 1, None).first() {
-                Some(g) if g.within_threshold => {
-                    println!(
-                        "  face {} at ({x},{y} {w}x{h}): {} ({:.3})",
-                        i + 1,
-                        g.label,
-                        g.distance
-                    )
-                }
-                Some(g) => println!(
-                    "  face {} at ({x},{y} {w}x{h}): unknown (closest {} at {:.3})",
-                    i + 1,
-                    g.label,
-                    g.distance
-                ),
-                None => println!("  face {} at ({x},{y} {w}x{h}): unknown", i + 1),
-            }
+    let value = serde_json::json!({
+        "photo": photo,
+        "in_library": true,
+        "copy_of": original_path,
+        "faces": seen,
+    });
+    cli.emit(&value, |_| {
+        println!(
+            "{} in {}, left to right",
+            counted(seen.len(), "face"),
+            photo.display()
+        );
+        if let Some(path) = &original_path {
+            println!(
+                "  a copy of {}: its faces are counted there, and listed as they are there",
+                path.display()
+            );
+        }
+        for f in &seen {
+            let id = f.face.unwrap_or_default();
+            let who = match (&f.person_label, f.ignored) {
+                (_, true) => "ignored".to_string(),
+                (Some(label), false) if f.confirmed => format!("{label} (confirmed)"),
+                (Some(label), false) => label.clone(),
+                (None, false) => match f.candidates.first() {
+                    Some(g) => format!("nobody (closest: {} at {:.3})", g.label, g.distance),
+                    None => "nobody".to_string(),
+                },
+            };
+            println!("  face {id} at {}: {who}", boxed(f.bbox));
         }
     })
+}
+
+fn who_elsewhere(cli: &Cli, catalog: &Catalog, photo: &Path) -> Result<()> {
+    let analyzer = cli.analyzer()?;
+    let space = FaceSpace::load(catalog, analyzer.threshold())?;
+    let mut seen: Vec<SeenFace> = analyse_photo(&analyzer, photo)?
+        .into_iter()
+        .map(|(f, e)| {
+            let candidates = space.guesses(&e, 3, None);
+            let known = candidates.first().filter(|g| g.within_threshold);
+            SeenFace {
+                face: None,
+                bbox: f.bbox,
+                person: known.map(|g| g.person),
+                person_label: known.map(|g| g.label.clone()),
+                confirmed: false,
+                ignored: false,
+                candidates,
+            }
+        })
+        .collect();
+    seen.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+    let value = serde_json::json!({
+        "photo": photo,
+        "in_library": false,
+        "faces": seen,
+    });
+    cli.emit(&value, |_| {
+        println!(
+            "{} in {}, left to right (not in the library)",
+            counted(seen.len(), "face"),
+            photo.display()
+        );
+        for f in &seen {
+            let who = match f.candidates.first() {
+                Some(g) if g.within_threshold => format!("{} ({:.3})", g.label, g.distance),
+                Some(g) => format!("unknown (closest: {} at {:.3})", g.label, g.distance),
+                None => "unknown".to_string(),
+            };
+            println!("  at {}: {who}", boxed(f.bbox));
+        }
+    })
+}
+
+/// A face's box as `(x,y wxh)` in whole pixels.
+fn boxed(bbox: [f32; 4]) -> String {
+    let [x, y, w, h] = bbox.map(|v| v.round() as i64);
+    format!("({x},{y} {w}x{h})")
 }
 
 fn export(catalog: &Catalog, format: &str) -> Result<()> {
