@@ -7,8 +7,17 @@ use crate::gui::jobs::ScanTarget;
 pub struct AddFolder {
     /// Typed folder path: the fallback when no folder picker is available.
     input: String,
-    /// The path field's accessible name, its width and its button's label.
-    look: (&'static str, f32, &'static str),
+    look: FieldLook,
+}
+
+/// How the path field is drawn where it is.
+#[derive(Clone, Copy)]
+struct FieldLook {
+    /// The field's accessible name.
+    name: &'static str,
+    width: f32,
+    /// The label of the button that starts the scan.
+    button: &'static str,
 }
 
 impl Default for AddFolder {
@@ -16,7 +25,11 @@ impl Default for AddFolder {
     fn default() -> Self {
         Self {
             input: String::new(),
-            look: ("New folder path", 320.0, "Add and scan"),
+            look: FieldLook {
+                name: "New folder path",
+                width: 320.0,
+                button: "Add and scan",
+            },
         }
     }
 }
@@ -26,7 +39,11 @@ impl AddFolder {
     pub fn compact() -> Self {
         Self {
             input: String::new(),
-            look: ("Folder path", 220.0, "Scan"),
+            look: FieldLook {
+                name: "Folder path",
+                width: 220.0,
+                button: "Scan",
+            },
         }
     }
 
@@ -42,7 +59,7 @@ impl AddFolder {
                 Some(folder) => Action::StartScan(ScanTarget::Folder(folder)),
                 None => Action::Say(format!(
                     "No folder chosen: type its path in the field and press {}",
-                    self.look.2
+                    self.look.button
                 )),
             };
             actions.push(action);
@@ -51,7 +68,11 @@ impl AddFolder {
 
     /// The path field and its "Add and scan" button.
     pub fn typed(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let (name, width, button) = self.look;
+        let FieldLook {
+            name,
+            width,
+            button,
+        } = self.look;
         let typed = super::path_field(ui, &mut self.input, "or a folder path", name, width, button);
         if let Some(folder) = typed {
             // A path that is no folder stays, to be corrected once the scan has said why.

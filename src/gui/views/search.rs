@@ -244,7 +244,7 @@ impl SearchView {
             let field = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.query)
-                        .hint_text("Anna & Ben, Anna -Ben")
+                        .hint_text("Anna & Ben -Carl")
                         .desired_width(320.0),
                 )
                 .accessible_name("Search people");
