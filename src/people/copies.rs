@@ -4,15 +4,25 @@
 //!
 //! Two photos are the same picture when they have the same shape, the same capture time (where
 //! both have one; or whole hours apart, one moment in two time zones; to the fraction of the
-//! second where both recorded it, which tells the shots of a burst apart) and the same faces: as many, each matched one to one to a face whose five
-//! landmarks sit at the same place relative to the photo (within [`LANDMARK_SLACK`] of the face's
-//! width), at about the same size, with a descriptor within [`COPY_DISTANCE`] and whose pixels
-//! look alike ([`LOOK_ALIKE`]). Descriptors and landmarks alone do not tell copies from other
-//! photos of a person facing the camera the same way: on the shared test photos, the 16 copies of
-//! one picture (other formats, grey, CMYK, 256 colours, smaller) matched faces at distances up to
-//! 0.28 and landmark offsets up to 6.7%, and aligned crops of one person in different photos came
-//! as close as 0.26 and 2%. The faces' pixels did tell them apart: correlations of at least 0.92
-//! between copies, at most 0.81 between different photos.
+//! second where both recorded it, which tells the shots of a burst apart) and the same faces:
+//! each face of the photo with fewer matched one to one to a face whose five landmarks sit at the
+//! same place relative to the photo (within [`LANDMARK_SLACK`] of the face's width), at about the
+//! same size, with a descriptor within [`COPY_DISTANCE`] and whose pixels at that place of the
+//! picture look alike ([`LOOK_ALIKE`]). Descriptors and landmarks alone do not tell copies from
+//! other photos of a person facing the camera the same way: on the shared test photos, the 16
+//! copies of one picture (other formats, grey, CMYK, 256 colours, smaller) matched faces at
+//! distances up to 0.28 and landmark offsets up to 6.7%, and aligned crops of one person in
+//! different photos came as close as 0.26 and 2%. The faces' pixels did tell them apart:
+//! correlations of at least 0.92 between copies, at most 0.81 between different photos.
+//!
+//! A copy exported smaller has small faces, whose landmarks the detector puts a few pixels off and
+//! whose descriptors drift, and it loses the smallest faces altogether. So the slack on place,
+//! size and descriptor grows as a face shrinks below [`SHARP_FACE`], and the other photo's faces
+//! left over may be those the detector would miss in the smaller one. The pixels, compared over
+//! the same part of the picture rather than of each face's box, still decide: on the shared group
+//! photos shrunk to 15–50%, faces 20–70 px wide correlated at 0.996 or more with their
+//! originals, while portraits of one person cropped alike and shrunk to 40%, whose small faces
+//! passed every other test in 256 pairs, correlated at 0.82 at most.
 //!
 //! A catalog written before capture times kept their fraction of the second may hold the shots
 //! of a burst as copies of one picture: once, the times of its copies and their originals are
@@ -31,9 +41,11 @@
 //! it where the photo's edge cuts the margin (as a close crop does): pixels are compared over the
 //! part both thumbnails show.
 //!
-//! Of each group of copies, the original is the photo already serving as one, else, of those that
-//! are not an edited version of another, the one with the most faces the user placed, else the
-//! first catalogued. A photo without faces is never a
+//! Of each group of copies, the original is, of the photos that are not an edited version of
+//! another, the one with the most faces, then the most the user placed, then the most pixels: the
+//! fullest version, whose faces are the sharpest. The photo already serving keeps its place where
+//! it is as good, and gives it, with the decisions made about its faces, to a better one that
+//! comes later only where all its copies are the new one's too. A photo without faces is never a
 //! copy: counting it twice changes nothing about people.
 //!
 //! A photo moved (or renamed) and changed on the way (another app wrote its metadata into the
@@ -58,11 +70,24 @@ use crate::scan::face_tags::edited_original;
 use crate::scan::thumbnail_window;
 use crate::vision::distance;
 
-/// Largest descriptor distance between a face and its copy. Re-encoding a 100 px face gives
-/// 0.01–0.12 and halving it 0.2; two photos of one person are usually 0.3–0.6 apart.
+/// Largest descriptor distance between a face and its copy, where both are at least
+/// [`SHARP_FACE`] pixels wide. Re-encoding a 100 px face gives 0.01–0.12 and halving it 0.2; two
+/// photos of one person are usually 0.3–0.6 apart.
 pub const COPY_DISTANCE: f32 = 0.3;
 /// How far each landmark may move between a face and its copy, as a share of the face's width.
 pub const LANDMARK_SLACK: f32 = 0.1;
+/// The face width, in pixels, from which a copy's landmarks and descriptor are as sure as the
+/// original's. Smaller, the detector places the landmarks a few pixels off, and the descriptor
+/// of the face aligned by them drifts: on the shared group photos shrunk to 15–30%, faces of
+/// 24–52 px were 0.21–0.58 from their originals, and their landmarks up to 7 px off.
+const SHARP_FACE: f32 = 80.0;
+/// Of a face narrower than [`SHARP_FACE`], how far the landmarks and width may be off, in pixels.
+const SMALL_FACE_SLACK_PX: f32 = 8.0;
+/// The largest descriptor distance allowed between a face and its copy when one is small; the
+/// same-person threshold, since the pixels in place decide then.
+const SMALL_COPY_DISTANCE: f32 = 0.6;
+/// A face the detector may miss in a copy: narrower than this, in the copy's pixels.
+const MISSABLE_FACE: f32 = 64.0;
 /// Least correlation between the grey pixels of a face's thumbnail and its copy's, both shrunk
 /// to [`LOOK_SIDE`] pixels square.
 pub const LOOK_ALIKE: f32 = 0.88;
@@ -369,27 +394,7 @@ fn find_copies(catalog: &Catalog, readable: &Pictures) -> Result<Vec<NewCopy>, C
         ..
     } = readable;
     let faces: Vec<&FaceRow> = faces_of.values().flatten().collect();
-    let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
-    // Pairs of photos with a face each that could be one face copied: a person's faces in other
-    // photos are often within the distance, but seldom at the same place in a photo of the
-    // same shape and time, which costs nothing to check.
-    let (faces, pictures_ref) = (&faces, &pictures);
-    let mut candidates: Vec<(i64, i64)> = (0..faces.len())
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let (fa, pa) = (faces[i], &pictures_ref[&faces[i].photo_id]);
-            let near = index.within(&fa.embedding, COPY_DISTANCE);
-            near.into_iter().filter_map(move |(j, _)| {
-                let (fb, pb) = (faces[j], &pictures_ref[&faces[j].photo_id]);
-                (pa.id < pb.id
-                    && same_shape_and_time(pa, pb)
-                    && Placed::of(fa, pa).is_copy_of(&Placed::of(fb, pb)))
-                .then_some((pa.id, pb.id))
-            })
-        })
-        .collect();
-    candidates.sort_unstable();
-    candidates.dedup();
+    let candidates = candidate_pairs(&faces, pictures);
     let edited = edited_versions(catalog, pictures)?;
     let mut looks = Looks::new(catalog);
     let mut ids: Vec<i64> = pictures.keys().copied().collect();
@@ -419,60 +424,222 @@ fn find_copies(catalog: &Catalog, readable: &Pictures) -> Result<Vec<NewCopy>, C
     }
     let mut copies = Vec::new();
     for members in groups.into_values().filter(|g| g.len() >= 2) {
-        let original = choose_original(&members, pictures, faces_of, &edited);
-        for &photo in members.iter().filter(|&&p| p != original) {
-            if pictures[&photo].copy_of == Some(original) {
+        let group = Group {
+            members: &members,
+            pictures,
+            faces_of,
+            edited: &edited,
+        };
+        let serving = group.serving();
+        let best = group.best();
+        let mut marked = group.copies_of(best, &mut looks)?;
+        if let Some(serving) = serving.filter(|&s| s != best) {
+            // The photo serving gives its place to a fuller or larger one only with all its
+            // copies, which are then the new one's: otherwise it keeps it.
+            let moved = marked
+                .iter()
+                .filter(|c| pictures[&c.photo].copy_of == Some(serving))
+                .count();
+            let had = catalog.copies_of(serving)?.len();
+            if moved < had || !marked.iter().any(|c| c.photo == serving) {
+                marked = group.copies_of(serving, &mut looks)?;
+            }
+        }
+        copies.extend(marked);
+    }
+    copies.sort_by_key(|c| c.photo);
+    Ok(copies)
+}
+
+/// Pairs of photos, as (lower id, higher id), with a face each that could be one face copied.
+/// They are found by descriptor: a person's faces in other photos are often within the distance,
+/// but seldom at the same place in a photo of the same shape and time, which costs nothing to
+/// check. A small face in a copy of another size, whose descriptor drifts, is found by its place
+/// instead ([`PlaceGrid`]).
+fn candidate_pairs(faces: &[&FaceRow], pictures: &HashMap<i64, PictureRow>) -> Vec<(i64, i64)> {
+    let index = NeighbourIndex::build(&faces.iter().map(|f| f.embedding).collect::<Vec<_>>());
+    let grid = PlaceGrid::new(faces, pictures);
+    let mut candidates: Vec<(i64, i64)> = (0..faces.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let by_descriptor = index
+                .within(&faces[i].embedding, COPY_DISTANCE)
+                .into_iter()
+                .map(|(j, _)| j);
+            let by_place = if faces[i].bbox[2] < SHARP_FACE {
+                grid.resized_near(i)
+            } else {
+                Vec::new()
+            };
+            by_descriptor.chain(by_place).filter_map(move |j| {
+                let (fa, pa) = (faces[i], &pictures[&faces[i].photo_id]);
+                let (fb, pb) = (faces[j], &pictures[&faces[j].photo_id]);
+                (pa.id != pb.id
+                    && same_shape_and_time(pa, pb)
+                    && Placed::of(fa, pa).is_copy_of(&Placed::of(fb, pb)))
+                .then_some((pa.id.min(pb.id), pa.id.max(pb.id)))
+            })
+        })
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    candidates
+}
+
+/// The faces by where they sit in their photos (relative to the long side) and the photos'
+/// shape, to find a face's copies in photos of another size by place alone.
+struct PlaceGrid {
+    /// Each cell's faces as (their photo's long side, index), sorted.
+    cells: HashMap<[i32; 3], Vec<(u32, usize)>>,
+    /// Each face's cell and its photo's long side.
+    homes: Vec<([i32; 3], u32)>,
+}
+
+/// The side of a [`PlaceGrid`] cell, as a share of the photo's long side: more than a small
+/// face's landmarks move in a copy of a photo at least 224 px long ([`SMALL_FACE_SLACK_PX`] and
+/// the width's slack), so that a copy is in the face's cell or a neighbour.
+const PLACE_CELL: f32 = 0.05;
+
+impl PlaceGrid {
+    fn new(faces: &[&FaceRow], pictures: &HashMap<i64, PictureRow>) -> Self {
+        let homes: Vec<([i32; 3], u32)> = faces
+            .iter()
+            .map(|f| {
+                let photo = &pictures[&f.photo_id];
+                let long = long_side(photo);
+                let (width, height) = (photo.size.0.max(1) as f32, photo.size.1.max(1) as f32);
+                let centre = f
+                    .landmarks
+                    .iter()
+                    .fold([0.0; 2], |[x, y], [lx, ly]| [x + lx / 5.0, y + ly / 5.0]);
+                let cell = [
+                    ((width / height).ln() / (2.0 * SHAPE_SLACK)).floor() as i32,
+                    (centre[0] / long / PLACE_CELL).floor() as i32,
+                    (centre[1] / long / PLACE_CELL).floor() as i32,
+                ];
+                (cell, long as u32)
+            })
+            .collect();
+        let mut cells: HashMap<[i32; 3], Vec<(u32, usize)>> = HashMap::new();
+        for (i, &(cell, long)) in homes.iter().enumerate() {
+            cells.entry(cell).or_default().push((long, i));
+        }
+        for members in cells.values_mut() {
+            members.sort_unstable();
+        }
+        PlaceGrid { cells, homes }
+    }
+
+    /// The faces in face `i`'s cell and its neighbours whose photos are of another size: those
+    /// of the same size are the descriptor's to find, whose copy there drifts little.
+    fn resized_near(&self, i: usize) -> Vec<usize> {
+        let ([shape, x, y], long) = self.homes[i];
+        let mut near = Vec::new();
+        for ds in -1..=1 {
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    let Some(members) = self.cells.get(&[shape + ds, x + dx, y + dy]) else {
+                        continue;
+                    };
+                    let from = members.partition_point(|&(l, _)| l < long);
+                    let to = members.partition_point(|&(l, _)| l <= long);
+                    near.extend(
+                        members[..from]
+                            .iter()
+                            .chain(&members[to..])
+                            .map(|&(_, j)| j),
+                    );
+                }
+            }
+        }
+        near
+    }
+}
+
+/// Photos found to be one picture: their rows and faces, and which are edited versions.
+struct Group<'g> {
+    members: &'g [i64],
+    pictures: &'g HashMap<i64, PictureRow>,
+    faces_of: &'g HashMap<i64, Vec<FaceRow>>,
+    edited: &'g HashMap<i64, i64>,
+}
+
+impl Group<'_> {
+    /// The member serving as the others' original already, if any.
+    fn serving(&self) -> Option<i64> {
+        let pictures = self.pictures;
+        self.members
+            .iter()
+            .copied()
+            .filter(|p| pictures[p].copy_of.is_none())
+            .find(|p| self.members.iter().any(|m| pictures[m].copy_of == Some(*p)))
+    }
+
+    /// The photo the others are best copies of: one that is neither a copy already nor an
+    /// edited version of another (a crop may have lost faces), with the most faces (a smaller
+    /// copy may have lost small ones), then the most the user placed, then the most pixels; the
+    /// one serving where it is as good, else the first catalogued.
+    fn best(&self) -> i64 {
+        let candidates: Vec<i64> = self
+            .members
+            .iter()
+            .copied()
+            .filter(|p| self.pictures[p].copy_of.is_none())
+            .filter(|p| self.edited.get(p).is_none_or(|o| !self.members.contains(o)))
+            .collect();
+        let rank = |p: &i64| {
+            let faces = &self.faces_of[p];
+            let (width, height) = self.pictures[p].size;
+            (
+                faces.len(),
+                faces.iter().filter(|f| f.pinned).count(),
+                u64::from(width) * u64::from(height),
+            )
+        };
+        let Some(top) = candidates.iter().map(rank).max() else {
+            return self.members[0];
+        };
+        let mut best = candidates.into_iter().filter(|p| rank(p) == top);
+        let serving = self.serving();
+        match best.clone().find(|&p| Some(p) == serving) {
+            Some(serving) => serving,
+            None => best.next().unwrap_or(self.members[0]),
+        }
+    }
+
+    /// The members to mark as copies of `original` (those not marked already), with their faces
+    /// paired to its. Every face of a copy must be one of the original's, or it would be lost.
+    fn copies_of(
+        &self,
+        original: i64,
+        looks: &mut Looks<'_>,
+    ) -> Result<Vec<NewCopy>, CatalogError> {
+        let mut marked = Vec::new();
+        for &photo in self.members.iter().filter(|&&p| p != original) {
+            if self.pictures[&photo].copy_of == Some(original) {
                 continue;
             }
-            let copy = (&pictures[&photo], faces_of[&photo].as_slice());
-            let of = (&pictures[&original], faces_of[&original].as_slice());
-            let likeness = if edited.get(&photo) == Some(&original) {
+            let copy = (&self.pictures[&photo], self.faces_of[&photo].as_slice());
+            let of = (
+                &self.pictures[&original],
+                self.faces_of[&original].as_slice(),
+            );
+            let likeness = if self.edited.get(&photo) == Some(&original) {
                 Likeness::Edited
             } else {
                 Likeness::Copy
             };
-            if let Some(faces) = likeness.pairs(copy, of, &mut looks)? {
-                copies.push(NewCopy {
+            let pairs = likeness.pairs(copy, of, looks)?;
+            if let Some(faces) = pairs.filter(|pairs| pairs.len() == copy.1.len()) {
+                marked.push(NewCopy {
                     photo,
                     original,
                     faces,
                 });
             }
         }
+        Ok(marked)
     }
-    copies.sort_by_key(|c| c.photo);
-    Ok(copies)
-}
-
-/// The photo the others of a group are copies of: the one serving as such, else one that is not
-/// an edited version of another (a crop may have lost faces), with the most faces the user
-/// placed, the first catalogued of those.
-fn choose_original(
-    members: &[i64],
-    pictures: &HashMap<i64, PictureRow>,
-    faces_of: &HashMap<i64, Vec<FaceRow>>,
-    edited: &HashMap<i64, i64>,
-) -> i64 {
-    let serving = members
-        .iter()
-        .copied()
-        .filter(|p| pictures[p].copy_of.is_none())
-        .find(|p| members.iter().any(|m| pictures[m].copy_of == Some(*p)));
-    serving.unwrap_or_else(|| {
-        let unedited: Vec<i64> = members
-            .iter()
-            .copied()
-            .filter(|p| edited.get(p).is_none_or(|o| !members.contains(o)))
-            .collect();
-        let placed = |p: &i64| faces_of[p].iter().filter(|f| f.pinned).count();
-        let most = unedited.iter().map(placed).max().unwrap_or(0);
-        unedited
-            .iter()
-            .copied()
-            .filter(|p| placed(p) == most)
-            .min()
-            .unwrap_or(members[0])
-    })
 }
 
 /// The pictures that are versions of another edited in Google Photos, told by their names (it
@@ -511,11 +678,11 @@ fn same_picture(
     }
     let pa: Vec<Placed> = faces_a.iter().map(|f| Placed::of(f, a)).collect();
     let pb: Vec<Placed> = faces_b.iter().map(|f| Placed::of(f, b)).collect();
-    let Some(pairs) = match_placed(&pa, &pb) else {
+    let Some(pairs) = match_placed((&pa, a), (&pb, b)) else {
         return Ok(None);
     };
     for &(i, j) in &pairs {
-        if !looks.alike((&faces_a[i], a.size), (&faces_b[j], b.size))? {
+        if !looks.alike_in_place((&faces_a[i], a), (&faces_b[j], b))? {
             return Ok(None);
         }
     }
@@ -640,6 +807,41 @@ impl<'c> Looks<'c> {
             thumbnail_window(a.bbox, size_a),
             thumbnail_window(b.bbox, size_b),
         );
+        self.alike_over((a.id, wa), (b.id, wb))
+    }
+
+    /// [`Looks::alike`] for two faces of copies of one picture, compared over the same part of
+    /// the picture rather than of each face's box: the detector draws a small face's box a few
+    /// pixels off, which moves its thumbnail, but not the picture.
+    fn alike_in_place(
+        &mut self,
+        (a, photo_a): (&FaceRow, &PictureRow),
+        (b, photo_b): (&FaceRow, &PictureRow),
+    ) -> Result<bool, CatalogError> {
+        let in_picture = |face: &FaceRow, photo: &PictureRow| {
+            let [x, y, w, h] = face.bbox;
+            let [left, top, right, bottom] = thumbnail_window(face.bbox, photo.size);
+            let long = long_side(photo);
+            [
+                (x + left * w) / long,
+                (y + top * h) / long,
+                (x + right * w) / long,
+                (y + bottom * h) / long,
+            ]
+        };
+        self.alike_over(
+            (a.id, in_picture(a, photo_a)),
+            (b.id, in_picture(b, photo_b)),
+        )
+    }
+
+    /// Whether the thumbnails of faces `a` and `b`, each showing its `window` (in coordinates
+    /// both share), correlate at least [`LOOK_ALIKE`] over the part both show.
+    fn alike_over(
+        &mut self,
+        (a, wa): (i64, [f32; 4]),
+        (b, wb): (i64, [f32; 4]),
+    ) -> Result<bool, CatalogError> {
         let both = [
             wa[0].max(wb[0]),
             wa[1].max(wb[1]),
@@ -649,8 +851,8 @@ impl<'c> Looks<'c> {
         if both[2] <= both[0] || both[3] <= both[1] {
             return Ok(false);
         }
-        let pa = self.thumbnail(a.id)?.and_then(|t| pattern(t, wa, both));
-        let pb = self.thumbnail(b.id)?.and_then(|t| pattern(t, wb, both));
+        let pa = self.thumbnail(a)?.and_then(|t| pattern(t, wa, both));
+        let pb = self.thumbnail(b)?.and_then(|t| pattern(t, wb, both));
         Ok(match (pa, pb) {
             (Some(pa), Some(pb)) => {
                 pa.iter().zip(&pb).map(|(x, y)| x * y).sum::<f32>() >= LOOK_ALIKE
@@ -672,8 +874,8 @@ impl<'c> Looks<'c> {
     }
 }
 
-/// The grey pixels of the `part` of a face that its thumbnail, showing `window` of it (both in
-/// fractions of the face's size from its top left corner), holds, at [`LOOK_SIDE`] square, less
+/// The grey pixels of the `part` of a face that its thumbnail, showing `window` (both in one
+/// frame: fractions of the face's box, or of the photo's long side), holds, at [`LOOK_SIDE`] square, less
 /// their mean, scaled to unit length, so that the dot product of two is their correlation,
 /// whatever the brightness and contrast.
 fn pattern(thumbnail: &GrayImage, window: [f32; 4], part: [f32; 4]) -> Option<Vec<f32>> {
@@ -711,15 +913,18 @@ fn pattern(thumbnail: &GrayImage, window: [f32; 4], part: [f32; 4]) -> Option<Ve
 struct Placed<'f> {
     landmarks: [[f32; 2]; 5],
     width: f32,
+    /// The face's width in its photo's pixels.
+    pixels: f32,
     face: &'f FaceRow,
 }
 
 impl<'f> Placed<'f> {
     fn of(face: &'f FaceRow, photo: &PictureRow) -> Self {
-        let long_side = photo.size.0.max(photo.size.1).max(1) as f32;
+        let long_side = long_side(photo);
         Placed {
             landmarks: face.landmarks.map(|[x, y]| [x / long_side, y / long_side]),
             width: face.bbox[2] / long_side,
+            pixels: face.bbox[2],
             face,
         }
     }
@@ -735,18 +940,46 @@ impl<'f> Placed<'f> {
         largest / self.width.max(other.width).max(f32::EPSILON)
     }
 
+    /// Where a face and its copy may differ, the smaller of the two `pixels` wide: landmarks,
+    /// as a share of the width, and widths, relatively, loosened for a small face by
+    /// [`SMALL_FACE_SLACK_PX`].
+    fn slack(pixels: f32) -> (f32, f32) {
+        let loose = SMALL_FACE_SLACK_PX / pixels.max(1.0);
+        (LANDMARK_SLACK.max(loose), WIDTH_SLACK.max(loose))
+    }
+
     fn is_copy_of(&self, other: &Placed<'_>) -> bool {
-        let widths = self.width / other.width.max(f32::EPSILON);
-        self.offset(other) <= LANDMARK_SLACK
-            && (widths - 1.0).abs() <= WIDTH_SLACK
-            && distance(&self.face.embedding, &other.face.embedding) <= COPY_DISTANCE
+        let smaller = self.pixels.min(other.pixels);
+        let (landmarks, widths) = Self::slack(smaller);
+        let ratio = self.width / other.width.max(f32::EPSILON);
+        self.offset(other) <= landmarks
+            && (ratio - 1.0).abs() <= widths
+            && distance(&self.face.embedding, &other.face.embedding) <= copy_distance(smaller)
     }
 }
 
-/// Pairs every face of `a` with a distinct face of `b` that it is a copy of, nearest first, as
-/// indices; `None` unless both have the same number of faces (at least one) and all pair up.
-fn match_placed(a: &[Placed<'_>], b: &[Placed<'_>]) -> Option<Vec<(usize, usize)>> {
-    if a.is_empty() || a.len() != b.len() {
+/// The largest descriptor distance between a face and its copy, the smaller of the two `pixels`
+/// wide: [`COPY_DISTANCE`] for sharp faces, growing to [`SMALL_COPY_DISTANCE`] at half their
+/// width.
+fn copy_distance(pixels: f32) -> f32 {
+    let small = ((SHARP_FACE - pixels) / (SHARP_FACE / 2.0)).clamp(0.0, 1.0);
+    COPY_DISTANCE + (SMALL_COPY_DISTANCE - COPY_DISTANCE) * small
+}
+
+fn long_side(photo: &PictureRow) -> f32 {
+    photo.size.0.max(photo.size.1).max(1) as f32
+}
+
+/// Pairs the faces of `a` and `b` that are copies of each other, nearest first, as indices;
+/// `None` unless every face of the one with fewer faces (at least one) pairs up, and each of the
+/// other's left over is small enough in the smaller photo for the detector to have missed it
+/// there.
+fn match_placed(
+    (a, photo_a): (&[Placed<'_>], &PictureRow),
+    (b, photo_b): (&[Placed<'_>], &PictureRow),
+) -> Option<Vec<(usize, usize)>> {
+    let fewer = a.len().min(b.len());
+    if fewer == 0 {
         return None;
     }
     let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
@@ -758,7 +991,18 @@ fn match_placed(a: &[Placed<'_>], b: &[Placed<'_>]) -> Option<Vec<(usize, usize)
         }
     }
     let pairs = closest_pairs(candidates, a.len(), b.len());
-    (pairs.len() == a.len()).then_some(pairs)
+    if pairs.len() != fewer {
+        return None;
+    }
+    let smaller = long_side(photo_a).min(long_side(photo_b));
+    let missable = |faces: &[Placed<'_>], paired: &dyn Fn(usize) -> bool| {
+        (0..faces.len())
+            .filter(|&k| !paired(k))
+            .all(|k| faces[k].width * smaller < MISSABLE_FACE)
+    };
+    let left_over_missable = missable(a, &|i| pairs.iter().any(|&(p, _)| p == i))
+        && missable(b, &|j| pairs.iter().any(|&(_, q)| q == j));
+    left_over_missable.then_some(pairs)
 }
 
 /// Of the `candidates` (how far apart, index in one list of `n_a`, index in the other of `n_b`),
