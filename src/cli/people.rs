@@ -895,11 +895,7 @@ fn who_in_library(cli: &Cli, catalog: &Catalog, photo: &Path, id: i64) -> Result
         "faces": seen,
     });
     cli.emit(&value, |_| {
-        println!(
-            "{} in {}, left to right",
-            counted(seen.len(), "face"),
-            photo.display()
-        );
+        println!("{}", faces_in(seen.len(), photo));
         if let Some(path) = &original_path {
             println!(
                 "  a copy of {}: its faces are counted there, and listed as they are there",
@@ -948,11 +944,7 @@ fn who_elsewhere(cli: &Cli, catalog: &Catalog, photo: &Path) -> Result<()> {
         "faces": seen,
     });
     cli.emit(&value, |_| {
-        println!(
-            "{} in {}, left to right (not in the library)",
-            counted(seen.len(), "face"),
-            photo.display()
-        );
+        println!("{} (not in the library)", faces_in(seen.len(), photo));
         for f in &seen {
             let who = match f.candidates.first() {
                 Some(g) if g.within_threshold => format!("{} ({:.3})", g.label, g.distance),
@@ -962,6 +954,12 @@ fn who_elsewhere(cli: &Cli, catalog: &Catalog, photo: &Path) -> Result<()> {
             println!("  at {}: {who}", boxed(f.bbox));
         }
     })
+}
+
+/// "3 faces in PHOTO, left to right": how `kith who` heads its list.
+fn faces_in(count: usize, photo: &Path) -> String {
+    let order = if count > 1 { ", left to right" } else { "" };
+    format!("{} in {}{order}", counted(count, "face"), photo.display())
 }
 
 /// A face's box as `(x,y wxh)` in whole pixels.
