@@ -392,13 +392,20 @@ impl SettingsView {
         ));
         ui.horizontal(|ui| {
             ui.radio_value(&mut self.form.method, Method::Dbscan, "DBSCAN")
-                .on_hover_text("Faces with close neighbours form people; lone faces stay unplaced");
+                .on_hover_text(
+                    "Faces with close neighbours form people; lone faces stay unplaced. One close \
+                     pair of look-alikes is enough to join two people",
+                );
             ui.radio_value(
                 &mut self.form.method,
                 Method::Average,
                 "Agglomerative (average)",
             )
-            .on_hover_text("Merges groups while their mean distance is under the cut");
+            .on_hover_text(
+                "Merges groups while their mean distance is under the cut: one close pair does \
+                 not join two people, which matters most where faces are small or old (under \
+                 about 50 px their descriptors come closer)",
+            );
             ui.radio_value(
                 &mut self.form.method,
                 Method::Complete,
