@@ -1045,15 +1045,19 @@ fn match_placed(
     if pairs.len() != fewer {
         return None;
     }
+    let (mut paired_a, mut paired_b) = (vec![false; a.len()], vec![false; b.len()]);
+    for &(i, j) in &pairs {
+        (paired_a[i], paired_b[j]) = (true, true);
+    }
+    // A face's width in the smaller photo's pixels, from its width relative to the long side.
     let smaller = long_side(photo_a).min(long_side(photo_b));
-    let missable = |faces: &[Placed<'_>], paired: &dyn Fn(usize) -> bool| {
-        (0..faces.len())
-            .filter(|&k| !paired(k))
-            .all(|k| faces[k].width * smaller < MISSABLE_FACE)
+    let missable = |faces: &[Placed<'_>], paired: &[bool]| {
+        faces
+            .iter()
+            .zip(paired)
+            .all(|(face, &paired)| paired || face.width * smaller < MISSABLE_FACE)
     };
-    let left_over_missable = missable(a, &|i| pairs.iter().any(|&(p, _)| p == i))
-        && missable(b, &|j| pairs.iter().any(|&(_, q)| q == j));
-    left_over_missable.then_some(pairs)
+    (missable(a, &paired_a) && missable(b, &paired_b)).then_some(pairs)
 }
 
 /// Of the `candidates` (how far apart, index in one list of `n_a`, index in the other of `n_b`),
