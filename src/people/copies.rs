@@ -466,21 +466,22 @@ fn candidate_pairs(faces: &[&FaceRow], pictures: &HashMap<i64, PictureRow>) -> V
     let mut candidates: Vec<(i64, i64)> = (0..faces.len())
         .into_par_iter()
         .flat_map_iter(|i| {
+            let (fa, pa) = (faces[i], &pictures[&faces[i].photo_id]);
             let by_descriptor = index
-                .within(&faces[i].embedding, COPY_DISTANCE)
+                .within(&fa.embedding, COPY_DISTANCE)
                 .into_iter()
                 .map(|(j, _)| j);
-            let by_place = if faces[i].bbox[2] < SHARP_FACE {
+            let by_place = if fa.bbox[2] < SHARP_FACE {
                 grid.in_larger_photos(i)
             } else {
                 Vec::new()
             };
+            let placed = Placed::of(fa, pa);
             by_descriptor.chain(by_place).filter_map(move |j| {
-                let (fa, pa) = (faces[i], &pictures[&faces[i].photo_id]);
                 let (fb, pb) = (faces[j], &pictures[&faces[j].photo_id]);
                 (pa.id != pb.id
                     && same_shape_and_time(pa, pb)
-                    && Placed::of(fa, pa).is_copy_of(&Placed::of(fb, pb)))
+                    && placed.is_copy_of(&Placed::of(fb, pb)))
                 .then_some((pa.id.min(pb.id), pa.id.max(pb.id)))
             })
         })
