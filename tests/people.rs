@@ -662,17 +662,9 @@ fn a_smaller_export_that_lost_faces_is_a_copy_and_gives_way_to_its_original() {
     let (album, export) = (dir.path().join("album"), dir.path().join("export"));
     std::fs::create_dir_all(&export).expect("mkdir");
     std::fs::create_dir_all(&album).expect("mkdir");
-    for (name, share) in [("solvay-1927.png", 0.5), ("sample1.jpg", 0.2)] {
-        let picture = image::open(testdata(&format!("group/{name}"))).expect("decode");
-        let (w, h) = (
-            picture.width() as f32 * share,
-            picture.height() as f32 * share,
-        );
-        picture
-            .resize(w as u32, h as u32, image::imageops::FilterType::Lanczos3)
-            .to_rgb8()
-            .save(export.join(name).with_extension("jpg"))
-            .expect("export");
+    for (name, tenths) in [("solvay-1927.png", 5), ("sample1.jpg", 2)] {
+        let exported = export.join(name).with_extension("jpg");
+        save_shrunk(&testdata(&format!("group/{name}")), &exported, (tenths, 10));
     }
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
     let algorithm = settings::load(&catalog).expect("settings");
@@ -713,6 +705,21 @@ fn a_smaller_export_that_lost_faces_is_a_copy_and_gives_way_to_its_original() {
     assert!(hers[0].pinned);
 }
 
+/// Saves the picture at `from` shrunk to `share` (numerator, denominator) of its size at `to`, as
+/// an app exporting it smaller would.
+fn save_shrunk(from: &Path, to: &Path, (num, den): (u32, u32)) {
+    let picture = image::open(from).expect("decode");
+    picture
+        .resize(
+            picture.width() * num / den,
+            picture.height() * num / den,
+            image::imageops::FilterType::Lanczos3,
+        )
+        .to_rgb8()
+        .save(to)
+        .expect("save shrunk");
+}
+
 /// Portraits of one person cropped alike and shrunk, to two sizes: small faces at the same place
 /// in photos of the same shape, their descriptors close enough to pass for those of a copy
 /// exported smaller; their pixels there tell them apart.
@@ -725,20 +732,11 @@ fn shrunk_portraits_of_one_person_are_not_copies_of_each_other() {
         let folder = std::fs::read_dir(testdata(&format!("faces/{person}"))).expect("folder");
         for (k, entry) in folder.enumerate() {
             let (path, fifths) = (entry.expect("entry").path(), 2 + k as u32 % 2);
-            let picture = image::open(&path).expect("decode");
             let name = format!(
                 "{person}-{}.jpg",
                 path.file_stem().expect("stem").to_string_lossy()
             );
-            picture
-                .resize(
-                    picture.width() * fifths / 5,
-                    picture.height() * fifths / 5,
-                    image::imageops::FilterType::Lanczos3,
-                )
-                .to_rgb8()
-                .save(shrunk.join(name))
-                .expect("shrink");
+            save_shrunk(&path, &shrunk.join(name), (fifths, 5));
         }
     }
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
