@@ -393,8 +393,9 @@ impl SettingsView {
         ui.horizontal(|ui| {
             ui.radio_value(&mut self.form.method, Method::Dbscan, "DBSCAN")
                 .on_hover_text(
-                    "Faces with close neighbours form people; lone faces stay unplaced. One close \
-                     pair of look-alikes is enough to join two people",
+                    "Faces with close neighbours form people; lone faces stay unplaced. A group \
+                     is then split where its faces are on average farther apart than eps + 0.05, \
+                     so that one close pair of look-alikes does not join two people",
                 );
             ui.radio_value(
                 &mut self.form.method,
@@ -403,8 +404,8 @@ impl SettingsView {
             )
             .on_hover_text(
                 "Merges groups while their mean distance is under the cut: one close pair does \
-                 not join two people, which matters most where faces are small or old (under \
-                 about 50 px their descriptors come closer)",
+                 not join two people. Every face is placed with the group nearest it, when under \
+                 the cut",
             );
             ui.radio_value(
                 &mut self.form.method,
