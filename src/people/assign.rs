@@ -10,8 +10,9 @@
 //!   has a face in the same photo (one photo never shows someone twice).
 //!
 //! After a scan only new faces are placed (`update`): a new face joins the person that most of its
-//! already-placed neighbours within the clustering radius belong to, if it has at least
-//! `min_points - 1` of them (the DBSCAN density rule, counting the face itself); the faces left
+//! already-placed neighbours within the clustering radius belong to (on a tie, the one with the
+//! nearest face), if it has at least `min_points - 1` of them (the DBSCAN density rule, counting
+//! the face itself); the faces left
 //! over are clustered among themselves and clusters become new persons. A face clustering left
 //! with nobody before is offered to the people near it again only when a new face lies within
 //! the radius of it: the rule above is looser than the full clustering's (which splits a chain
@@ -237,18 +238,14 @@ pub fn update_taking_back(
     let mut leftover = Vec::new();
     for &i in &fresh {
         let f = &faces[i];
-        let mut votes: HashMap<i64, usize> = HashMap::new();
-        for (j, _) in index.within(&f.embedding, radius) {
-            if let Some(p) = faces[placed[j]].person {
-                *votes.entry(p).or_default() += 1;
-            }
-        }
-        let best = votes
+        let neighbours = index
+            .within(&f.embedding, radius)
             .into_iter()
-            .filter(|&(p, n)| n + 1 >= min_points && photos_of.accepts(p, f, &not_person))
-            .max_by_key(|&(p, n)| (n, std::cmp::Reverse(p)));
-        match best {
-            Some((p, _)) => {
+            .filter_map(|(j, d)| Some((faces[placed[j]].person?, d)));
+        match most_voted(neighbours, min_points, |p| {
+            photos_of.accepts(p, f, &not_person)
+        }) {
+            Some(p) => {
                 photos_of.add(p, f.photo_id);
                 assign.push((f.id, Some(p)));
             }
@@ -293,6 +290,27 @@ pub fn update_taking_back(
         tagged,
         ..report
     })
+}
+
+/// The person a new face joins, from its placed neighbours (person, distance): the one with the
+/// most of them, at least `min_points - 1`, that `accepts` it; on a tie the one with the nearest
+/// face, not the older one.
+fn most_voted(
+    neighbours: impl IntoIterator<Item = (i64, f32)>,
+    min_points: usize,
+    accepts: impl Fn(i64) -> bool,
+) -> Option<i64> {
+    let mut votes: HashMap<i64, (usize, f32)> = HashMap::new();
+    for (person, d) in neighbours {
+        let vote = votes.entry(person).or_insert((0, d));
+        vote.0 += 1;
+        vote.1 = vote.1.min(d);
+    }
+    votes
+        .into_iter()
+        .filter(|&(p, (n, _))| n + 1 >= min_points && accepts(p))
+        .max_by(|(p, (n, d)), (q, (m, e))| n.cmp(m).then(e.total_cmp(d)).then(q.cmp(p)))
+        .map(|(p, _)| p)
 }
 
 /// Positions in `faces`, ascending: the faces with a person; those to offer to the people near
@@ -479,5 +497,21 @@ mod tests {
         // Face 3 has new face 4 within the radius; face 2 has nothing new near it.
         assert_eq!(fresh, [2, 3, 4]);
         assert_eq!(alone, [1]);
+    }
+
+    #[test]
+    fn a_new_face_joins_the_person_with_most_neighbours_and_on_a_tie_the_nearer() {
+        let anyone = |_| true;
+        // One neighbour each: the nearer person, though the other is older.
+        assert_eq!(most_voted([(3, 0.54), (8, 0.48)], 2, anyone), Some(8));
+        // Two far neighbours outvote one near one.
+        let neighbours = [(8, 0.30), (3, 0.50), (3, 0.52)];
+        assert_eq!(most_voted(neighbours, 2, anyone), Some(3));
+        assert_eq!(most_voted(neighbours, 2, |p| p != 3), Some(8));
+        // Too few neighbours for the density rule, or none.
+        assert_eq!(most_voted(neighbours, 3, |p| p != 3), None);
+        assert_eq!(most_voted([], 2, anyone), None);
+        // Equal distances: the older person, so the choice never depends on the hash order.
+        assert_eq!(most_voted([(8, 0.5), (3, 0.5)], 2, anyone), Some(3));
     }
 }
