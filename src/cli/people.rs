@@ -116,7 +116,8 @@ pub enum PeopleCommand {
     },
     /// Re-cluster all faces the user has not placed; saves the algorithm as the library's choice.
     Cluster {
-        /// dbscan, agglomerative (average linkage) or complete (complete linkage).
+        /// dbscan (each cluster then cut again by average linkage at eps + 0.05), agglomerative
+        /// (average linkage) or complete (complete linkage).
         #[arg(long)]
         algo: Option<String>,
         /// DBSCAN's eps or agglomerative's cut distance.
