@@ -12,12 +12,12 @@
 //! After a scan only new faces are placed (`update`): a new face joins the person that most of its
 //! already-placed neighbours within the clustering radius belong to (on a tie, the one with the
 //! nearest face), if it has at least `min_points - 1` of them (the DBSCAN density rule, counting
-//! the face itself); the faces left
-//! over are clustered among themselves and clusters become new persons. A face clustering left
-//! with nobody before is offered to the people near it again only when a new face lies within
-//! the radius of it: the rule above is looser than the full clustering's (which splits a chain
-//! of faces from one photo apart), so offering it at every scan would move faces on scans that
-//! found nothing new, and a re-cluster would move them back.
+//! the face itself); the faces left over are clustered among themselves and clusters become new
+//! persons. A face clustering left with nobody before is offered to the people near it again only
+//! when a new face lies within the radius of it: the rule above is looser than the full
+//! clustering's (which cuts chains of faces and splits faces from one photo apart), so offering
+//! it at every scan would move faces on scans that found nothing new, and a re-cluster would move
+//! them back.
 //!
 //! When `kith adapt` has put a head in use, distances are measured between the faces' descriptors
 //! passed through it.

@@ -540,7 +540,7 @@ fn cut_dendrogram(dendrogram: &kodama::Dendrogram<f32>, m: usize, cut: f32) -> V
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cannot-link constraints
+// Re-splitting: chains and cannot-link constraints
 // ---------------------------------------------------------------------------------------------
 
 /// Which clusters [`resplit`] cuts again.
@@ -566,11 +566,14 @@ fn resplit(
     min_size: usize,
 ) -> Vec<Option<usize>> {
     let groups = groups_of(&labels);
-    let dense = number_by_first_appearance_opt(&labels);
+    let mut group_of = vec![None; labels.len()];
+    for (g, members) in groups.iter().enumerate() {
+        members.iter().for_each(|&m| group_of[m] = Some(g));
+    }
     // The cannot-link pairs inside each group, as positions in its (ascending) members.
     let mut apart: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups.len()];
     for &(a, b) in cannot_link {
-        if let (Some(Some(x)), Some(Some(y))) = (dense.get(a), dense.get(b)) {
+        if let (Some(Some(x)), Some(Some(y))) = (group_of.get(a), group_of.get(b)) {
             if x == y && a != b {
                 let members = &groups[*x];
                 if let (Ok(a), Ok(b)) = (members.binary_search(&a), members.binary_search(&b)) {
