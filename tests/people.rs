@@ -2761,14 +2761,10 @@ fn a_scan_stopped_and_resumed_places_its_faces_as_one() {
     assert_eq!(person_sizes(&catalog), person_sizes(&once));
 }
 
-/// Faces shrunk to 40% (40-55 px wide) come closer to everyone's: DBSCAN alone chained Abdullah
-/// Gul with Raffarin and Sheldon with Stuart, each through one close pair of faces. Cut again by
-/// average linkage, each person is one person of their own.
-#[test]
-fn small_faces_of_different_people_are_not_chained_into_one_person() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let shrunk = dir.path().join("shrunk");
-    std::fs::create_dir_all(&shrunk).expect("mkdir");
+/// Four people of `faces/` whose faces, shrunk to 40% (40-55 px wide), come close to another's:
+/// written into `dir` as `person~name.jpg`, in order of name.
+fn four_close_people_shrunk(dir: &Path) -> Vec<PathBuf> {
+    let mut written = Vec::new();
     for person in ["abdullah_gul", "jean-pierre_raffarin", "sheldon", "stuart"] {
         let folder = std::fs::read_dir(testdata(&format!("faces/{person}"))).expect("folder");
         for entry in folder {
@@ -2777,13 +2773,18 @@ fn small_faces_of_different_people_are_not_chained_into_one_person() {
                 "{person}~{}",
                 path.file_name().expect("name").to_string_lossy()
             );
-            save_shrunk(&path, &shrunk.join(name).with_extension("jpg"), (2, 5));
+            let to = dir.join(name).with_extension("jpg");
+            save_shrunk(&path, &to, (2, 5));
+            written.push(to);
         }
     }
-    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
-    scan(&mut catalog, &shrunk);
-    assign::update(&mut catalog, &Algorithm::default_dbscan()).expect("cluster");
+    written.sort();
+    written
+}
 
+/// Asserts that every person of the catalog holds faces of one real person (the part of the
+/// file name before `~`), and each real person's faces are mostly in one person.
+fn assert_each_person_is_one_of_four(catalog: &Catalog) {
     // Per real person, the people their faces are in (None: nobody), with counts.
     let mut people_of: HashMap<String, HashMap<Option<i64>, usize>> = HashMap::new();
     let mut truths_in: HashMap<i64, HashSet<String>> = HashMap::new();
@@ -2810,4 +2811,44 @@ fn small_faces_of_different_people_are_not_chained_into_one_person() {
         assert_eq!(placed.len(), 1, "{truth} is in {people:?}");
         assert!(*placed[0].1 * 2 > faces, "{truth} is in {people:?}");
     }
+}
+
+/// Faces shrunk to 40% (40-55 px wide) come closer to everyone's: DBSCAN alone chained Abdullah
+/// Gul with Raffarin and Sheldon with Stuart, each through one close pair of faces. Cut again by
+/// average linkage, each person is one person of their own.
+#[test]
+fn small_faces_of_different_people_are_not_chained_into_one_person() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shrunk = dir.path().join("shrunk");
+    std::fs::create_dir_all(&shrunk).expect("mkdir");
+    four_close_people_shrunk(&shrunk);
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    scan(&mut catalog, &shrunk);
+    assign::update(&mut catalog, &Algorithm::default_dbscan()).expect("cluster");
+    assert_each_person_is_one_of_four(&catalog);
+}
+
+/// The same faces scanned in three parts, each placed when its scan ends: a new face near a
+/// person is judged by the person's faces near it on average and with the other new faces, as a
+/// re-cluster judges it. Placed one by one by their nearest placed neighbours, faces of Raffarin
+/// joined Abdullah Gul.
+#[test]
+fn small_faces_scanned_in_parts_join_only_their_own_person() {
+    const PARTS: usize = 3;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shrunk = dir.path().join("shrunk");
+    std::fs::create_dir_all(&shrunk).expect("mkdir");
+    let photos = four_close_people_shrunk(&shrunk);
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    for part in 0..PARTS {
+        let folder = dir.path().join(format!("part{part}"));
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        for photo in photos.iter().skip(part).step_by(PARTS) {
+            let name = photo.file_name().expect("name");
+            std::fs::rename(photo, folder.join(name)).expect("move");
+        }
+        scan(&mut catalog, &folder);
+        assign::update(&mut catalog, &Algorithm::default_dbscan()).expect("place");
+    }
+    assert_each_person_is_one_of_four(&catalog);
 }

@@ -9,20 +9,20 @@
 //! - a face never joins a person it was marked "not this person" for, nor a person who already
 //!   has a face in the same photo (one photo never shows someone twice).
 //!
-//! After a scan only new faces are placed (`update`): a new face joins the person that most of its
-//! already-placed neighbours within the clustering radius belong to (on a tie, the one with the
-//! nearest face), if it has at least `min_points - 1` of them (the DBSCAN density rule, counting
-//! the face itself); the faces left over are clustered among themselves and clusters become new
-//! persons. A face clustering left with nobody before is offered to the people near it again only
-//! when a new face lies within the radius of it: the rule above is looser than the full
-//! clustering's (which cuts chains of faces and splits faces from one photo apart), so offering
-//! it at every scan would move faces on scans that found nothing new, and a re-cluster would move
-//! them back.
+//! After a scan only new faces are placed (`update`), everything placed staying where it is: the
+//! new faces are clustered together with the placed faces around them, as a re-cluster would
+//! cluster them there. A new face in a cluster with placed faces joins the person of the nearest
+//! of them; a cluster of new faces alone becomes a new person. A face clustering left with nobody
+//! before is offered again only when a new face lies within the clustering radius of it: seen
+//! without the rest of the library, it could be placed where a re-cluster would not place it, so
+//! offering it at every scan would move faces on scans that found nothing new.
 //!
 //! When `kith adapt` has put a head in use, distances are measured between the faces' descriptors
 //! passed through it.
 
 use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogError, FaceRow};
 use crate::people::cluster::{cluster, Algorithm, Constraints};
@@ -220,54 +220,11 @@ pub fn update_taking_back(
     let (tagged, settled) = settle(catalog, algorithm)?;
     let faces = placeable_faces(catalog)?;
     let not_person: HashSet<(i64, i64)> = catalog.not_person_facts()?.into_iter().collect();
-    let (radius, min_points) = density(algorithm);
-    let (placed, fresh, alone) = placed_fresh_and_alone(&faces, radius);
-    let mut photos_of = PersonPhotos::default();
-    for &i in &placed {
-        if let Some(p) = faces[i].person {
-            photos_of.add(p, faces[i].photo_id);
-        }
-    }
-    let index = NeighbourIndex::build(
-        &placed
-            .iter()
-            .map(|&i| faces[i].embedding)
-            .collect::<Vec<_>>(),
-    );
-    let mut assign = Vec::new();
-    let mut leftover = Vec::new();
-    for &i in &fresh {
-        let f = &faces[i];
-        let neighbours = index
-            .within(&f.embedding, radius)
-            .into_iter()
-            .filter_map(|(j, d)| Some((faces[placed[j]].person?, d)));
-        match most_voted(neighbours, min_points, |p| {
-            photos_of.accepts(p, f, &not_person)
-        }) {
-            Some(p) => {
-                photos_of.add(p, f.photo_id);
-                assign.push((f.id, Some(p)));
-            }
-            None => leftover.push(i),
-        }
-    }
-    leftover.extend(alone);
-    leftover.sort_unstable();
-    let rest: Vec<FaceRow> = leftover.iter().map(|&i| faces[i].clone()).collect();
-    let points: Vec<_> = rest.iter().map(|f| f.embedding).collect();
-    let labels = cluster(&points, algorithm, &same_photo_constraints(&rest));
-    let mut groups: HashMap<usize, Vec<i64>> = HashMap::new();
-    for (f, label) in rest.iter().zip(&labels) {
-        match label {
-            Some(l) => groups.entry(*l).or_default().push(f.id),
-            None => assign.push((f.id, None)),
-        }
-    }
-    // A lone face is nobody yet: agglomerative clustering gives singletons labels too.
-    let (mut groups, alone): (Vec<Vec<i64>>, Vec<Vec<i64>>) =
-        groups.into_values().partition(|g| g.len() >= 2);
-    assign.extend(alone.into_iter().flatten().map(|id| (id, None)));
+    let (placed, fresh) = placed_and_fresh(&faces, density(algorithm).0);
+    let NewPlacing {
+        mut assign,
+        mut groups,
+    } = place_new(&faces, &placed, &fresh, algorithm, &not_person);
     // Largest first, so that a person split in two goes on as its larger part.
     groups.sort_by_key(|g| (std::cmp::Reverse(g.len()), g.clone()));
     let mut new_persons = Vec::new();
@@ -292,37 +249,148 @@ pub fn update_taking_back(
     })
 }
 
-/// The person a new face joins, from its placed neighbours (person, distance): the one with the
-/// most of them, at least `min_points - 1`, that `accepts` it; on a tie the one with the nearest
-/// face, not the older one.
-fn most_voted(
-    neighbours: impl IntoIterator<Item = (i64, f32)>,
-    min_points: usize,
-    accepts: impl Fn(i64) -> bool,
-) -> Option<i64> {
-    let mut votes: HashMap<i64, (usize, f32)> = HashMap::new();
-    for (person, d) in neighbours {
-        let vote = votes.entry(person).or_insert((0, d));
-        vote.0 += 1;
-        vote.1 = vote.1.min(d);
-    }
-    votes
-        .into_iter()
-        .filter(|&(p, (n, _))| n + 1 >= min_points && accepts(p))
-        .max_by(|(p, (n, d)), (q, (m, e))| n.cmp(m).then(e.total_cmp(d)).then(q.cmp(p)))
-        .map(|(p, _)| p)
+/// Where the new faces go: faces joining a person (or nobody), and groups of new faces with
+/// nobody yet, each to become a person.
+#[derive(Default)]
+struct NewPlacing {
+    assign: Vec<(i64, Option<i64>)>,
+    groups: Vec<Vec<i64>>,
 }
 
-/// Positions in `faces`, ascending: the faces with a person; those to offer to the people near
-/// them (the faces with nobody that clustering has not looked at yet, and those it left alone
-/// that such a face has come within `radius` of); and the rest of those it left alone.
-fn placed_fresh_and_alone(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+/// Places the new faces (`fresh`) as a re-cluster would: they are clustered together with the
+/// placed faces near them (within the radius, and those within the radius of these, so that a
+/// person is judged by more than the one face a newcomer happens to be close to). A new face in
+/// a cluster with placed faces joins the person of the nearest of them; a cluster of new faces
+/// alone is a group of its own. So several new faces of someone not yet placed are seen as one
+/// person, not each taken by whoever one of them comes close to, and a newcomer joins a person
+/// only if it is close to the person's faces on average, not at a single pair.
+fn place_new(
+    faces: &[FaceRow],
+    placed: &[usize],
+    fresh: &[usize],
+    algorithm: &Algorithm,
+    not_person: &HashSet<(i64, i64)>,
+) -> NewPlacing {
+    if fresh.is_empty() {
+        return NewPlacing::default();
+    }
+    let mut local = fresh.to_vec();
+    local.extend(placed_context(faces, placed, fresh, density(algorithm).0));
+    local.sort_unstable();
+    let rows: Vec<FaceRow> = local.iter().map(|&i| faces[i].clone()).collect();
+    let points: Vec<_> = rows.iter().map(|f| f.embedding).collect();
+    let labels = cluster(&points, algorithm, &local_constraints(&rows, not_person));
+    let mut members = vec![Vec::new(); labels.iter().flatten().max().map_or(0, |&l| l + 1)];
+    for (k, label) in labels.iter().enumerate() {
+        if let Some(l) = label {
+            members[*l].push(k);
+        }
+    }
+    let mut photos_of = PersonPhotos::default();
+    for f in placed.iter().map(|&i| &faces[i]) {
+        if let Some(p) = f.person {
+            photos_of.add(p, f.photo_id);
+        }
+    }
+    let mut assign = Vec::new();
+    let mut groups = Vec::new();
+    for (k, f) in rows.iter().enumerate() {
+        if labels[k].is_none() && f.person.is_none() {
+            assign.push((f.id, None));
+        }
+    }
+    // Clusters come largest first, which makes the order of the photo rule's refusals stable.
+    for cluster in &members {
+        let (known, new): (Vec<usize>, Vec<usize>) =
+            cluster.iter().partition(|&&k| rows[k].person.is_some());
+        if known.is_empty() {
+            match new.as_slice() {
+                [one] => assign.push((rows[*one].id, None)),
+                _ => groups.push(new.iter().map(|&k| rows[k].id).collect()),
+            }
+            continue;
+        }
+        for k in new {
+            let f = &rows[k];
+            let nearest = known
+                .iter()
+                .filter_map(|&c| {
+                    Some((distance(&f.embedding, &rows[c].embedding), rows[c].person?))
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, p)| p);
+            match nearest {
+                Some(p) if photos_of.accepts(p, f, not_person) => {
+                    photos_of.add(p, f.photo_id);
+                    assign.push((f.id, Some(p)));
+                }
+                _ => assign.push((f.id, None)),
+            }
+        }
+    }
+    NewPlacing { assign, groups }
+}
+
+/// The placed faces a placing of `fresh` looks at: those within `radius` of a new face, and those
+/// within `radius` of these. Positions in `faces`, in no order.
+fn placed_context(
+    faces: &[FaceRow],
+    placed: &[usize],
+    fresh: &[usize],
+    radius: f32,
+) -> HashSet<usize> {
+    let index = NeighbourIndex::build(
+        &placed
+            .iter()
+            .map(|&i| faces[i].embedding)
+            .collect::<Vec<_>>(),
+    );
+    let near = |from: &[usize]| -> HashSet<usize> {
+        from.par_iter()
+            .flat_map_iter(|&i| index.within(&faces[i].embedding, radius))
+            .map(|(j, _)| placed[j])
+            .collect()
+    };
+    let contacts = near(fresh);
+    let mut context = near(&contacts.iter().copied().collect::<Vec<_>>());
+    context.extend(contacts);
+    context
+}
+
+/// What keeps faces apart in a placing: one photo never shows a person twice, and a new face never
+/// clusters with the faces of a person it was marked "not this person" for.
+fn local_constraints(rows: &[FaceRow], not_person: &HashSet<(i64, i64)>) -> Constraints {
+    let mut constraints = same_photo_constraints(rows);
+    let mut of_person: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut new_at: HashMap<i64, usize> = HashMap::new();
+    for (k, f) in rows.iter().enumerate() {
+        match f.person {
+            Some(p) => of_person.entry(p).or_default().push(k),
+            None => {
+                new_at.insert(f.id, k);
+            }
+        }
+    }
+    for (face, person) in not_person {
+        if let (Some(&k), Some(theirs)) = (new_at.get(face), of_person.get(person)) {
+            constraints
+                .cannot_link
+                .extend(theirs.iter().map(|&c| (k, c)));
+        }
+    }
+    constraints
+}
+
+/// Positions in `faces`, ascending: the faces with a person, and those to place (the faces with
+/// nobody that clustering has not looked at yet, and those it left alone that such a face has
+/// come within `radius` of). The other faces left alone stay so.
+fn placed_and_fresh(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<usize>) {
     let (placed, unplaced): (Vec<usize>, Vec<usize>) =
         (0..faces.len()).partition(|&i| faces[i].person.is_some());
     let (alone, mut fresh): (Vec<usize>, Vec<usize>) =
         unplaced.into_iter().partition(|&i| faces[i].left_alone);
     if alone.is_empty() {
-        return (placed, fresh, alone);
+        return (placed, fresh);
     }
     // Indexed are the faces left alone, usually fewer than the new ones while a scan runs.
     let index = NeighbourIndex::build(
@@ -337,16 +405,15 @@ fn placed_fresh_and_alone(faces: &[FaceRow], radius: f32) -> (Vec<usize>, Vec<us
             near[j] = true;
         }
     }
-    let mut still_alone = Vec::new();
-    for (i, near) in alone.into_iter().zip(near) {
-        if near {
-            fresh.push(i);
-        } else {
-            still_alone.push(i);
-        }
-    }
+    fresh.extend(
+        alone
+            .into_iter()
+            .zip(near)
+            .filter(|(_, near)| *near)
+            .map(|(i, _)| i),
+    );
     fresh.sort_unstable();
-    (placed, fresh, still_alone)
+    (placed, fresh)
 }
 
 /// The clustering radius and the minimum group size the rules above use.
@@ -492,26 +559,55 @@ mod tests {
             face(4, 3.4, None, false),
             face(5, 9.0, None, false),
         ];
-        let (placed, fresh, alone) = placed_fresh_and_alone(&faces, 0.55);
+        let (placed, fresh) = placed_and_fresh(&faces, 0.55);
         assert_eq!(placed, [0]);
         // Face 3 has new face 4 within the radius; face 2 has nothing new near it.
         assert_eq!(fresh, [2, 3, 4]);
-        assert_eq!(alone, [1]);
+    }
+
+    /// `face` at (x, y).
+    fn face_at(id: i64, (x, y): (f32, f32), person: Option<i64>, left_alone: bool) -> FaceRow {
+        let mut f = face(id, x, person, left_alone);
+        f.embedding[1] = y;
+        f
+    }
+
+    /// Where `place_new` puts the new faces among a person of three faces (7) and, left alone,
+    /// two faces 0.56 apart (just beyond the radius).
+    fn placed_among(new: &[(i64, (f32, f32))]) -> NewPlacing {
+        let mut faces = vec![
+            face_at(1, (0.0, 0.0), Some(7), false),
+            face_at(2, (-0.3, 0.3), Some(7), false),
+            face_at(3, (-0.3, -0.3), Some(7), false),
+            face_at(4, (0.85, 0.28), None, true),
+            face_at(5, (0.85, -0.28), None, true),
+        ];
+        faces.extend(new.iter().map(|&(id, at)| face_at(id, at, None, false)));
+        let algorithm = Algorithm::default_dbscan();
+        let (placed, fresh) = placed_and_fresh(&faces, 0.55);
+        let mut placing = place_new(&faces, &placed, &fresh, &algorithm, &HashSet::new());
+        placing.assign.sort_unstable();
+        placing
     }
 
     #[test]
-    fn a_new_face_joins_the_person_with_most_neighbours_and_on_a_tie_the_nearer() {
-        let anyone = |_| true;
-        // One neighbour each: the nearer person, though the other is older.
-        assert_eq!(most_voted([(3, 0.54), (8, 0.48)], 2, anyone), Some(8));
-        // Two far neighbours outvote one near one.
-        let neighbours = [(8, 0.30), (3, 0.50), (3, 0.52)];
-        assert_eq!(most_voted(neighbours, 2, anyone), Some(3));
-        assert_eq!(most_voted(neighbours, 2, |p| p != 3), Some(8));
-        // Too few neighbours for the density rule, or none.
-        assert_eq!(most_voted(neighbours, 3, |p| p != 3), None);
-        assert_eq!(most_voted([], 2, anyone), None);
-        // Equal distances: the older person, so the choice never depends on the hash order.
-        assert_eq!(most_voted([(8, 0.5), (3, 0.5)], 2, anyone), Some(3));
+    fn new_faces_join_a_person_only_when_close_to_their_faces_on_average() {
+        // Among the person's faces: it joins them.
+        assert_eq!(placed_among(&[(6, (-0.1, 0.05))]).assign, [(6, Some(7))]);
+        // 0.5 from one of the person's faces, 0.61 and 0.92 from the others: one close pair is
+        // not enough.
+        assert_eq!(placed_among(&[(6, (0.3, -0.4))]).assign, [(6, None)]);
+    }
+
+    #[test]
+    fn new_faces_of_someone_not_placed_yet_become_a_group_of_their_own() {
+        // 0.5 from one of the person's faces, but 0.45 from each of the two faces left alone:
+        // with them it is someone else, whom the three make a person.
+        let NewPlacing { assign, groups } = placed_among(&[(6, (0.5, 0.0))]);
+        assert!(assign.is_empty(), "{assign:?}");
+        assert_eq!(groups.len(), 1);
+        let mut group = groups[0].clone();
+        group.sort_unstable();
+        assert_eq!(group, [4, 5, 6]);
     }
 }

@@ -3,18 +3,19 @@
 //! a long scan goes on, [`place_while_scanning`] places the faces stored so far now and then, on
 //! a connection of its own, so that people appear and fill up as the photos are read.
 //!
-//! Each placing is the incremental one every finished scan makes ([`assign::update`]): faces near
-//! a person join them, the rest are clustered among themselves. Placed early, with few faces, a
-//! person can come out as two groups that later faces would have joined: on the shared photos,
-//! three crops of each, 309 photos, one of 16 people did. So what is placed meanwhile is
-//! provisional: when the scan ends, [`place_at_end`] places the faces it stored all at once, as if
-//! nothing had been placed before, keeping what the user decided meanwhile: a face the user
-//! placed, and every person the user did something about (named, hid, gave a cover, took a face
-//! out of, told apart from another), stay as they are. A group placed again keeps the person most
-//! of its faces were in, so that a person open in the window stays open. The catalog notes when
-//! placings are provisional, so that those of a scan stopped or killed before its end are placed
-//! again at the end of the next ([`place_when_stopped`]). The placings come further apart as the library grows ([`Schedule`]), so that their
-//! cost stays a small multiple of one placing.
+//! Each placing is the incremental one every finished scan makes ([`assign::update`]): the new
+//! faces are clustered with the placed faces around them, and join the people they cluster with.
+//! Placed early, with few faces, a person can come out as two groups that later faces would have
+//! joined: on the shared photos, three crops of each, 309 photos, one of 16 people did. So what is
+//! placed meanwhile is provisional: when the scan ends, [`place_at_end`] places the faces it stored
+//! all at once, as if nothing had been placed before, keeping what the user decided meanwhile: a
+//! face the user placed, and every person the user did something about (named, hid, gave a cover,
+//! took a face out of, told apart from another), stay as they are. A group placed again keeps the
+//! person most of its faces were in, so that a person open in the window stays open. The catalog
+//! notes when placings are provisional, so that those of a scan stopped or killed before its end
+//! are placed again at the end of the next ([`place_when_stopped`]). The placings come further
+//! apart as the library grows ([`Schedule`]), so that their cost stays a small multiple of one
+//! placing.
 
 use std::collections::HashMap;
 use std::path::Path;
