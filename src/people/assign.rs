@@ -279,7 +279,9 @@ fn place_new(
     local.sort_unstable();
     let rows: Vec<FaceRow> = local.iter().map(|&i| faces[i].clone()).collect();
     let points: Vec<_> = rows.iter().map(|f| f.embedding).collect();
-    let labels = cluster(&points, algorithm, &local_constraints(&rows, not_person));
+    // As in a re-cluster, "not this person" is not a constraint of the clustering but a refusal
+    // after it: kept apart from the person's faces, the face would take new faces near it along.
+    let labels = cluster(&points, algorithm, &same_photo_constraints(&rows));
     let mut members = vec![Vec::new(); labels.iter().flatten().max().map_or(0, |&l| l + 1)];
     for (k, label) in labels.iter().enumerate() {
         if let Some(l) = label {
@@ -355,30 +357,6 @@ fn placed_context(
     let mut context = near(&contacts.iter().copied().collect::<Vec<_>>());
     context.extend(contacts);
     context
-}
-
-/// What keeps faces apart in a placing: one photo never shows a person twice, and a new face never
-/// clusters with the faces of a person it was marked "not this person" for.
-fn local_constraints(rows: &[FaceRow], not_person: &HashSet<(i64, i64)>) -> Constraints {
-    let mut constraints = same_photo_constraints(rows);
-    let mut of_person: HashMap<i64, Vec<usize>> = HashMap::new();
-    let mut new_at: HashMap<i64, usize> = HashMap::new();
-    for (k, f) in rows.iter().enumerate() {
-        match f.person {
-            Some(p) => of_person.entry(p).or_default().push(k),
-            None => {
-                new_at.insert(f.id, k);
-            }
-        }
-    }
-    for (face, person) in not_person {
-        if let (Some(&k), Some(theirs)) = (new_at.get(face), of_person.get(person)) {
-            constraints
-                .cannot_link
-                .extend(theirs.iter().map(|&c| (k, c)));
-        }
-    }
-    constraints
 }
 
 /// Positions in `faces`, ascending: the faces with a person, and those to place (the faces with
@@ -575,6 +553,14 @@ mod tests {
     /// Where `place_new` puts the new faces among a person of three faces (7) and, left alone,
     /// two faces 0.56 apart (just beyond the radius).
     fn placed_among(new: &[(i64, (f32, f32))]) -> NewPlacing {
+        placed_among_refusing(new, &HashSet::new())
+    }
+
+    /// [`placed_among`], with "this face is not that person" facts.
+    fn placed_among_refusing(
+        new: &[(i64, (f32, f32))],
+        not_person: &HashSet<(i64, i64)>,
+    ) -> NewPlacing {
         let mut faces = vec![
             face_at(1, (0.0, 0.0), Some(7), false),
             face_at(2, (-0.3, 0.3), Some(7), false),
@@ -585,7 +571,7 @@ mod tests {
         faces.extend(new.iter().map(|&(id, at)| face_at(id, at, None, false)));
         let algorithm = Algorithm::default_dbscan();
         let (placed, fresh) = placed_and_fresh(&faces, 0.55);
-        let mut placing = place_new(&faces, &placed, &fresh, &algorithm, &HashSet::new());
+        let mut placing = place_new(&faces, &placed, &fresh, &algorithm, not_person);
         placing.assign.sort_unstable();
         placing
     }
@@ -597,6 +583,16 @@ mod tests {
         // 0.5 from one of the person's faces, 0.61 and 0.92 from the others: one close pair is
         // not enough.
         assert_eq!(placed_among(&[(6, (0.3, -0.4))]).assign, [(6, None)]);
+    }
+
+    #[test]
+    fn a_new_face_never_joins_a_person_it_was_said_not_to_be() {
+        let refused = HashSet::from([(6, 7)]);
+        let placing = placed_among_refusing(&[(6, (-0.1, 0.05))], &refused);
+        assert_eq!(placing.assign, [(6, None)]);
+        // Nor does it take a second new face near it away from that person with it.
+        let placing = placed_among_refusing(&[(6, (-0.1, 0.05)), (8, (-0.15, 0.0))], &refused);
+        assert_eq!(placing.assign, [(6, None), (8, Some(7))]);
     }
 
     #[test]
