@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, CatalogError, FaceRow};
-use crate::people::cluster::{cluster, Algorithm, Constraints};
+use crate::people::cluster::{cluster, groups_of, Algorithm, Constraints};
 use crate::people::neighbours::NeighbourIndex;
 use crate::people::{copies, listed};
 use crate::train::adapt::apply_active;
@@ -175,12 +175,7 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
             let f = &faces[i];
             placed.insert(i);
             // The person of the nearest pinned face in the cluster (the only one when there is one).
-            let target = pinned
-                .iter()
-                .map(|&j| (distance(&f.embedding, &faces[j].embedding), faces[j].person))
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .and_then(|(_, p)| p);
-            match target {
+            match nearest_person(f, pinned.iter().map(|&j| &faces[j])) {
                 Some(p) if photos_of.accepts(p, f, &not_person) => {
                     photos_of.add(p, f.photo_id);
                     claimed.insert(p);
@@ -282,12 +277,6 @@ fn place_new(
     // As in a re-cluster, "not this person" is not a constraint of the clustering but a refusal
     // after it: kept apart from the person's faces, the face would take new faces near it along.
     let labels = cluster(&points, algorithm, &same_photo_constraints(&rows));
-    let mut members = vec![Vec::new(); labels.iter().flatten().max().map_or(0, |&l| l + 1)];
-    for (k, label) in labels.iter().enumerate() {
-        if let Some(l) = label {
-            members[*l].push(k);
-        }
-    }
     let mut photos_of = PersonPhotos::default();
     for f in placed.iter().map(|&i| &faces[i]) {
         if let Some(p) = f.person {
@@ -301,10 +290,13 @@ fn place_new(
             assign.push((f.id, None));
         }
     }
-    // Clusters come largest first, which makes the order of the photo rule's refusals stable.
-    for cluster in &members {
+    // Largest first (ties by lowest member), which makes the order of the photo rule's refusals
+    // stable.
+    let mut clusters = groups_of(&labels);
+    clusters.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    for cluster in clusters {
         let (known, new): (Vec<usize>, Vec<usize>) =
-            cluster.iter().partition(|&&k| rows[k].person.is_some());
+            cluster.into_iter().partition(|&k| rows[k].person.is_some());
         if known.is_empty() {
             match new.as_slice() {
                 [one] => assign.push((rows[*one].id, None)),
@@ -314,14 +306,7 @@ fn place_new(
         }
         for k in new {
             let f = &rows[k];
-            let nearest = known
-                .iter()
-                .filter_map(|&c| {
-                    Some((distance(&f.embedding, &rows[c].embedding), rows[c].person?))
-                })
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, p)| p);
-            match nearest {
+            match nearest_person(f, known.iter().map(|&c| &rows[c])) {
                 Some(p) if photos_of.accepts(p, f, not_person) => {
                     photos_of.add(p, f.photo_id);
                     assign.push((f.id, Some(p)));
@@ -331,6 +316,14 @@ fn place_new(
         }
     }
     NewPlacing { assign, groups }
+}
+
+/// The person of the face among `others` nearest to `face` (nobody if that face has nobody).
+fn nearest_person<'a>(face: &FaceRow, others: impl Iterator<Item = &'a FaceRow>) -> Option<i64> {
+    others
+        .map(|o| (distance(&face.embedding, &o.embedding), o.person))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .and_then(|(_, p)| p)
 }
 
 /// The placed faces a placing of `fresh` looks at: those within `radius` of a new face, and those

@@ -40,8 +40,8 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// eps 0.55 is tau (0.6) less a margin: on the labelled test faces, DBSCAN alone at eps 0.50
-    /// split two people (BCubed F 0.986), 0.55 was exact (F 1.000) and 0.60 merged two (F 0.974). Merged people
-    /// are worse for a user than split ones, which merge suggestions repair.
+    /// split two people (BCubed F 0.986), 0.55 was exact (F 1.000) and 0.60 merged two (F 0.974).
+    /// Merged people are worse for a user than split ones, which merge suggestions repair.
     pub fn default_dbscan() -> Self {
         Self::Dbscan {
             eps: 0.55,
@@ -650,7 +650,7 @@ fn number_by_first_appearance(labels: &[usize]) -> Vec<usize> {
 }
 
 /// Member indices of each cluster (noise left out), clusters in order of lowest member.
-fn groups_of(labels: &[Option<usize>]) -> Vec<Vec<usize>> {
+pub(super) fn groups_of(labels: &[Option<usize>]) -> Vec<Vec<usize>> {
     let dense = number_by_first_appearance_opt(labels);
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, label) in dense.iter().enumerate() {
