@@ -10,8 +10,14 @@ use common::testdata;
 use serde_json::Value;
 
 fn kith(library: &Path, args: &[&str]) -> Value {
+    kith_with(library, &[], args)
+}
+
+/// [`kith`] with these environment variables set.
+fn kith_with(library: &Path, env: &[(&str, &Path)], args: &[&str]) -> Value {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let out = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .envs(env.iter().copied())
         .args(args)
         .arg("--json")
         .arg("--library")
@@ -759,4 +765,57 @@ fn who_names_the_faces_of_a_photo_left_to_right_and_gives_the_librarys_own_by_id
     assert_eq!(seen["faces"][1]["confirmed"], true);
     assert_eq!(seen["faces"][4]["ignored"], true);
     assert_eq!(seen["faces"][0]["confirmed"], false);
+}
+
+/// Picasa 3.8 and later named a folder file's contacts in its own `contacts.xml`: a face the
+/// folder file leaves unnamed is named by it, once the scan can find it, and only the photos it
+/// names are read again.
+#[test]
+fn faces_named_in_picasas_contacts_file_arrive_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("p.sqlite");
+    let photos = dir.path().join("2010");
+    std::fs::create_dir(&photos).expect("folder");
+    for (file, photo) in [
+        ("faces/ian_thorpe/1.jpg", "DSC_0001.JPG"),
+        ("faces/john_mccain/1.jpg", "DSC_0002.JPG"),
+    ] {
+        std::fs::copy(testdata(file), photos.join(photo)).expect("copy");
+    }
+    // Each face in a region covering its whole photo; the folder file names John McCain only.
+    let ini = "[Picasa]\nname=2010\n\
+               [DSC_0001.JPG]\nfaces=rect64(ffffffff),9c4d5e6f7a8b9c0d\n\
+               [DSC_0002.JPG]\nfaces=rect64(ffffffff),3f1a\n\
+               [Contacts2]\n3f1a=John McCain;;\n";
+    std::fs::write(photos.join(".picasa.ini"), ini).expect("ini");
+    let contacts = dir.path().join("contacts.xml");
+    let env = [("KITH_PICASA_CONTACTS", contacts.as_path())];
+    let folder = photos.to_string_lossy().into_owned();
+    let named = |people: &Value| -> Vec<(String, u64)> {
+        let mut named: Vec<(String, u64)> = people
+            .as_array()
+            .expect("people")
+            .iter()
+            .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["faces"].as_u64()?)))
+            .collect();
+        named.sort();
+        named
+    };
+
+    let first = kith_with(&library, &env, &["scan", &folder]);
+    assert_eq!(first["photos"], 2, "{first}");
+    let people = kith_with(&library, &env, &["people"]);
+    assert_eq!(named(&people), [("John McCain".to_owned(), 1)], "{people}");
+
+    let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<contacts>
+ <contact id="9c4d5e6f7a8b9c0d" name="Ian Thorpe" display="Ian" modified_time="2010-06-01T09:00:00+00:00" local_contact="1"/>
+</contacts>
+"#;
+    std::fs::write(&contacts, xml).expect("contacts");
+    let again = kith_with(&library, &env, &["scan", &folder]);
+    assert_eq!(again["photos"], 1, "{again}");
+    let people = kith_with(&library, &env, &["people"]);
+    let expected = [("Ian Thorpe".to_owned(), 1), ("John McCain".to_owned(), 1)];
+    assert_eq!(named(&people), expected, "{people}");
 }
