@@ -2785,6 +2785,11 @@ fn four_close_people_shrunk(dir: &Path) -> Vec<PathBuf> {
 /// Asserts that every person of the catalog holds faces of one real person (the part of the
 /// file name before `~`), and each real person's faces are mostly in one person.
 fn assert_each_person_is_one_of_four(catalog: &Catalog) {
+    assert_each_person_is_one_of(catalog, 4);
+}
+
+/// [`assert_each_person_is_one_of_four`] for `real` real people.
+fn assert_each_person_is_one_of(catalog: &Catalog, real: usize) {
     // Per real person, the people their faces are in (None: nobody), with counts.
     let mut people_of: HashMap<String, HashMap<Option<i64>, usize>> = HashMap::new();
     let mut truths_in: HashMap<i64, HashSet<String>> = HashMap::new();
@@ -2800,7 +2805,7 @@ fn assert_each_person_is_one_of_four(catalog: &Catalog) {
             truths_in.entry(person).or_default().insert(truth);
         }
     }
-    assert_eq!(people_of.len(), 4, "every person's faces are found");
+    assert_eq!(people_of.len(), real, "every person's faces are found");
     for (person, truths) in &truths_in {
         assert_eq!(truths.len(), 1, "person {person} mixes {truths:?}");
     }
@@ -2851,4 +2856,49 @@ fn small_faces_scanned_in_parts_join_only_their_own_person() {
         assign::update(&mut catalog, &Algorithm::default_dbscan()).expect("place");
     }
     assert_each_person_is_one_of_four(&catalog);
+}
+
+/// Abdullah Gul and Raffarin shrunk to 30% (about 30 px faces): three photos of one and four of
+/// the other are close enough on average to make one person, which all their photos tell apart.
+/// Scanned first, those seven make that person; when the rest come, the person, which clustering
+/// alone made, is clustered again with them and parts in two, as a re-cluster would part it.
+#[test]
+fn a_person_formed_from_a_few_small_faces_parts_when_more_faces_come() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (first, rest) = (dir.path().join("first"), dir.path().join("rest"));
+    for (person, first_photos) in [
+        ("abdullah_gul", ["1", "3", "7"].as_slice()),
+        ("jean-pierre_raffarin", ["1", "2", "4", "7"].as_slice()),
+    ] {
+        let folder = std::fs::read_dir(testdata(&format!("faces/{person}"))).expect("folder");
+        for entry in folder {
+            let path = entry.expect("entry").path();
+            let stem = path
+                .file_stem()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let part = if first_photos.contains(&stem.as_str()) {
+                &first
+            } else {
+                &rest
+            };
+            std::fs::create_dir_all(part).expect("mkdir");
+            save_shrunk(&path, &part.join(format!("{person}~{stem}.jpg")), (3, 10));
+        }
+    }
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+    let algorithm = Algorithm::default_dbscan();
+    scan(&mut catalog, &first);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    let people = catalog.persons(true).expect("persons");
+    assert_eq!(
+        people.len(),
+        1,
+        "the first seven make one person: {people:?}"
+    );
+
+    scan(&mut catalog, &rest);
+    assign::update(&mut catalog, &algorithm).expect("place");
+    assert_each_person_is_one_of(&catalog, 2);
 }

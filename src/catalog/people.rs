@@ -59,6 +59,14 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonSummary> {
     })
 }
 
+/// The people nobody did anything about: unnamed, not hidden, no cover chosen, no face said not
+/// to be them, not told apart from another.
+const UNTOUCHED: &str = "SELECT id FROM persons WHERE name IS NULL AND hidden = 0
+     AND cover_face IS NULL
+     AND id NOT IN (SELECT person_id FROM not_person)
+     AND id NOT IN (SELECT a FROM distinct_persons)
+     AND id NOT IN (SELECT b FROM distinct_persons)";
+
 /// Unnamed people left without faces go: nobody can see or name them.
 const DROP_EMPTY_UNNAMED: &str = "DELETE FROM persons WHERE name IS NULL
      AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = persons.id)";
@@ -181,6 +189,19 @@ impl Catalog {
         Ok(found)
     }
 
+    /// The people clustering alone made: unnamed, holding no face the user placed, and nothing
+    /// else the user did about them (hidden, given a cover, told a face is not them, told apart
+    /// from another).
+    pub fn untouched_persons(&self) -> Result<HashSet<i64>> {
+        let sql = format!(
+            "{UNTOUCHED} AND id NOT IN (SELECT person_id FROM faces
+                 WHERE pinned = 1 AND person_id IS NOT NULL)"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// "Face f is not person p" facts.
     pub fn not_person_facts(&self) -> Result<Vec<(i64, i64)>> {
         let mut stmt = self
@@ -208,19 +229,16 @@ impl Catalog {
     /// placed anew too.
     pub fn unplace_faces_after(&mut self, face_id: i64) -> Result<HashMap<i64, i64>> {
         // The faces after `face_id` that clustering put in people nobody touched.
-        const TAKEN: &str = "FROM faces WHERE id > ?1 AND pinned = 0 AND person_id IN (
-            SELECT id FROM persons WHERE name IS NULL AND hidden = 0 AND cover_face IS NULL
-            AND id NOT IN (SELECT person_id FROM not_person)
-            AND id NOT IN (SELECT a FROM distinct_persons)
-            AND id NOT IN (SELECT b FROM distinct_persons))";
+        let taken_from =
+            format!("FROM faces WHERE id > ?1 AND pinned = 0 AND person_id IN ({UNTOUCHED})");
         let tx = self.conn_mut().transaction()?;
         let taken: Vec<(i64, i64)> = {
-            let mut stmt = tx.prepare(&format!("SELECT id, person_id {TAKEN}"))?;
+            let mut stmt = tx.prepare(&format!("SELECT id, person_id {taken_from}"))?;
             let rows = stmt.query_map([face_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         tx.execute(
-            &format!("UPDATE faces SET person_id = NULL WHERE id IN (SELECT id {TAKEN})"),
+            &format!("UPDATE faces SET person_id = NULL WHERE id IN (SELECT id {taken_from})"),
             [face_id],
         )?;
         // Those left with nobody are placed again too, as new faces are.
@@ -930,6 +948,29 @@ mod tests {
             )
             .expect("count");
         assert_eq!(left, 0, "an unnamed person without faces goes");
+    }
+
+    #[test]
+    fn untouched_people_are_those_clustering_alone_made() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        two_faces_per_photo(&mut catalog, 9);
+        let faces = face_ids(&catalog);
+        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
+        let people = catalog.apply_clustering(&[], &groups).expect("people");
+        catalog.name_person(people[1], "Anna").expect("name");
+        catalog.hide_person(people[2], true).expect("hide");
+        catalog.set_cover(people[3], groups[3][1]).expect("cover");
+        catalog.reject_person(groups[4][0], people[4]).expect("not");
+        catalog
+            .mark_distinct(people[5], people[6])
+            .expect("distinct");
+        // A face the user moved: 7 holds a face the user placed, and 0 was told it is not its.
+        catalog.move_face(groups[0][0], people[7]).expect("move");
+        assert_eq!(
+            catalog.untouched_persons().expect("untouched"),
+            HashSet::from([people[8]])
+        );
     }
 
     #[test]

@@ -9,13 +9,16 @@
 //! - a face never joins a person it was marked "not this person" for, nor a person who already
 //!   has a face in the same photo (one photo never shows someone twice).
 //!
-//! After a scan only new faces are placed (`update`), everything placed staying where it is: the
-//! new faces are clustered together with the placed faces around them, as a re-cluster would
-//! cluster them there. A new face in a cluster with placed faces joins the person of the nearest
-//! of them; a cluster of new faces alone becomes a new person. A face clustering left with nobody
-//! before is offered again only when a new face lies within the clustering radius of it: seen
-//! without the rest of the library, it could be placed where a re-cluster would not place it, so
-//! offering it at every scan would move faces on scans that found nothing new.
+//! After a scan only new faces are placed (`update`): the new faces are clustered together with
+//! the placed faces around them, as a re-cluster would cluster them there. A new face in a cluster
+//! with placed faces joins the person of the nearest of them; a cluster of new faces alone becomes
+//! a new person. A face clustering left with nobody before is offered again only when a new face
+//! lies within the clustering radius of it: seen without the rest of the library, it could be
+//! placed where a re-cluster would not place it, so offering it at every scan would move faces on
+//! scans that found nothing new. Placed faces stay where they are, but for one case: a person
+//! that clustering alone made (unnamed, untouched by the user) and that new faces join is
+//! clustered again with them, and parts that more faces tell apart become people of their own.
+//! Formed early from a few small faces, a person can hold two people a re-cluster would part.
 //!
 //! When `kith adapt` has put a head in use, distances are measured between the faces' descriptors
 //! passed through it.
@@ -197,7 +200,8 @@ fn plan_recluster(catalog: &Catalog, algorithm: &Algorithm) -> Result<Plan, Cata
     })
 }
 
-/// Places the faces that have no person yet (after a scan), leaving everything placed alone.
+/// Places the faces that have no person yet (after a scan), leaving everything placed alone but
+/// the people that [`split_grown`] parts.
 /// Copies of photos already in the catalog are found first, so that their faces are not placed.
 pub fn update(catalog: &mut Catalog, algorithm: &Algorithm) -> Result<AssignReport, CatalogError> {
     update_taking_back(catalog, algorithm, &HashMap::new())
@@ -232,6 +236,12 @@ pub fn update_taking_back(
             None => new_persons.push(group),
         }
     }
+    let untouched = catalog.untouched_persons()?;
+    let Parted { pieces, alone } = split_grown(&faces, &assign, &untouched, algorithm);
+    let leaving: HashSet<i64> = pieces.iter().flatten().chain(&alone).copied().collect();
+    assign.retain(|(face, _)| !leaving.contains(face));
+    assign.extend(alone.into_iter().map(|face| (face, None)));
+    new_persons.extend(pieces);
     new_persons.sort();
     let report = finish(catalog, &faces, assign, new_persons)?;
     Ok(AssignReport {
@@ -316,6 +326,80 @@ fn place_new(
         }
     }
     NewPlacing { assign, groups }
+}
+
+/// The largest person [`split_grown`] clusters again. The people it is for were formed from few
+/// faces; one of thousands is settled, and clustering it again at every placing would cost the
+/// square of its faces.
+const MOST_FACES_PARTED: usize = 1_000;
+
+/// What leaves the people that [`split_grown`] clusters again.
+#[derive(Debug, Default, PartialEq)]
+struct Parted {
+    /// Groups of faces, each to become a person.
+    pieces: Vec<Vec<i64>>,
+    /// Faces clustered with no one, to be left with nobody.
+    alone: Vec<i64>,
+}
+
+/// The people clustering alone made (`untouched`) that new faces join in `assign`, clustered
+/// again with them: formed from few faces, a person can hold two people that more faces tell
+/// apart, or a face that more faces show to be no one's, as a re-cluster would. The largest group
+/// stays the person; the others leave it, each to become a person, and the faces clustered with
+/// no one are left with nobody.
+fn split_grown(
+    faces: &[FaceRow],
+    assign: &[(i64, Option<i64>)],
+    untouched: &HashSet<i64>,
+    algorithm: &Algorithm,
+) -> Parted {
+    let joining: HashMap<i64, i64> = assign
+        .iter()
+        .filter_map(|&(face, person)| Some((face, person.filter(|p| untouched.contains(p))?)))
+        .collect();
+    let grown: HashSet<i64> = joining.values().copied().collect();
+    let mut members: HashMap<i64, Vec<FaceRow>> = HashMap::new();
+    for f in faces {
+        let person = joining.get(&f.id).copied().or(f.person);
+        if let Some(p) = person.filter(|p| grown.contains(p)) {
+            members.entry(p).or_default().push(f.clone());
+        }
+    }
+    let mut members: Vec<(i64, Vec<FaceRow>)> = members
+        .into_iter()
+        .filter(|(_, rows)| rows.len() <= MOST_FACES_PARTED)
+        .collect();
+    members.sort_unstable_by_key(|(p, _)| *p);
+    let parted: Vec<Parted> = members
+        .par_iter()
+        .map(|(_, rows)| {
+            let points: Vec<_> = rows.iter().map(|f| f.embedding).collect();
+            let labels = cluster(&points, algorithm, &same_photo_constraints(rows));
+            let (mut pieces, singles): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
+                groups_of(&labels).into_iter().partition(|g| g.len() >= 2);
+            pieces.sort_by_key(|piece| (std::cmp::Reverse(piece.len()), piece.clone()));
+            let ids = |group: Vec<usize>| group.into_iter().map(|k| rows[k].id);
+            let unlabelled = (0..rows.len()).filter(|&k| labels[k].is_none());
+            Parted {
+                pieces: pieces
+                    .into_iter()
+                    .skip(1)
+                    .map(|p| ids(p).collect())
+                    .collect(),
+                alone: singles
+                    .into_iter()
+                    .flat_map(ids)
+                    .chain(unlabelled.map(|k| rows[k].id))
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut all = Parted::default();
+    for p in parted {
+        all.pieces.extend(p.pieces);
+        all.alone.extend(p.alone);
+    }
+    all
 }
 
 /// The person of the face among `others` nearest to `face` (nobody if that face has nobody).
@@ -598,5 +682,46 @@ mod tests {
         let mut group = groups[0].clone();
         group.sort_unstable();
         assert_eq!(group, [4, 5, 6]);
+    }
+
+    #[test]
+    fn a_person_made_by_clustering_alone_splits_when_new_faces_tell_two_people_apart() {
+        // Person 7 holds two pairs 0.62 apart and person 8 one pair; new faces 5 and 6 join them.
+        let faces = [
+            face_at(1, (0.0, 0.0), Some(7), false),
+            face_at(2, (0.0, 0.1), Some(7), false),
+            face_at(3, (0.62, 0.0), Some(7), false),
+            face_at(4, (0.62, 0.1), Some(7), false),
+            face_at(5, (0.05, 0.05), None, false),
+            face_at(6, (3.0, 0.0), None, false),
+            face_at(9, (3.0, 0.1), Some(8), false),
+        ];
+        let assign = [(5, Some(7)), (6, Some(8))];
+        let algorithm = Algorithm::default_dbscan();
+        let untouched = HashSet::from([7, 8]);
+        // The larger part stays the person; the other leaves it whole.
+        let parted = split_grown(&faces, &assign, &untouched, &algorithm);
+        assert_eq!(parted.pieces, [vec![3, 4]]);
+        assert!(parted.alone.is_empty());
+        // A person the user did something about, or that no new face joined, stays as it is.
+        let nothing = Parted::default();
+        assert_eq!(
+            split_grown(&faces, &assign, &HashSet::from([8]), &algorithm),
+            nothing
+        );
+        assert_eq!(
+            split_grown(&faces, &[(6, Some(8))], &untouched, &algorithm),
+            nothing
+        );
+        // A face clustered with no one is left with nobody.
+        let faces: Vec<FaceRow> = faces.iter().filter(|f| f.id != 4).cloned().collect();
+        let parted = split_grown(&faces, &assign, &untouched, &algorithm);
+        assert_eq!(
+            parted,
+            Parted {
+                pieces: vec![],
+                alone: vec![3]
+            }
+        );
     }
 }
