@@ -808,6 +808,16 @@ mod tests {
         photos
     }
 
+    /// A catalog of `n` photos whose two faces are each a person clustering made: returns each
+    /// person's faces and the people.
+    fn a_person_per_photo(catalog: &mut Catalog, n: usize) -> (Vec<Vec<i64>>, Vec<i64>) {
+        two_faces_per_photo(catalog, n);
+        let faces = face_ids(catalog);
+        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
+        let people = catalog.apply_clustering(&[], &groups).expect("people");
+        (groups, people)
+    }
+
     #[test]
     fn people_count_only_faces_not_ignored_in_readable_photos() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -856,10 +866,7 @@ mod tests {
     fn a_person_is_not_merged_with_itself_nor_given_another_persons_face_as_cover() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
-        two_faces_per_photo(&mut catalog, 2);
-        let faces = face_ids(&catalog);
-        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
-        let people = catalog.apply_clustering(&[], &groups).expect("people");
+        let (groups, people) = a_person_per_photo(&mut catalog, 2);
 
         let merged = catalog.merge_persons(people[0], &[people[0]]);
         assert!(
@@ -888,14 +895,12 @@ mod tests {
     fn unplacing_a_scans_faces_spares_the_people_the_user_did_something_about() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
-        two_faces_per_photo(&mut catalog, 7);
+        // Seven people of two faces: the first from before the scan, the rest from it.
+        let (groups, people) = a_person_per_photo(&mut catalog, 7);
         let faces = face_ids(&catalog);
         assert_eq!(catalog.last_face_id().ok(), faces.last().copied());
         // The first photo's faces were there before the scan.
         let before = faces[1];
-        // Six people of two faces: the first from before the scan, the rest from it.
-        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
-        let people = catalog.apply_clustering(&[], &groups).expect("people");
         catalog.hide_person(people[2], true).expect("hide");
         catalog.set_cover(people[3], groups[3][1]).expect("cover");
         catalog.reject_person(groups[4][0], people[4]).expect("not");
@@ -954,10 +959,7 @@ mod tests {
     fn untouched_people_are_those_clustering_alone_made() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
-        two_faces_per_photo(&mut catalog, 9);
-        let faces = face_ids(&catalog);
-        let groups: Vec<Vec<i64>> = faces.chunks(2).map(<[i64]>::to_vec).collect();
-        let people = catalog.apply_clustering(&[], &groups).expect("people");
+        let (groups, people) = a_person_per_photo(&mut catalog, 9);
         catalog.name_person(people[1], "Anna").expect("name");
         catalog.hide_person(people[2], true).expect("hide");
         catalog.set_cover(people[3], groups[3][1]).expect("cover");
