@@ -30,8 +30,7 @@ pub use takeout::edited_original;
 /// What a scan reads beside photos, as a version: 1 reads Picasa's folder files, IPTC's people
 /// shown and all of Takeout's people; 2 makes faces of the named regions over no face found; 3
 /// reads IPTC's regions measured in pixels; 4 names Picasa's faces by its contacts file. Raised
-/// when that grows, so that photos with sidecars
-/// analysed by an older Kith are read again.
+/// when that grows, so that photos with sidecars analysed by an older Kith are read again.
 pub const SIDECARS_READ: i64 = 4;
 
 /// A named region from the metadata.
