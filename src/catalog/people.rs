@@ -818,6 +818,21 @@ mod tests {
         (groups, people)
     }
 
+    /// What the user can do about a person but name it or place a face: person 2 hidden, 3 given
+    /// a cover, 4 told a face is not theirs, 5 and 6 told apart.
+    fn do_something_about_people_2_to_6(
+        catalog: &mut Catalog,
+        groups: &[Vec<i64>],
+        people: &[i64],
+    ) {
+        catalog.hide_person(people[2], true).expect("hide");
+        catalog.set_cover(people[3], groups[3][1]).expect("cover");
+        catalog.reject_person(groups[4][0], people[4]).expect("not");
+        catalog
+            .mark_distinct(people[5], people[6])
+            .expect("distinct");
+    }
+
     #[test]
     fn people_count_only_faces_not_ignored_in_readable_photos() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -901,12 +916,7 @@ mod tests {
         assert_eq!(catalog.last_face_id().ok(), faces.last().copied());
         // The first photo's faces were there before the scan.
         let before = faces[1];
-        catalog.hide_person(people[2], true).expect("hide");
-        catalog.set_cover(people[3], groups[3][1]).expect("cover");
-        catalog.reject_person(groups[4][0], people[4]).expect("not");
-        catalog
-            .mark_distinct(people[5], people[6])
-            .expect("distinct");
+        do_something_about_people_2_to_6(&mut catalog, &groups, &people);
 
         let unplaced = catalog.unplace_faces_after(before).expect("unplace");
         // Only the untouched person of the scan lost its faces: no longer listed, but kept for
@@ -961,12 +971,7 @@ mod tests {
         let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
         let (groups, people) = a_person_per_photo(&mut catalog, 9);
         catalog.name_person(people[1], "Anna").expect("name");
-        catalog.hide_person(people[2], true).expect("hide");
-        catalog.set_cover(people[3], groups[3][1]).expect("cover");
-        catalog.reject_person(groups[4][0], people[4]).expect("not");
-        catalog
-            .mark_distinct(people[5], people[6])
-            .expect("distinct");
+        do_something_about_people_2_to_6(&mut catalog, &groups, &people);
         // A face the user moved: 7 holds a face the user placed, and 0 was told it is not its.
         catalog.move_face(groups[0][0], people[7]).expect("move");
         assert_eq!(
